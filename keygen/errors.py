@@ -1,0 +1,72 @@
+"""Error types and the exit codes they map to.
+
+Every failure a user can cause is one of these: the CLI turns it into a one-line message, a hint
+and its exit code, never a traceback. The numbers are part of the interface (README table).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    CHECKS_FAILED = 1
+    USAGE = 2
+    TOOL_MISSING = 3
+    COMMAND_FAILED = 4
+    REFUSED = 5
+    DIR_UNUSABLE = 6
+    #: A bug in keygen itself, never something a user caused.
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+class KeygenError(Exception):
+    """A failure with a user-facing message, a hint that fixes it, and an exit code."""
+
+    code: ExitCode = ExitCode.CHECKS_FAILED
+    kind: str = "error"
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "code": int(self.code), "message": self.message, "hint": self.hint}
+
+
+class ChecksFailed(KeygenError):
+    code = ExitCode.CHECKS_FAILED
+    kind = "checks_failed"
+
+
+class UsageError(KeygenError):
+    code = ExitCode.USAGE
+    kind = "usage"
+
+
+class ToolMissing(KeygenError):
+    code = ExitCode.TOOL_MISSING
+    kind = "tool_missing"
+
+
+class CommandFailed(KeygenError):
+    code = ExitCode.COMMAND_FAILED
+    kind = "command_failed"
+
+
+class Refused(KeygenError):
+    code = ExitCode.REFUSED
+    kind = "refused"
+
+
+class DirUnusable(KeygenError):
+    code = ExitCode.DIR_UNUSABLE
+    kind = "dir_unusable"
+
+
+class Interrupted(KeygenError):
+    code = ExitCode.INTERRUPTED
+    kind = "interrupted"

@@ -1,0 +1,218 @@
+"""What this machine is: OS, shell, tools and their versions.
+
+`Host` is a frozen value so that tests can describe any machine (Windows with Git Bash, macOS with
+LibreSSL, an old OpenSSH) and drive the same code paths the real detection feeds. Detection spawns
+a process only for a version it needs, and never raises for anything the machine can present.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from keygen import run
+
+OSName = Literal["linux", "macos", "windows", "other"]
+OS_NAMES: tuple[OSName, ...] = ("linux", "macos", "windows", "other")
+VERSION_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    name: str
+    path: str
+    #: The tool's own first line of version output, as printed.
+    version_text: str | None = None
+    #: OpenSSL, LibreSSL, BoringSSL, OpenSSH.
+    flavor: str | None = None
+    version: tuple[int, ...] | None = None
+
+    @property
+    def version_label(self) -> str:
+        if self.flavor and self.version:
+            return f"{self.flavor} {'.'.join(map(str, self.version))}"
+        return self.version_text or "unknown version"
+
+
+@dataclass(frozen=True)
+class ShellInfo:
+    name: str
+    path: str | None = None
+    #: How it was found: shellingham, $SHELL, %COMSPEC%, or given (--shell).
+    source: str = "shellingham"
+
+
+@dataclass(frozen=True)
+class GitForWindows:
+    root: str
+    bash: str | None
+    openssl: str | None
+    found_by: str
+
+
+@dataclass(frozen=True)
+class Host:
+    os: OSName
+    shell: ShellInfo | None = None
+    openssl: ToolInfo | None = None
+    ssh_keygen: ToolInfo | None = None
+    git: GitForWindows | None = None
+    #: Where the user account and machine name come from for audit records.
+    user: str = ""
+    hostname: str = ""
+
+    def tool(self, name: str) -> ToolInfo | None:
+        return {"openssl": self.openssl, "ssh-keygen": self.ssh_keygen}.get(name)
+
+
+def current_os(platform: str | None = None) -> OSName:
+    platform = platform or sys.platform
+    if platform.startswith("linux"):
+        return "linux"
+    if platform == "darwin":
+        return "macos"
+    if platform in ("win32", "cygwin", "msys"):
+        return "windows"
+    return "other"
+
+
+_OPENSSL_RE = re.compile(r"^(OpenSSL|LibreSSL|BoringSSL)\s*(\d+(?:\.\d+)*)?([a-z]*)")
+_OPENSSH_RE = re.compile(r"^OpenSSH_(?:for_Windows_)?(\d+(?:\.\d+)*)(p\d+)?")
+
+
+def parse_openssl_version(text: str) -> tuple[str | None, tuple[int, ...] | None]:
+    """`OpenSSL 3.0.19 27 Jan 2026 (...)`, `OpenSSL 1.0.2k-fips  26 Jan 2017`, `LibreSSL 3.3.6`."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    m = _OPENSSL_RE.match(first)
+    if not m:
+        return None, None
+    numbers = tuple(int(p) for p in m.group(2).split(".")) if m.group(2) else None
+    return m.group(1), numbers
+
+
+def parse_openssh_version(text: str) -> tuple[str | None, tuple[int, ...] | None]:
+    """`OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 ...`, `OpenSSH_for_Windows_7.7p1, LibreSSL 2.6.5`."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    m = _OPENSSH_RE.match(first)
+    if not m:
+        return None, None
+    return "OpenSSH", tuple(int(p) for p in m.group(1).split("."))
+
+
+def _first_line(data: bytes) -> str | None:
+    text = data.decode("utf-8", "replace").strip()
+    return text.splitlines()[0] if text else None
+
+
+def probe_openssl(path: str, cwd: str) -> ToolInfo:
+    """Ask openssl for its version; a broken binary yields a ToolInfo without one, not an error."""
+    try:
+        done = run.run(["openssl", "version"], executable=path, cwd=cwd, timeout=VERSION_TIMEOUT_S)
+    except OSError:
+        return ToolInfo("openssl", path)
+    text = _first_line(done.stdout) if done.ok else None
+    flavor, version = parse_openssl_version(text or "")
+    return ToolInfo("openssl", path, text, flavor, version)
+
+
+def probe_ssh_keygen(path: str, cwd: str) -> ToolInfo:
+    """ssh-keygen has no version flag: `ssh -V` beside it prints the OpenSSH version on stderr."""
+    directory, base = os.path.split(path)
+    ssh = os.path.join(directory, "ssh.exe" if base.lower().endswith(".exe") else "ssh")
+    if not os.path.isfile(ssh):
+        return ToolInfo("ssh-keygen", path)
+    try:
+        done = run.run(["ssh", "-V"], executable=ssh, cwd=cwd, timeout=VERSION_TIMEOUT_S)
+    except OSError:
+        return ToolInfo("ssh-keygen", path)
+    text = _first_line(done.stderr) or _first_line(done.stdout)
+    flavor, version = parse_openssh_version(text or "")
+    return ToolInfo("ssh-keygen", path, text, flavor, version)
+
+
+def detect_shell(env: Mapping[str, str], os_name: OSName) -> ShellInfo | None:
+    """The shell keygen runs in, by its process ancestry, else $SHELL or %COMSPEC%."""
+    try:
+        import shellingham
+
+        name, path = shellingham.detect_shell()
+    except Exception:  # noqa: BLE001 - shellingham raises several kinds; all mean "unknown"
+        name = path = None
+    if name:
+        return ShellInfo(_normalise_shell(name, path), path, "shellingham")
+    fallback = env.get("COMSPEC") if os_name == "windows" else env.get("SHELL")
+    if fallback:
+        base = os.path.basename(fallback.replace("\\", "/")).lower()
+        name = base[:-4] if base.endswith(".exe") else base
+        return ShellInfo(_normalise_shell(name, fallback), fallback, "%COMSPEC%" if os_name == "windows" else "$SHELL")
+    return None
+
+
+def is_git_bash_path(path: str | None) -> bool:
+    """Git Bash is bash from a Git for Windows tree; WSL's System32\\bash.exe is not."""
+    if not path:
+        return False
+    norm = path.replace("\\", "/").lower()
+    if "/windows/system32/" in norm or "/windows/sysnative/" in norm:
+        return False
+    return "/git/" in norm and norm.endswith(("/bin/bash.exe", "/bin/bash", "/git-bash.exe"))
+
+
+def _normalise_shell(name: str, path: str | None) -> str:
+    name = name.lower()
+    if name == "bash" and is_git_bash_path(path):
+        return "git-bash"
+    return name
+
+
+def detect_host(
+    *,
+    env: Mapping[str, str] | None = None,
+    tools: tuple[str, ...] = ("openssl", "ssh-keygen"),
+    versions: tuple[str, ...] = ("openssl",),
+    cwd: str | None = None,
+) -> Host:
+    """Look at the machine. `tools` are located on PATH; only those in `versions` are run."""
+    env = os.environ if env is None else env
+    os_name = current_os()
+    cwd = cwd or os.getcwd()
+    found: dict[str, ToolInfo | None] = {}
+    for name in tools:
+        path = run.which(name, path=env.get("PATH"))
+        if path is None:
+            found[name] = None
+        elif name in versions:
+            found[name] = probe_openssl(path, cwd) if name == "openssl" else probe_ssh_keygen(path, cwd)
+        else:
+            found[name] = ToolInfo(name, path)
+    return Host(
+        os=os_name,
+        shell=detect_shell(env, os_name),
+        openssl=found.get("openssl"),
+        ssh_keygen=found.get("ssh-keygen"),
+        git=None,
+        user=_user(env),
+        hostname=_hostname(),
+    )
+
+
+def _user(env: Mapping[str, str]) -> str:
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return env.get("USER") or env.get("USERNAME") or ""
+
+
+def _hostname() -> str:
+    import socket
+
+    try:
+        return socket.gethostname()
+    except OSError:
+        return ""

@@ -1,0 +1,224 @@
+"""The one place that starts processes.
+
+Always an argv list (never `shell=True`; literal mode passes the documented line as one argument
+to a real shell's `-c`). The child runs in its own session so that a timeout or Ctrl-C can stop it
+and everything it started; its umask keeps any file it creates owner-only from the first byte.
+Output is drained by threads into bounded buffers, so a flooding tool cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+#: How much of each stream is kept; the rest is counted, not stored.
+CAPTURE_LIMIT = 64 * 1024
+#: Grace period between SIGTERM and SIGKILL when stopping a child.
+KILL_GRACE_S = 1.0
+
+IS_POSIX = os.name == "posix"
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: tuple[str, ...]
+    executable: str
+    cwd: str
+    returncode: int | None
+    duration_s: float
+    stdout: bytes
+    stderr: bytes
+    stdout_bytes: int
+    stderr_bytes: int
+    timed_out: bool = False
+    #: The signal that ended the child, when one did (POSIX).
+    signal: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+@dataclass
+class _Drain:
+    """Reads a pipe to EOF in a thread, keeping only the first CAPTURE_LIMIT bytes."""
+
+    stream: IO[bytes]
+    kept: bytearray = field(default_factory=bytearray)
+    total: int = 0
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._run, daemon=True)
+        thread.start()
+        return thread
+
+    def _run(self) -> None:
+        fd = self.stream.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.total += len(chunk)
+            room = CAPTURE_LIMIT - len(self.kept)
+            if room > 0:
+                self.kept += chunk[:room]
+        self.stream.close()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the child and every process in its session: TERM, a grace period, then KILL."""
+    if proc.poll() is not None:
+        return
+    if IS_POSIX:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                proc.wait(KILL_GRACE_S)
+                # The leader is gone; sweep any member still alive in its group.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+    else:  # pragma: no cover - Windows only
+        subprocess.run(
+            ["taskkill", "/F", "/T", "/PID", str(proc.pid)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        proc.kill()
+    proc.wait()
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    executable: str,
+    cwd: str | os.PathLike[str],
+    timeout: float | None,
+    stdout_fd: int | None = None,
+    stdin_data: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    umask: int = 0o077,
+    new_session: bool = True,
+    inherit_stdio: bool = False,
+) -> Completed:
+    """Run argv (argv[0] kept as given, `executable` is what starts) and wait for it.
+
+    `stdout_fd`, when given, receives the child's stdout (keygen's own `>`); otherwise stdout is
+    captured. KeyboardInterrupt and other BaseExceptions stop the child before propagating.
+    `inherit_stdio` lets the child talk to the user's terminal (interactive ssh-keygen).
+    """
+    kwargs: dict[str, Any] = {}
+    if IS_POSIX:
+        kwargs["umask"] = umask
+        kwargs["start_new_session"] = new_session
+    elif new_session:  # pragma: no cover - Windows only
+        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+    if inherit_stdio:
+        stdin: int | None = None
+        stdout: int | None = stdout_fd
+        stderr: int | None = None
+    else:
+        stdin = subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL
+        stdout = stdout_fd if stdout_fd is not None else subprocess.PIPE
+        stderr = subprocess.PIPE
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        list(argv),
+        executable=executable,
+        cwd=os.fspath(cwd),
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        env=dict(env) if env is not None else None,
+        close_fds=True,
+        **kwargs,
+    )
+    drains: list[tuple[_Drain, threading.Thread]] = []
+    out = err = None
+    if proc.stdout is not None:
+        out = _Drain(proc.stdout)
+        drains.append((out, out.start()))
+    if proc.stderr is not None:
+        err = _Drain(proc.stderr)
+        drains.append((err, err.start()))
+    timed_out = False
+    try:
+        if proc.stdin is not None:
+            try:
+                proc.stdin.write(stdin_data or b"")
+                proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _stop(proc)
+    except BaseException:
+        _stop(proc)
+        raise
+    finally:
+        for _, thread in drains:
+            # A grandchild that kept the pipe open must not block us forever.
+            thread.join(KILL_GRACE_S * 2)
+    code = proc.returncode
+    sig = -code if (IS_POSIX and code is not None and code < 0) else None
+    return Completed(
+        argv=tuple(argv),
+        executable=executable,
+        cwd=os.fspath(cwd),
+        returncode=code,
+        duration_s=time.monotonic() - started,
+        stdout=bytes(out.kept) if out else b"",
+        stderr=bytes(err.kept) if err else b"",
+        stdout_bytes=out.total if out else 0,
+        stderr_bytes=err.total if err else 0,
+        timed_out=timed_out,
+        signal=sig,
+    )
+
+
+_PEM_PRIVATE = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(-----END \1PRIVATE KEY-----|\Z)", re.S)
+#: Long base64 runs are what key material looks like once the armour is gone.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/=]{60,}")
+_PROGRESS = re.compile(r"^[.+*\s]+$")
+STDERR_LIMIT = 2000
+
+
+def redact(text: str) -> str:
+    """Remove anything shaped like key material: tools are trusted, records still must be safe."""
+    text = _PEM_PRIVATE.sub("[private key removed]", text)
+    return _BASE64_RUN.sub("[base64 removed]", text)
+
+
+def trim_stderr(raw: bytes, limit: int = STDERR_LIMIT) -> str:
+    """Stderr as it is worth recording: decoded, progress dots dropped, secrets removed, bounded."""
+    text = raw.decode("utf-8", "replace")
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not _PROGRESS.match(ln)]
+    text = redact("\n".join(lines))
+    if len(text) > limit:
+        text = text[: limit - 20] + "\n[... trimmed]"
+    return text
+
+
+def which(name: str, path: str | None = None) -> str | None:
+    found = shutil.which(name, path=path)
+    return os.path.abspath(found) if found else None
