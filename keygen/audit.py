@@ -7,10 +7,11 @@ rather than fail: a log is evidence, and one bad line must not hide the rest.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,24 @@ def resolve(path: str | os.PathLike[str] | None, env: Mapping[str, str] | None =
     return Path(path) if path else default_path(env)
 
 
-def append(path: Path, record: Mapping[str, Any]) -> None:
-    """Append one record; raises OSError when the log cannot be written (callers warn)."""
+def is_default(path: str | os.PathLike[str] | None, env: Mapping[str, str] | None = None) -> bool:
+    """Whether the log lives in keygen's own directory (no --audit-log, no KEYGEN_AUDIT_LOG)."""
+    env = os.environ if env is None else env
+    return not path and not env.get(ENV_VAR)
+
+
+def append(path: Path, record: Mapping[str, Any], *, own_dir: bool = False) -> None:
+    """Append one record; raises OSError when the log cannot be written (callers warn).
+
+    `own_dir`: the directory is keygen's own (the default location), so it is made owner-only even
+    if something created it looser; a directory the user named is left as it is.
+    """
     line = (json.dumps(record, sort_keys=False, ensure_ascii=False, default=str) + "\n").encode("utf-8")
     parent = path.parent
     if not parent.exists():
         parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    if own_dir and os.name == "posix":
+        os.chmod(parent, 0o700)
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o600)
     try:
@@ -80,3 +93,110 @@ def read(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
 
 def iter_last(records: list[dict[str, Any]], last: int | None) -> Iterator[dict[str, Any]]:
     yield from (records[-last:] if last else records)
+
+
+#: Amazon Pay's help pages recommend rotating keys, ideally every 90 days.
+ROTATE_AFTER_DAYS = 90
+
+
+@dataclass
+class KeyHistory:
+    """One key pair as the log knows it: when it was made or first seen, and which IDs it got."""
+
+    fingerprint: str
+    created: str | None = None
+    first_seen: str | None = None
+    ids: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def since(self) -> str | None:
+        return self.created or self.first_seen
+
+    def age_days(self, now: _dt.datetime) -> float | None:
+        when = parse_time(self.since)
+        return None if when is None else (now - when).total_seconds() / 86400
+
+    def as_dict(self, now: _dt.datetime) -> dict[str, Any]:
+        age = self.age_days(now)
+        return {
+            "fingerprint": self.fingerprint,
+            "created": self.created,
+            "first_seen": self.first_seen,
+            "age_days": None if age is None else round(age, 1),
+            "rotate": age is not None and age > ROTATE_AFTER_DAYS,
+            "public_key_ids": self.ids,
+        }
+
+
+def parse_time(value: object) -> _dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=_dt.timezone.utc)
+
+
+def key_history(records: list[dict[str, Any]]) -> list[KeyHistory]:
+    """Keys by fingerprint: made by a successful generate, or given an ID by exchange."""
+    keys: dict[str, KeyHistory] = {}
+    for r in records:
+        fp = r.get("fingerprint")
+        if not isinstance(fp, str) or not fp:
+            continue
+        command = r.get("command")
+        if command == "generate" and r.get("result") == "ok":
+            entry = keys.setdefault(fp, KeyHistory(fp))
+            entry.created = entry.created or _str(r.get("time"))
+        elif command == "exchange" and r.get("public_key_id"):
+            entry = keys.setdefault(fp, KeyHistory(fp))
+            entry.first_seen = entry.first_seen or _str(r.get("time"))
+            entry.ids.append(
+                {
+                    "public_key_id": r.get("public_key_id"),
+                    "environment": r.get("environment"),
+                    "region": r.get("region"),
+                    "time": r.get("time"),
+                }
+            )
+    return list(keys.values())
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def key_lines(keys: list[KeyHistory], now: _dt.datetime) -> list[str]:
+    lines = ["Keys by fingerprint:"]
+    for k in keys:
+        age = k.age_days(now)
+        made = "made" if k.created else "first recorded"
+        age_text = f"{int(age)} days old" if age is not None else "age unknown"
+        lines.append(f"  {k.fingerprint}  {made} {k.since or '?'} ({age_text})")
+        for i in k.ids:
+            env = i.get("environment") or "no prefix"
+            region = str(i["region"]).upper() if i.get("region") else "region not given"
+            lines.append(f"    Public Key ID {i.get('public_key_id')} ({env}, {region}) recorded {i.get('time')}")
+        if not k.ids:
+            lines.append("    no Public Key ID recorded (keygen exchange --public-key-id ID records one)")
+        if age is not None and age > ROTATE_AFTER_DAYS:
+            lines.append(
+                f"    WARN older than {ROTATE_AFTER_DAYS} days: Amazon Pay recommends rotating keys; make a new pair, "
+                "exchange it, switch the SDKs over, then delete the old key in Integration Central"
+            )
+    return lines
+
+
+def utc_now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def exchange_line(r: dict[str, Any]) -> str:
+    """One `keygen audit` line for an exchange record (which key got which Public Key ID)."""
+    env = r.get("environment") or "no prefix"
+    region = str(r["region"]).upper() if r.get("region") else "-"
+    return (
+        f"{r.get('time', '?')}  exchange  {r.get('result', '?')} (exit {r.get('exit_code')})  "
+        f"Public Key ID {r.get('public_key_id', '?')} ({env}, region {region})  {r.get('fingerprint') or '-'}"
+    )

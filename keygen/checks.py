@@ -55,6 +55,17 @@ class Inspection:
     #: The PEM label or form found: "PRIVATE KEY", "RSA PRIVATE KEY", "ssh-rsa", "SSH2 PUBLIC KEY"...
     form: str | None = None
     key: Any = None
+    #: How the bytes were encoded: "ascii", "utf-8", "utf-16-le", "utf-16-be" or "binary" (None: unread).
+    encoding: str | None = None
+    bom: bool = False
+    crlf: bool = False
+    #: The path was a symbolic link (followed for reading only: never written through).
+    is_link: bool = False
+    #: Names the fix commands use for the pair (the paths as given, so commands can be pasted).
+    private_name: str = "privateKey.pem"
+    public_name: str = "publicKey.pub"
+    #: The form of the pair's private key, when known: it decides which tool can derive the public key.
+    private_form: str | None = None
 
     def add(self, name: str, status: Status, summary: str, fix: str = "") -> None:
         self.checks.append(Check(f"{self.role}_key.{name}", status, summary, fix))
@@ -67,9 +78,9 @@ class Inspection:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def read_key_file(path: Path, role: Role) -> Inspection:
+def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Inspection:
     """Read a key file safely: no blocking on FIFOs, no reading a huge file whole."""
-    ins = Inspection(role, str(path))
+    ins = ins or Inspection(role, str(path))
     regenerate = "run `keygen generate` in an empty directory"
     try:
         lst = os.lstat(path)
@@ -80,7 +91,11 @@ def read_key_file(path: Path, role: Role) -> Inspection:
         ins.add("file", "fail", f"cannot look at {path}: {exc.strerror}", "check the path and its permissions")
         return ins
     if stat.S_ISLNK(lst.st_mode):
-        target = os.readlink(path)
+        ins.is_link = True
+        try:
+            target = os.readlink(path)
+        except OSError:  # replaced between the two looks: say so without the target
+            target = "(unreadable)"
         ins.add(
             "link",
             "warn",
@@ -148,6 +163,10 @@ def _quote(path: str) -> str:
     return path if re.fullmatch(r"[\w./-]+", path) else "'" + path.replace("'", "'\\''") + "'"
 
 
+#: For other modules that print commands naming the user's files.
+quote = _quote
+
+
 # --- encoding ----------------------------------------------------------------------------------
 
 #: The PowerShell 5.1 line that writes the public key as ASCII instead of UTF-16.
@@ -155,8 +174,10 @@ POWERSHELL_ASCII_LINE = "ssh-keygen -f privateKey.pem -e -m PKCS8 | Out-File -En
 
 
 def _utf16_order(data: bytes) -> str | None:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
+    if data.startswith(b"\xff\xfe"):
+        return "utf-16-le"
+    if data.startswith(b"\xfe\xff"):
+        return "utf-16-be"
     if len(data) >= 4 and b"\x00" in data[:64]:
         head = data[:64]
         if all(b == 0 for b in head[1::2]) and any(head[0::2]):
@@ -164,6 +185,25 @@ def _utf16_order(data: bytes) -> str | None:
         if all(b == 0 for b in head[0::2]) and any(head[1::2]):
             return "utf-16-be"
     return None
+
+
+def powershell_lines(private_name: str, public_name: str) -> str:
+    """The two ways to write the public key as ASCII from Windows PowerShell 5.1."""
+    priv, pub = _quote(private_name), _quote(public_name)
+    return (
+        f"`ssh-keygen -f {priv} -e -m PKCS8 | Out-File -Encoding ascii {pub}` "
+        f"(or with openssl: `openssl rsa -in {priv} -pubout -out {pub}`)"
+    )
+
+
+def _not_text(ins: Inspection) -> None:
+    ins.encoding = "binary"
+    ins.add(
+        "encoding",
+        "fail",
+        "is not a text file: it holds bytes that no PEM key file has (binary data)",
+        "this is not a key file: name the right file, or make the pair again with `keygen generate`",
+    )
 
 
 def decode(ins: Inspection, strict: bool) -> None:
@@ -174,10 +214,9 @@ def decode(ins: Inspection, strict: bool) -> None:
         ins.add(
             "file",
             "fail",
-            f"{ins.path} is empty" if not data else f"{ins.path} holds only white space",
-            "a failed `>` redirect leaves an empty file: make the key again in an empty directory"
-            if ins.role == "public"
-            else "make the key again with `keygen generate`",
+            f"{ins.path} is empty ({len(data)} bytes)" if not data else f"{ins.path} holds only white space",
+            "a `>` redirect creates its file before the command runs, so a failed command leaves an empty one: "
+            "make the pair again in an empty directory (`keygen generate`)",
         )
         return
     utf16 = _utf16_order(data)
@@ -185,18 +224,25 @@ def decode(ins: Inspection, strict: bool) -> None:
         try:
             text = data.decode(utf16).lstrip("\ufeff")
         except UnicodeDecodeError:
-            text = None
-        ins.text = text
+            _not_text(ins)
+            return
+        if not text.isascii() or "\x00" in text:
+            _not_text(ins)
+            return
+        ins.encoding, ins.bom, ins.crlf = utf16, data[:2] in (b"\xff\xfe", b"\xfe\xff"), "\r\n" in text
+        ins.text = text.replace("\r\n", "\n")
         fix = (
-            f"in Windows PowerShell 5.1, `>` writes UTF-16; write it as ASCII with "
-            f"`{POWERSHELL_ASCII_LINE}`, or run `keygen verify --fix`"
+            "Windows PowerShell 5.1's `>` writes UTF-16; write the file as ASCII with "
+            f"{powershell_lines(ins.private_name, ins.public_name)}, or let `keygen verify --fix` "
+            "rewrite it (the original is kept as a backup)"
             if ins.role == "public"
-            else "save the key as ASCII (UTF-8 without BOM)"
+            else "save the key as ASCII (in an editor: UTF-8 without BOM), keeping the original"
         )
         ins.add(
             "encoding",
             "fail",
-            "encoded as UTF-16 (Windows PowerShell's `>`): openssl, ssh-keygen and the Amazon Pay SDKs cannot read it",
+            f"encoded as {utf16.upper()}{' with a byte order mark' if ins.bom else ''} (what Windows PowerShell "
+            "5.1's `>` writes): openssl, ssh-keygen and the Amazon Pay SDKs cannot read it",
             fix,
         )
         return
@@ -205,32 +251,37 @@ def decode(ins: Inspection, strict: bool) -> None:
     if data.startswith(b"\xef\xbb\xbf"):
         problems.append("starts with a UTF-8 byte order mark")
         text_bytes = data[3:]
+        ins.bom = True
     if b"\r\n" in text_bytes:
         problems.append("has CRLF (Windows) line ends")
+        ins.crlf = True
+    if b"\x00" in text_bytes:
+        _not_text(ins)
+        return
     try:
         text = text_bytes.decode("ascii")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        try:
+            text_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            _not_text(ins)
+            return
+        line = text_bytes[: exc.start].count(b"\n") + 1
+        ins.encoding = "utf-8"
         ins.add(
             "encoding",
             "fail",
-            "is not text: it holds bytes that no PEM key file has",
-            "this is not a key file; name the right file or make the key again",
+            f"holds non-ASCII characters (first on line {line}); a PEM key is plain ASCII",
+            "the file was edited or pasted with extra characters: make it again with the documented commands",
         )
         return
-    if "\x00" in text:
-        ins.add(
-            "encoding",
-            "fail",
-            "holds NUL bytes: it is not a PEM text file",
-            "name the right file or make the key again",
-        )
-        return
+    ins.encoding = "ascii"
     ins.text = text.replace("\r\n", "\n")
     if problems:
         fix = (
-            "rewrite it as ASCII with LF line ends: `keygen verify --fix` (keeps a backup)"
+            "rewrite it as ASCII with LF line ends: `keygen verify --fix` (keeps the original as a backup)"
             if ins.role == "public"
-            else "save it as ASCII with LF line ends (most editors: encoding UTF-8 without BOM, LF)"
+            else "save it as ASCII with LF line ends (in an editor: UTF-8 without BOM, LF), keeping the original"
         )
         if strict:
             ins.add("encoding", "fail", " and ".join(problems) + "; the documented commands write plain ASCII", fix)
@@ -263,12 +314,60 @@ PKCS8_FROM_PKCS1 = "openssl pkcs8 -topk8 -nocrypt -in privateKey.pem -out privat
 PUBLIC_FROM_PRIVATE = "openssl rsa -in privateKey.pem -pubout > publicKey.pub"
 
 
+def _sibling(path: str, suffix: str) -> str:
+    """A new name beside `path` for a converted copy, so that no fix ever overwrites its input."""
+    head, tail = os.path.split(path)
+    stem = tail[:-4] if tail.endswith((".pem", ".pub")) else tail
+    return os.path.join(head, stem + suffix) if head else stem + suffix
+
+
+def _regen_public(ins: Inspection) -> str:
+    public_name = ins.public_name
+    if public_name.endswith(".pem.pub"):
+        # ssh-keygen's side file: keep it for ssh-keygen, and write the documented file beside it.
+        public_name = os.path.join(os.path.dirname(public_name), "publicKey.pub")
+    priv, pub = _quote(ins.private_name), _quote(public_name)
+    if ins.private_form == "OPENSSH PRIVATE KEY":
+        # openssl cannot read this private key; ssh-keygen can, but `-e` prefers a stale side file.
+        return (
+            f"write it again from the private key with ssh-keygen (openssl cannot read the OpenSSH format): "
+            f"`ssh-keygen -f {priv} -e -m PKCS8 > {pub}`; `-e` reads {_quote(ins.private_name + '.pub')} "
+            "instead of the key when that file exists, so make sure it belongs to this key"
+        )
+    return (
+        f"write it again from the private key with the documented line: `openssl rsa -in {priv} -pubout > {pub}` "
+        f"(ssh-keygen: `ssh-keygen -f {priv} -e -m PKCS8 > {pub}`)"
+    )
+
+
+def _key_kind(key: Any) -> str:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, x448, x25519
+
+    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        return f"EC ({key.curve.name})"
+    for name, types in (
+        ("Ed25519", (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)),
+        ("Ed448", (ed448.Ed448PrivateKey, ed448.Ed448PublicKey)),
+        ("X25519", (x25519.X25519PrivateKey, x25519.X25519PublicKey)),
+        ("X448", (x448.X448PrivateKey, x448.X448PublicKey)),
+        ("DSA", (dsa.DSAPrivateKey, dsa.DSAPublicKey)),
+    ):
+        if isinstance(key, types):
+            return name
+    return type(key).__name__.lstrip("_")
+
+
+#: PEM labels of private keys that are not RSA, and what they are.
+_OTHER_PRIVATE = {"EC PRIVATE KEY": "EC", "DSA PRIVATE KEY": "DSA"}
+
+
 def check_private(ins: Inspection, strict: bool) -> None:
     text = ins.text
     if text is None:
         return
     form = classify(text)
     ins.form = form
+    priv = _quote(ins.private_name)
     if form == "PRIVATE KEY":
         ins.add("format", "pass", "PKCS#8 PEM (BEGIN PRIVATE KEY), not encrypted")
     elif form == "RSA PRIVATE KEY":
@@ -276,40 +375,72 @@ def check_private(ins: Inspection, strict: bool) -> None:
             ins.add(
                 "format",
                 "fail",
-                "PKCS#1 PEM encrypted with a passphrase: the Amazon Pay SDKs take no passphrase",
-                "write an unencrypted PKCS#8 copy (asks for the passphrase, keeps the original): "
-                "openssl pkey -in privateKey.pem -out privateKey.pkcs8.pem",
+                "PKCS#1 PEM encrypted with a passphrase (Proc-Type: 4,ENCRYPTED): the Amazon Pay SDKs take no "
+                "passphrase",
+                "write an unencrypted PKCS#8 copy (it asks for the passphrase; the original stays as it is): "
+                f"openssl pkey -in {priv} -out {_quote(_sibling(ins.private_name, '.unencrypted.pem'))}",
             )
             return
-        msg = "PKCS#1 PEM (BEGIN RSA PRIVATE KEY): the PHP, Node, .NET and Ruby SDKs load it, the Java SDK does not"
-        fix = f"convert to PKCS#8, keeping the original: {PKCS8_FROM_PKCS1}"
+        msg = (
+            "PKCS#1 PEM (BEGIN RSA PRIVATE KEY): the PHP, Node, .NET and Ruby SDKs load it, the Java SDK does "
+            "not; the documented form is PKCS#8 (BEGIN PRIVATE KEY)"
+        )
+        copy = _quote(_sibling(ins.private_name, ".pkcs8.pem"))
+        fix = (
+            f"convert a copy to PKCS#8, keeping the original: openssl pkcs8 -topk8 -nocrypt -in {priv} -out {copy} "
+            "(then point the SDK at the new file)"
+        )
         ins.add("format", "fail" if strict else "warn", msg, fix)
     elif form == "ENCRYPTED PRIVATE KEY":
         ins.add(
             "format",
             "fail",
-            "PKCS#8 encrypted with a passphrase: the Amazon Pay SDKs take no passphrase",
-            "write an unencrypted copy (asks for the passphrase, keeps the original): "
-            "openssl pkey -in privateKey.pem -out privateKey.unencrypted.pem",
+            "PKCS#8 encrypted with a passphrase (BEGIN ENCRYPTED PRIVATE KEY): the Amazon Pay SDKs take no passphrase",
+            "write an unencrypted copy (it asks for the passphrase; the original stays as it is): "
+            f"openssl pkey -in {priv} -out {_quote(_sibling(ins.private_name, '.unencrypted.pem'))}",
         )
         return
     elif form == "OPENSSH PRIVATE KEY":
+        copy = _quote(_sibling(ins.private_name, ".pkcs8.pem"))
+        cipher = _openssh_cipher(text)
+        if cipher not in (None, "none"):
+            ins.add(
+                "format",
+                "fail",
+                f"OpenSSH private key format, encrypted with a passphrase ({cipher}): openssl and the Amazon Pay "
+                "SDKs can read neither the format nor a passphrase",
+                f"convert a copy to unencrypted PKCS#8 (it asks for the passphrase): cp {priv} {copy} && "
+                f'ssh-keygen -p -N "" -m PKCS8 -f {copy} (OpenSSH 8.1 or later), '
+                "or make a new pair with `keygen generate`",
+            )
+            return
         ins.add(
             "format",
             "fail",
-            "OpenSSH private key format (ssh-keygen 7.8 to 8.0, or run without `-m PKCS8`): "
-            "openssl and the Amazon Pay SDKs cannot load it",
-            "convert a copy to PKCS#8: cp privateKey.pem privateKey.pkcs8.pem && "
-            'ssh-keygen -p -N "" -m PKCS8 -f privateKey.pkcs8.pem (OpenSSH 8.1 or later), '
-            "or make a new pair with `keygen generate`",
+            "OpenSSH private key format (BEGIN OPENSSH PRIVATE KEY: ssh-keygen 7.8 to 8.0, or run without "
+            "`-m PKCS8`): openssl and the Amazon Pay SDKs cannot load it",
+            f'convert a copy to PKCS#8: cp {priv} {copy} && ssh-keygen -p -N "" -m PKCS8 -f {copy} '
+            "(OpenSSH 8.1 or later), or make a new pair with `keygen generate`",
         )
-        ins.key = _load_openssh_private(text)
-    elif form in ("PUBLIC KEY", "RSA PUBLIC KEY", "SSH2 PUBLIC KEY", "ssh-rsa"):
+        ins.key = _load_openssh_private(ins, text)
+        if ins.key is None:
+            return
+    elif form in _OTHER_PRIVATE:
+        ins.add(
+            "algorithm",
+            "fail",
+            f"holds an {_OTHER_PRIVATE[form]} private key ({form}); Amazon Pay needs RSA (2048 bits)",
+            "make a new RSA-2048 pair with `keygen generate`",
+        )
+        # Loaded only so the second opinion can compare; the algorithm already failed.
+        ins.key = _load_pem_private(ins, text)
+        return
+    elif form in ("PUBLIC KEY", "RSA PUBLIC KEY", "SSH2 PUBLIC KEY") or (form or "").startswith(("ssh-", "ecdsa-")):
         ins.add(
             "format",
             "fail",
             f"holds a public key ({form}), not a private key",
-            "name the private key file (privateKey.pem)",
+            "name the private key file (privateKey.pem); the two arguments may be swapped",
         )
         return
     elif form is None:
@@ -339,9 +470,11 @@ def _load_pem_private(ins: Inspection, text: str) -> Any:
             "load",
             "fail",
             "is encrypted: the Amazon Pay SDKs take no passphrase",
-            "write an unencrypted copy: openssl pkey -in privateKey.pem -out privateKey.unencrypted.pem",
+            "write an unencrypted copy (it asks for the passphrase): "
+            f"openssl pkey -in {_quote(ins.private_name)} -out "
+            f"{_quote(_sibling(ins.private_name, '.unencrypted.pem'))}",
         )
-    except (ValueError, Exception) as exc:  # noqa: BLE001 - cryptography raises several kinds
+    except Exception as exc:  # noqa: BLE001 - cryptography raises several kinds for damaged input
         ins.add(
             "load",
             "fail",
@@ -351,12 +484,38 @@ def _load_pem_private(ins: Inspection, text: str) -> Any:
     return None
 
 
-def _load_openssh_private(text: str) -> Any:
+def _openssh_cipher(text: str) -> str | None:
+    """The cipher named in an OpenSSH private key's header ("none" when not encrypted)."""
+    m = re.search(r"-----BEGIN OPENSSH PRIVATE KEY-----(.*?)-----END OPENSSH PRIVATE KEY-----", text, re.S)
+    if not m:
+        return None
+    try:
+        raw = base64.b64decode("".join(m.group(1).split()), validate=True)
+    except ValueError:
+        return None
+    magic = b"openssh-key-v1\x00"
+    if not raw.startswith(magic) or len(raw) < len(magic) + 4:
+        return None
+    size = int.from_bytes(raw[len(magic) : len(magic) + 4], "big")
+    name = raw[len(magic) + 4 : len(magic) + 4 + size]
+    try:
+        return name.decode("ascii") if 0 < len(name) == size <= 64 else None
+    except UnicodeDecodeError:
+        return None
+
+
+def _load_openssh_private(ins: Inspection, text: str) -> Any:
     from cryptography.hazmat.primitives import serialization
 
     try:
         return serialization.load_ssh_private_key(text.encode("ascii"), password=None)
-    except Exception:  # noqa: BLE001 - encrypted or damaged: the format finding already failed
+    except Exception as exc:  # noqa: BLE001 - cryptography raises several kinds for damaged input
+        ins.add(
+            "load",
+            "fail",
+            f"the OpenSSH key does not load: {_reason(exc)}",
+            "the file is damaged or truncated: make a new pair with `keygen generate`",
+        )
         return None
 
 
@@ -369,11 +528,10 @@ def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     if not isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
-        kind = type(key).__name__.lstrip("_").replace("PrivateKey", "").replace("PublicKey", "")
         ins.add(
             "algorithm",
             "fail",
-            f"is a {kind} key; Amazon Pay needs RSA",
+            f"is an {_key_kind(key)} key; Amazon Pay needs RSA (2048 bits)",
             "make a new RSA-2048 pair with `keygen generate`",
         )
         return
@@ -385,7 +543,7 @@ def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
         ins.add(
             "size",
             "fail",
-            f"{bits} bits; the documented key is 2048 bits",
+            f"RSA with {bits} bits; Amazon Pay's documented key is 2048 bits",
             "make a new pair with `keygen generate` (rsa_keygen_bits:2048)",
         )
     e = key.public_numbers().e if isinstance(key, rsa.RSAPublicKey) else key.private_numbers().public_numbers.e
@@ -406,7 +564,9 @@ def check_public(ins: Inspection, strict: bool) -> None:
         return
     form = classify(text)
     ins.form = form
-    redo = f"write it again from the private key with the documented line: {PUBLIC_FROM_PRIVATE}"
+    redo = _regen_public(ins)
+    src = _quote(ins.path)
+    out = _quote(ins.public_name if ins.public_name != ins.path else _sibling(ins.path, ".spki.pub"))
     if form == "PUBLIC KEY":
         ins.add("format", "pass", "SubjectPublicKeyInfo PEM (BEGIN PUBLIC KEY)")
         ins.key = _load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
@@ -415,23 +575,26 @@ def check_public(ins: Inspection, strict: bool) -> None:
             "format",
             "fail",
             "PKCS#1 public key (BEGIN RSA PUBLIC KEY); Integration Central expects BEGIN PUBLIC KEY",
-            redo,
+            f"{redo}; from this file alone: openssl rsa -RSAPublicKey_in -in {src} -pubout -out {out}",
         )
         ins.key = _load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
     elif form == "SSH2 PUBLIC KEY":
         ins.add(
             "format",
             "fail",
-            "RFC 4716 SSH2 public key (ssh-keygen -e without `-m PKCS8`)",
-            f"{redo}, or: ssh-keygen -f privateKey.pem -e -m PKCS8 > publicKey.pub",
+            "RFC 4716 SSH2 public key (---- BEGIN SSH2 PUBLIC KEY ----: `ssh-keygen -e` without `-m PKCS8`); "
+            "Integration Central expects BEGIN PUBLIC KEY",
+            f"{redo}; from this file alone: ssh-keygen -i -f {src} > {_quote(_sibling(ins.path, '.openssh.pub'))} "
+            f"&& ssh-keygen -e -m PKCS8 -f {_quote(_sibling(ins.path, '.openssh.pub'))} > {out}",
         )
         ins.key = _load_rfc4716(ins, text)
     elif form and form.startswith(("ssh-", "ecdsa-")):
         ins.add(
             "format",
             "fail",
-            f"an OpenSSH `{form}` line (like ssh-keygen's privateKey.pem.pub), not the documented public key",
-            redo,
+            f"an OpenSSH `{form}` line (like the privateKey.pem.pub file ssh-keygen writes beside the key), "
+            "not the documented BEGIN PUBLIC KEY",
+            f"{redo}; from this file alone: ssh-keygen -e -m PKCS8 -f {src} > {out}",
         )
         m = _SSH_LINE.search(text)
         assert m is not None
@@ -440,8 +603,8 @@ def check_public(ins: Inspection, strict: bool) -> None:
         ins.add(
             "format",
             "fail",
-            "holds a PRIVATE key: never upload or share this file",
-            f"keep it secret as privateKey.pem and {redo}",
+            f"holds a PRIVATE key ({form}), not a public key: never upload or share this file",
+            f"keep it secret (as privateKey.pem) and {redo}",
         )
         return
     elif form is None:
@@ -464,7 +627,7 @@ def _load_public(ins: Inspection, loader: Any) -> Any:
             "load",
             "fail",
             f"the key does not load: {_reason(exc)}",
-            f"the file is damaged or truncated: {PUBLIC_FROM_PRIVATE}",
+            f"the file is damaged or truncated: {_regen_public(ins)}",
         )
         return None
 
@@ -487,8 +650,10 @@ def _load_rfc4716(ins: Inspection, text: str) -> Any:
     try:
         raw = base64.b64decode(blob, validate=True)
         kind = raw[4 : 4 + int.from_bytes(raw[:4], "big")].decode("ascii")
+        if not re.fullmatch(r"[\w@.-]{1,64}", kind):
+            raise ValueError(kind)
     except (ValueError, UnicodeDecodeError):
-        ins.add("load", "fail", "the SSH2 block does not decode", f"write it again: {PUBLIC_FROM_PRIVATE}")
+        ins.add("load", "fail", "the SSH2 block does not decode", _regen_public(ins))
         return None
     return _load_public(ins, lambda s: s.load_ssh_public_key(f"{kind} {blob}".encode()))
 
@@ -520,8 +685,21 @@ class Report:
         return not self.failed
 
 
-def inspect(path: Path, role: Role, strict: bool) -> Inspection:
-    ins = read_key_file(path, role)
+def inspect(
+    path: Path,
+    role: Role,
+    strict: bool,
+    *,
+    private_name: str = "",
+    public_name: str = "",
+    private_form: str | None = None,
+) -> Inspection:
+    """Read, decode and judge one key file. The names are what fix commands say for the pair."""
+    ins = Inspection(role, str(path))
+    ins.private_name = private_name or (str(path) if role == "private" else ins.private_name)
+    ins.public_name = public_name or (str(path) if role == "public" else ins.public_name)
+    ins.private_form = private_form
+    read_key_file(path, role, ins)
     if ins.data is not None:
         decode(ins, strict)
         (check_private if role == "private" else check_public)(ins, strict)
@@ -532,8 +710,16 @@ def check_pair(private_path: Path | None, public_path: Path | None, *, strict: b
     """Inspect one or both files, then, with both loaded, match them and run the self-test."""
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    priv = inspect(private_path, "private", strict) if private_path else None
-    pub = inspect(public_path, "public", strict) if public_path else None
+    names = {
+        "private_name": str(private_path) if private_path else "",
+        "public_name": str(public_path) if public_path else "",
+    }
+    priv = inspect(private_path, "private", strict, **names) if private_path else None
+    pub = (
+        inspect(public_path, "public", strict, **names, private_form=priv.form if priv else None)
+        if public_path
+        else None
+    )
     checks: list[Check] = []
     for ins in (priv, pub):
         if ins:
@@ -561,7 +747,8 @@ def check_pair(private_path: Path | None, public_path: Path | None, *, strict: b
                     "fail",
                     f"the public key does not belong to the private key: private key's public part is "
                     f"{fingerprint(derived)}, the public key file is {fingerprint(pub_key)}",
-                    f"write the public key again from the private key: {PUBLIC_FROM_PRIVATE}",
+                    "the two files are from different pairs: name the right ones, or "
+                    + _regen_public(pub if pub else Inspection("public", "")),
                 )
             )
     digest = amazon_pay.string_to_sign("AMZN-PAY-RSASSA-PSS", amazon_pay.KNOWN_PAYLOAD).split("\n")[1]

@@ -7,12 +7,15 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, NoReturn, Optional
 
 import typer
 
 from keygen import __version__
 from keygen.errors import ExitCode, KeygenError, UsageError
+
+if TYPE_CHECKING:
+    from keygen.plan import Method
 
 app = typer.Typer(
     name="keygen",
@@ -27,6 +30,31 @@ class Region(str, enum.Enum):
     us = "us"
     eu = "eu"
     jp = "jp"
+
+
+class MethodName(str, enum.Enum):
+    auto = "auto"
+    openssl = "openssl"
+    ssh_keygen = "ssh-keygen"
+    git_bash = "git-bash"
+
+
+class ShellName(str, enum.Enum):
+    bash = "bash"
+    zsh = "zsh"
+    sh = "sh"
+    dash = "dash"
+    fish = "fish"
+    cmd = "cmd"
+    powershell = "powershell"
+    pwsh = "pwsh"
+    git_bash = "git-bash"
+
+
+class OSChoice(str, enum.Enum):
+    linux = "linux"
+    macos = "macos"
+    windows = "windows"
 
 
 def _err(text: str) -> None:
@@ -82,6 +110,18 @@ def generate(
         None, "--audit-log", help="Audit log file (default: KEYGEN_AUDIT_LOG, else the user log directory)."
     ),
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds each documented command may take."),
+    method: MethodName = typer.Option(
+        MethodName.auto, "--method", help="Which documented path: auto picks the one for this OS and shell."
+    ),
+    literal: bool = typer.Option(
+        False, "--literal", help="Type each documented line into a real shell, `>` and all, instead of running argv."
+    ),
+    shell: Optional[ShellName] = typer.Option(
+        None, "--shell", help="The shell you are in (default: detected); --literal types the lines into it."
+    ),
+    interactive: bool = typer.Option(
+        False, "--interactive", help="Let ssh-keygen ask for a passphrase on this terminal, as the document does."
+    ),
 ) -> None:
     """Run the documented commands, check the pair, and publish it only when every check passes."""
     from keygen import host as host_mod
@@ -95,7 +135,12 @@ def generate(
             as_json=as_json,
             command="generate",
         )
-    host = host_mod.detect_host(tools=("openssl", "ssh-keygen"), versions=("openssl",))
+    shell_name = shell.value if shell else None
+    try:
+        _check_shell(host_mod.current_os(), shell_name)
+    except KeygenError as exc:
+        fail(exc, as_json=as_json, command="generate")
+    host = host_mod.detect_host(method=method.value, shell=shell_name)
     options = Options(
         out_dir=out_dir,
         region=region.value if region else None,
@@ -103,6 +148,10 @@ def generate(
         dry_run=dry_run,
         timeout=timeout,
         audit_log=audit_log,
+        method=_method(method),
+        literal=literal,
+        shell=shell.value if shell else None,
+        interactive=interactive,
     )
     show_progress = not as_json and sys.stderr.isatty()
     outcome = run_generate(options, host, progress=_progress if show_progress else None)
@@ -117,6 +166,147 @@ def generate(
         if outcome.error:
             fail(outcome.error)
     raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+def verify(
+    private_key: Optional[Path] = typer.Argument(
+        None, help="Private key file (default: privateKey.pem; with --public-only: the public key file)."
+    ),
+    public_key: Optional[Path] = typer.Argument(None, help="Public key file (default: publicKey.pub)."),
+    private_only: bool = typer.Option(False, "--private-only", help="Check only the private key."),
+    public_only: bool = typer.Option(False, "--public-only", help="Check only a public key (the one file given)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+    fix: bool = typer.Option(
+        False, "--fix", help="Rewrite a public key's encoding as ASCII with LF (keeps a backup). Never a private key."
+    ),
+    second_opinion: bool = typer.Option(
+        True, "--second-opinion/--no-second-opinion", help="Also ask the system's openssl and ssh-keygen."
+    ),
+) -> None:
+    """Check a key pair from anywhere: each finding named, with the fix. Exit 0 ok, 1 failed, 2 usage."""
+    from keygen import verify as verify_mod
+
+    try:
+        priv, pub, defaulted = verify_mod.resolve_targets(
+            private_key, public_key, private_only=private_only, public_only=public_only
+        )
+    except KeygenError as exc:
+        fail(exc, as_json=as_json, command="verify")
+    options = verify_mod.Options(priv, pub, fix=fix, second_opinion=second_opinion, defaulted=defaulted)
+    outcome = verify_mod.verify(options)
+    if as_json:
+        from keygen.report import dumps
+
+        _out(dumps(verify_mod.as_json(outcome)))
+    elif outcome.error:
+        fail(outcome.error)
+    else:
+        _out(verify_mod.render_text(outcome))
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+def exchange(
+    region: Optional[Region] = typer.Option(None, "--region", help="Integration Central region (default: all three)."),
+    public_key: Path = typer.Option(Path("publicKey.pub"), "--public-key", help="The public key to exchange."),
+    public_key_id: Optional[str] = typer.Option(
+        None, "--public-key-id", help="The ID Integration Central gave: recorded in the audit log with the key."
+    ),
+    open_browser: bool = typer.Option(False, "--open", help="Open the region's Integration Central in the browser."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+    audit_log: Optional[Path] = typer.Option(None, "--audit-log", help="Audit log file to record the ID in."),
+) -> None:
+    """Print the public key ready to paste and the Integration Central steps; record the Public Key ID."""
+    from keygen import exchange as exchange_mod
+
+    options = exchange_mod.Options(
+        public_key=public_key,
+        region=region.value if region else None,
+        public_key_id=public_key_id,
+        open_browser=open_browser,
+        audit_log=audit_log,
+    )
+    outcome = exchange_mod.exchange(options)
+    if as_json:
+        from keygen.report import dumps
+
+        _out(dumps(exchange_mod.as_json(outcome)))
+        raise typer.Exit(outcome.exit_code)
+    text = exchange_mod.render_text(outcome)
+    if text:
+        (_out if outcome.error is None else _err)(text)
+    for warning in outcome.warnings:
+        _err(f"keygen: warning: {warning}")
+    if outcome.error:
+        fail(outcome.error)
+    raise typer.Exit(0)
+
+
+def _method(method: MethodName) -> Method:
+    from keygen.plan import METHODS
+
+    return next(m for m in METHODS if m == method.value)
+
+
+def _check_shell(os_name: str, shell: Optional[str]) -> None:
+    from keygen.doctor import SHELLS_BY_OS, check_combination
+
+    if os_name in SHELLS_BY_OS:
+        check_combination(os_name, shell)
+
+
+@app.command("plan")
+def plan_cmd(
+    os_name: Optional[OSChoice] = typer.Option(
+        None, "--os", help="Describe a typical machine with this OS instead of looking at this one."
+    ),
+    shell: Optional[ShellName] = typer.Option(None, "--shell", help="The shell the lines are typed into."),
+    method: MethodName = typer.Option(MethodName.auto, "--method", help="Which documented path."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+) -> None:
+    """Show the documented commands generate would run, as typed in the shell, and why this method."""
+    from keygen import doctor
+    from keygen import host as host_mod
+    from keygen.report import dumps
+
+    shell_name = shell.value if shell else None
+    try:
+        if os_name is not None:
+            host = doctor.described_host(os_name.value, shell_name)
+        else:
+            _check_shell(host_mod.current_os(), shell_name)
+            host = host_mod.detect_host(method=method.value, shell=shell_name)
+    except KeygenError as exc:
+        fail(exc, as_json=as_json, command="plan")
+    plan = doctor.make_plan(host, _method(method), described=os_name is not None)
+    if as_json:
+        _out(dumps(doctor.plan_dict(plan)))
+    else:
+        _out(doctor.plan_text(plan))
+        if plan.error:
+            fail(plan.error)
+    raise typer.Exit(plan.exit_code)
+
+
+@app.command("doctor")
+def doctor_cmd(
+    method: MethodName = typer.Option(MethodName.auto, "--method", help="Which documented path to judge."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+) -> None:
+    """Check this machine: OS, shell, tools and versions, what generate would do, and each problem's fix."""
+    from keygen import doctor
+    from keygen import host as host_mod
+    from keygen.report import dumps
+
+    # Doctor shows every tool's version, so it asks each one (generate asks only what it needs).
+    host = host_mod.detect_host(versions=("openssl", "ssh-keygen"), method=method.value)
+    result = doctor.diagnose(host, _method(method))
+    if as_json:
+        _out(dumps(doctor.doctor_dict(result)))
+    else:
+        (_out if result.exit_code == 0 else _err)(doctor.doctor_text(result))
+    raise typer.Exit(result.exit_code)
 
 
 @app.command("audit")
@@ -146,16 +336,27 @@ def audit_cmd(
                 command="audit",
             )
     shown = list(audit.iter_last(records, last))
+    keys = audit.key_history(records)
+    now = audit.utc_now()
     if as_json:
         _out(
             report.dumps(
-                {"command": "audit", "path": str(log), "records": shown, "skipped": [vars(p) for p in problems]}
+                {
+                    "command": "audit",
+                    "path": str(log),
+                    "records": shown,
+                    "skipped": [vars(p) for p in problems],
+                    "keys": [k.as_dict(now) for k in keys],
+                }
             )
         )
     else:
         if not records:
             _out(f"No records in {log}.")
         for r in shown:
+            if r.get("command") == "exchange":
+                _out(audit.exchange_line(r))
+                continue
             steps = "; ".join(s.get("line", "?") for s in r.get("steps", []) if isinstance(s, dict))
             _out(
                 f"{r.get('time', '?')}  {r.get('command', '?')}  {r.get('result', '?')} (exit {r.get('exit_code')})  "
@@ -163,6 +364,8 @@ def audit_cmd(
             )
             if steps:
                 _out(f"    ran: {steps}")
+        if keys:
+            _out("\n".join(audit.key_lines(keys, now)))
         for p in problems:
             _err(f"keygen: warning: {log} line {p.line_no} skipped: {p.reason}")
     raise typer.Exit(0)
@@ -173,10 +376,6 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    # The one command people time in scripts: answer it without importing the CLI machinery.
-    if sys.argv[1:] == ["--version"]:
-        _out(f"keygen {__version__}")
-        return
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from keygen import __version__, audit, checks, recipes, run
-from keygen.errors import CommandFailed, ExitCode, Interrupted, KeygenError, ToolMissing
-from keygen.host import Host
+from keygen import __version__, audit, checks, literal, recipes, run, safety
+from keygen.errors import CommandFailed, DirUnusable, ExitCode, Interrupted, KeygenError, ToolMissing
+from keygen.host import Host, OSName
 from keygen.plan import Choice, Method, choose
 from keygen.publish import Published, Workspace, check_dir, existing, refusal
 
@@ -37,6 +38,11 @@ class Options:
     timeout: float = DEFAULT_TIMEOUT_S
     audit_log: Path | None = None
     method: Method = "auto"
+    #: Type each documented line into a real shell (`--literal [--shell NAME]`).
+    literal: bool = False
+    shell: str | None = None
+    #: Let ssh-keygen ask for a passphrase on the user's terminal, as the document's reader would see.
+    interactive: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,9 @@ class StepRecord:
     stderr: str
     timed_out: bool = False
     signal: int | None = None
+    #: Literal mode: the shell that interpreted `line` (argv is then `[shell, -c, line]`).
+    shell: str | None = None
+    shell_path: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +77,7 @@ class StepRecord:
             "stderr": self.stderr,
             "timed_out": self.timed_out,
             "signal": self.signal,
+            "shell": {"name": self.shell, "path": self.shell_path} if self.shell else None,
         }
 
 
@@ -86,6 +96,8 @@ class Outcome:
     taken: list[str] = field(default_factory=list)
     side_files: list[str] = field(default_factory=list)
     started_at: str = field(default_factory=lambda: _utc_now())
+    #: Literal mode's shell, once resolved.
+    literal: literal.LiteralShell | None = None
 
     @property
     def exit_code(self) -> int:
@@ -115,13 +127,55 @@ def _warm_imports() -> threading.Thread:
     return thread
 
 
-def step_env(choice: Choice, environ: Mapping[str, str]) -> dict[str, str]:
+#: Windows askpass helper: ssh-keygen runs it for the passphrase and reads one empty line back.
+ASKPASS_HELPER = "keygen-askpass.cmd"
+ASKPASS_HELPER_TEXT = "@echo(\r\n"
+
+
+def step_env(
+    choice: Choice,
+    environ: Mapping[str, str],
+    *,
+    os_name: OSName = "linux",
+    helper_dir: Path | None = None,
+    interactive: bool = False,
+) -> dict[str, str]:
+    """The child's environment: unchanged for openssl; for ssh-keygen, whatever makes it not ask.
+
+    POSIX: without DISPLAY, WAYLAND_DISPLAY and the askpass variables, and with no controlling
+    terminal (a new session), ssh-keygen reads the passphrase from stdin, where it finds an empty
+    line: no prompt, no GUI popup, an unencrypted key, and no `-N` in argv.
+    """
     env = dict(environ)
-    if choice.recipe.tool == "ssh-keygen":
-        # Without these, ssh-keygen reads the (empty) passphrase from stdin: no prompt, no GUI popup.
-        for name in ASKPASS_VARS:
-            env.pop(name, None)
+    if choice.recipe.tool != "ssh-keygen":
+        return env
+    for name in ASKPASS_VARS:
+        env.pop(name, None)
+    if os_name == "windows" and not interactive:
+        env.update(windows_askpass_env(helper_dir))
     return env
+
+
+def windows_askpass_env(helper_dir: Path | None) -> dict[str, str]:
+    """FACTS.md's Windows route; NOT YET RUN ON REAL WINDOWS (only built and inspected in tests).
+
+    Win32-OpenSSH reads passphrases from the console with _getwch(), never from stdin, so the
+    Linux trick cannot work there. It asks the SSH_ASKPASS program instead when
+    SSH_ASKPASS_REQUIRE=force (8.6 and later), or, in 7.7 and 8.1, when DISPLAY is set and stdin is
+    a pipe (keygen's stdin is one). The helper prints an empty line: the empty passphrase.
+    """
+    if helper_dir is None:
+        return {}
+    helper = helper_dir / ASKPASS_HELPER
+    fd = os.open(helper, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o700)
+    with os.fdopen(fd, "w", encoding="ascii", newline="") as f:
+        f.write(ASKPASS_HELPER_TEXT)
+    return {"SSH_ASKPASS": str(helper), "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": "keygen:0"}
+
+
+#: Where an interactive child's stdout goes when the step has no `>`: the terminal's stderr, so
+#: that `--json` keeps stdout to its one object.
+_STDERR_FD = 2
 
 
 def run_steps(
@@ -132,38 +186,81 @@ def run_steps(
     progress: Progress | None,
     environ: Mapping[str, str],
 ) -> None:
-    env = step_env(choice, environ)
+    options, host = outcome.options, outcome.host
+    interactive = options.interactive
+    env = step_env(choice, environ, os_name=host.os, helper_dir=staging, interactive=interactive)
+    shell = outcome.literal
+    if shell is not None:
+        env = literal.shell_env(shell, host, env)
+    # ssh-keygen reads an empty passphrase (and its confirmation) here; openssl reads nothing.
     stdin = b"\n\n" if choice.recipe.tool == "ssh-keygen" else None
     for step in choice.recipe.steps:
         if progress:
-            progress(f"running: {step.line}")
+            progress(f"running: {step.line}" + (f"  (typed into {shell.name})" if shell else ""))
+        if shell is not None:
+            argv, executable, stdout_to = literal.shell_argv(shell.name, step.line), shell.path, None
+        else:
+            argv, executable, stdout_to = step.argv, choice.executable, step.stdout_to
         fd = None
-        if step.stdout_to:
+        if stdout_to:
             # keygen's own `>`: a new file in the private staging directory, never an existing one.
             fd = os.open(
-                staging / step.stdout_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
+                staging / stdout_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
             )
+        started = time.monotonic()
         try:
-            done = run.run(
-                step.argv,
-                executable=choice.executable,
-                cwd=staging,
-                timeout=timeout,
-                stdout_fd=fd,
-                stdin_data=stdin,
-                env=env,
-            )
+            if interactive:
+                # The person at the terminal answers ssh-keygen's prompts: same session (so the
+                # terminal and Ctrl-C reach it), the terminal as stdin and stderr.
+                done = run.run(
+                    argv,
+                    executable=executable,
+                    cwd=staging,
+                    timeout=timeout,
+                    stdout_fd=fd if fd is not None else _STDERR_FD,
+                    env=env,
+                    new_session=False,
+                    inherit_stdio=True,
+                )
+            else:
+                done = run.run(
+                    argv,
+                    executable=executable,
+                    cwd=staging,
+                    timeout=timeout,
+                    stdout_fd=fd,
+                    stdin_data=stdin,
+                    env=env,
+                )
         except OSError as exc:
             raise ToolMissing(
-                f"cannot run {choice.executable}: {exc.strerror}", "check that the tool is installed and executable"
+                f"cannot run {executable}: {exc.strerror}", "check that the tool is installed and executable"
             ) from None
+        except KeyboardInterrupt:
+            # The step ran and was stopped: the audit record must show it (no exit code of its own).
+            outcome.steps.append(
+                StepRecord(
+                    line=step.line,
+                    argv=tuple(argv),
+                    executable=executable,
+                    tool_version=choice.tool.version_text,
+                    cwd=str(staging),
+                    stdout_to=step.stdout_to,
+                    exit_code=None,
+                    duration_s=time.monotonic() - started,
+                    stderr="",
+                    shell=shell.name if shell else None,
+                    shell_path=shell.path if shell else None,
+                )
+            )
+            raise
         finally:
             if fd is not None:
                 os.close(fd)
         record = StepRecord(
             line=step.line,
-            argv=step.argv,
-            executable=choice.executable,
+            argv=tuple(argv),
+            executable=executable,
             tool_version=choice.tool.version_text,
             cwd=str(staging),
             stdout_to=step.stdout_to,
@@ -172,6 +269,8 @@ def run_steps(
             stderr=run.trim_stderr(done.stderr),
             timed_out=done.timed_out,
             signal=done.signal,
+            shell=shell.name if shell else None,
+            shell_path=shell.path if shell else None,
         )
         outcome.steps.append(record)
         if done.timed_out:
@@ -182,9 +281,26 @@ def run_steps(
         if not done.ok:
             how = f"was killed by signal {done.signal}" if done.signal else f"exited {done.returncode}"
             detail = f": {record.stderr.splitlines()[-1]}" if record.stderr else ""
+            via = f" (typed into {shell.name})" if shell else ""
             raise CommandFailed(
-                f"`{step.line}` {how}{detail}", "see the command's error output above; the tool itself failed"
+                f"`{step.line}`{via} {how}{detail}", "see the command's error output above; the tool itself failed"
             )
+
+
+def leftover_warning(staging: Path) -> str:
+    try:
+        empty = not any(staging.iterdir())
+    except OSError:
+        empty = False
+    what = "it is empty" if empty else "it may hold the unpublished private key"
+    return f"the staging directory {staging} could not be removed (read-only?); {what}: delete it when you can"
+
+
+def surroundings(out_dir: Path, environ: Mapping[str, str]) -> list[str]:
+    """Risks around DIR that do not stop a run: who else can write there, and git."""
+    if not out_dir.is_dir():
+        return []
+    return safety.dir_warnings(out_dir) + safety.git_warnings(out_dir, environ)
 
 
 def generate(
@@ -192,17 +308,27 @@ def generate(
 ) -> Outcome:
     environ = os.environ if environ is None else environ
     outcome = Outcome(options=options, host=host)
+    warm: threading.Thread | None = None
+    ws: Workspace | None = None
     try:
         outcome.choice = choose(host, options.method)
+        outcome.warnings += safety.tool_warnings(outcome.choice.executable, Path.cwd(), environ)
+        if options.literal:
+            outcome.literal = literal.resolve(options.shell or literal.default_shell(host), host, environ)
         if options.dry_run:
             check_dir(options.out_dir, create=False)
             outcome.taken = existing(options.out_dir) if options.out_dir.is_dir() else []
+            outcome.warnings += surroundings(options.out_dir, environ)
             if outcome.taken and not options.force:
                 raise refusal(options.out_dir, outcome.taken)
             return outcome
-        warm = _warm_imports()
-        with Workspace(options.out_dir, force=options.force) as ws:
+        ws = Workspace(options.out_dir, force=options.force)
+        with ws:
             assert ws.staging is not None
+            # Started only once there is work to overlap, and always joined below: a daemon thread
+            # still inside an extension import when the interpreter exits can abort the process.
+            warm = _warm_imports()
+            outcome.warnings += surroundings(options.out_dir, environ)
             run_steps(outcome.choice, ws.staging, options.timeout, outcome, progress, environ)
             outcome.side_files = [n for n in outcome.choice.recipe.side_files if (ws.staging / n).exists()]
             warm.join()
@@ -212,18 +338,66 @@ def generate(
             report = _relabel(report, ws.staging, options.out_dir)
             outcome.report = report
             if not report.ok:
-                raise checks_failed(report)
+                error = checks_failed(report)
+                _name_old_ssh_keygen(error, report, outcome.choice)
+                if options.interactive and _encrypted(report):
+                    error.hint = (
+                        "a passphrase was typed at ssh-keygen's prompt, so the key is encrypted and the "
+                        "Amazon Pay SDKs cannot load it; run again and press Enter at both prompts, or "
+                        "without --interactive"
+                    )
+                raise error
             outcome.published = ws.publish()
     except KeygenError as exc:
         outcome.error = exc
+    except OSError as exc:
+        # Whatever the tools could not cause (they are mapped in run_steps) is the directory failing
+        # under us: removed, moved, made read-only, or out of space.
+        gone = not options.out_dir.is_dir()
+        outcome.error = DirUnusable(
+            f"{options.out_dir} disappeared while keygen worked"
+            if gone
+            else f"cannot write in {options.out_dir}: {exc.strerror or exc}",
+            "make sure nothing else changes the directory while keygen runs, then run it again",
+        )
     except KeyboardInterrupt:
         outcome.error = Interrupted(
             "interrupted; nothing was published and the staging directory was removed", "run keygen generate again"
         )
     finally:
+        if warm is not None:
+            warm.join()
+        if ws is not None and ws.leftover is not None:
+            outcome.warnings.append(leftover_warning(ws.leftover))
         if outcome.steps:
             _record(outcome, environ)
     return outcome
+
+
+#: What ssh-keygen before 8.1 writes for `-m PKCS8` (FACTS.md), by PEM label.
+_OLD_SSH_KEYGEN_FORMS = {
+    "RSA PRIVATE KEY": "PKCS#1 (OpenSSH up to 7.7 ignores `-m PKCS8` for new keys)",
+    "OPENSSH PRIVATE KEY": "the OpenSSH format (OpenSSH 7.8 to 8.0 ignore `-m PKCS8` for new keys)",
+}
+
+
+def _name_old_ssh_keygen(error: KeygenError, report: checks.Report, choice: Choice | None) -> None:
+    """The checks say what the file is; with the ssh-keygen recipe, say why it is so and what to do."""
+    form = report.private.form if report.private else None
+    if choice is None or choice.recipe.tool != "ssh-keygen" or form not in _OLD_SSH_KEYGEN_FORMS:
+        return
+    if report.private is not None and report.private.text and "ENCRYPTED" in report.private.text:
+        return
+    version = f" ({choice.tool.version_label})" if choice.tool.version else ""
+    error.message += f"; cause: this ssh-keygen{version} wrote {_OLD_SSH_KEYGEN_FORMS[form]}"
+    error.hint = (
+        "use OpenSSH 8.1 or later, or the openssl lines (--method openssl; on Windows, Git Bash: "
+        "--method git-bash); to keep this key instead: " + error.hint
+    )
+
+
+def _encrypted(report: checks.Report) -> bool:
+    return any(c.name.startswith("private_key.") and "encrypted" in c.summary for c in report.failed)
 
 
 def checks_failed(report: checks.Report) -> KeygenError:
@@ -274,6 +448,8 @@ def audit_record(outcome: Outcome, environ: Mapping[str, str]) -> dict[str, Any]
         "shell": {"name": host.shell.name, "path": host.shell.path} if host.shell else None,
         "method": choice.recipe.name if choice else options.method,
         "method_reason": choice.reason if choice else None,
+        "literal": {"shell": outcome.literal.name, "path": outcome.literal.path} if outcome.literal else None,
+        "interactive": options.interactive,
         "dir": str(options.out_dir.absolute()),
         "env": {k: environ[k] for k in TOOL_ENV_VARS if k in environ},
         "steps": [s.as_dict() for s in outcome.steps],
@@ -285,6 +461,7 @@ def audit_record(outcome: Outcome, environ: Mapping[str, str]) -> dict[str, Any]
         "result": "ok" if outcome.error is None else outcome.error.kind,
         "exit_code": outcome.exit_code,
         "error": outcome.error.as_dict() if outcome.error else None,
+        "warnings": outcome.warnings,
     }
 
 
@@ -292,7 +469,7 @@ def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
     path = audit.resolve(outcome.options.audit_log, environ)
     outcome.audit_path = path
     try:
-        audit.append(path, audit_record(outcome, environ))
+        audit.append(path, audit_record(outcome, environ), own_dir=audit.is_default(outcome.options.audit_log, environ))
     except OSError as exc:
         outcome.warnings.append(
             f"the audit log {path} could not be written ({exc.strerror or exc}); the keys are unaffected"

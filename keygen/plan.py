@@ -7,7 +7,7 @@ from typing import Literal
 
 from keygen import hints, recipes
 from keygen.errors import ToolMissing, UsageError
-from keygen.host import Host, ToolInfo
+from keygen.host import POSIX_SHELLS, Host, ToolInfo
 
 Method = Literal["auto", "openssl", "ssh-keygen", "git-bash"]
 METHODS: tuple[Method, ...] = ("auto", "openssl", "ssh-keygen", "git-bash")
@@ -50,16 +50,25 @@ def choose(host: Host, method: Method = "auto") -> Choice:
             return Choice(recipes.OPENSSL, host.openssl.path, host.openssl, "asked for with --method openssl")
         raise _missing(host, "openssl")
     if method == "ssh-keygen":
-        if host.ssh_keygen:
-            return Choice(
-                recipes.SSH_KEYGEN, host.ssh_keygen.path, host.ssh_keygen, "asked for with --method ssh-keygen"
-            )
+        ssh = host.ssh_keygen
+        if ssh:
+            # Asked for by name: run it even when it is too old, so its output can be examined;
+            # the checks then name the cause and the fix. The reason says so up front.
+            why = "asked for with --method ssh-keygen"
+            if ssh_keygen_too_old(ssh):
+                why += f"; expect failed checks: {_old_ssh_keygen_reason(ssh)}"
+            return Choice(recipes.SSH_KEYGEN, ssh.path, ssh, why)
         raise _missing(host, "ssh-keygen")
     if method == "git-bash":
         tool = _git_bash_tool(host)
         if tool:
             return Choice(recipes.GIT_BASH, tool.path, tool, "asked for with --method git-bash")
-        raise ToolMissing("Git Bash's openssl was not found", hints.GIT_BASH_INSTALL)
+        if host.os != "windows":
+            raise ToolMissing(
+                f"--method git-bash is the document's Windows path; Git Bash does not exist on {_os_label(host)}",
+                "use --method openssl (the documented path here) or leave --method at auto",
+            )
+        raise ToolMissing("Git Bash's openssl was not found (no Git for Windows install)", hints.GIT_BASH_INSTALL)
     return _auto(host)
 
 
@@ -70,32 +79,53 @@ def _auto(host: Host) -> Choice:
             return Choice(
                 recipes.OPENSSL, host.openssl.path, host.openssl, f"openssl is the documented path on {_os_label(host)}"
             )
-        if host.ssh_keygen and not ssh_keygen_too_old(host.ssh_keygen):
+        ssh = host.ssh_keygen
+        if ssh and not ssh_keygen_too_old(ssh):
             return Choice(
                 recipes.SSH_KEYGEN,
-                host.ssh_keygen.path,
-                host.ssh_keygen,
+                ssh.path,
+                ssh,
                 "openssl is missing; ssh-keygen is the document's other path",
             )
-        raise _missing(host, "openssl")
-    if shell == "git-bash":
+        missing = _missing(host, "openssl")
+        if ssh:
+            missing.message += f", and {_old_ssh_keygen_reason(ssh)}"
+        raise missing
+    if shell == "git-bash" or shell in POSIX_SHELLS:
+        # Git Bash (or "an equivalent emulation software"): the document's openssl lines.
         tool = host.openssl or _git_bash_tool(host)
         if tool:
-            return Choice(recipes.GIT_BASH, tool.path, tool, "in Git Bash the document uses its openssl")
-    # cmd, PowerShell or an unknown Windows shell: the document's ssh-keygen lines.
+            recipe = recipes.GIT_BASH if shell == "git-bash" else recipes.OPENSSL
+            where = "Git Bash" if shell == "git-bash" else f"{shell} on Windows (a Git Bash equivalent)"
+            return Choice(recipe, tool.path, tool, f"in {where} the document uses openssl")
+    # cmd, PowerShell, an unknown Windows shell, or Git Bash without openssl: ssh-keygen.
     ssh = host.ssh_keygen
     fallback = _git_bash_tool(host) or host.openssl
+    in_posix = shell == "git-bash" or shell in POSIX_SHELLS
     if ssh and not ssh_keygen_too_old(ssh):
-        where = shell or "a Windows console"
-        return Choice(recipes.SSH_KEYGEN, ssh.path, ssh, f"in {where} the document uses ssh-keygen")
+        if in_posix:
+            why = f"openssl was not found in {shell}; ssh-keygen is the document's other path"
+        else:
+            why = f"in {_shell_label(shell)} the document uses ssh-keygen"
+        return Choice(recipes.SSH_KEYGEN, ssh.path, ssh, why)
     why = _old_ssh_keygen_reason(ssh) if ssh else "ssh-keygen (the OpenSSH client) is not installed"
-    if fallback:
-        recipe = recipes.GIT_BASH if host.git and fallback.path == host.git.openssl else recipes.OPENSSL
-        return Choice(recipe, fallback.path, fallback, f"{why}; using the documented openssl lines instead")
+    if fallback:  # never set in a POSIX shell: there it was tried first
+        via_git = host.git is not None and fallback.path == host.git.openssl
+        recipe = recipes.GIT_BASH if via_git else recipes.OPENSSL
+        source = "Git Bash's openssl" if via_git else "openssl"
+        return Choice(recipe, fallback.path, fallback, f"{why}; running the documented openssl lines with {source}")
     raise ToolMissing(
         f"no documented tool can run here: {why}, and Git Bash's openssl was not found",
         f"{hints.GIT_BASH_INSTALL}; or {hints.OPENSSH_CLIENT_INSTALL} (OpenSSH 8.1 or later)",
     )
+
+
+def _shell_label(shell: str | None) -> str:
+    return {
+        "cmd": "the Windows command prompt (cmd)",
+        "powershell": "Windows PowerShell",
+        "pwsh": "PowerShell 7 (pwsh)",
+    }.get(shell or "", "a Windows console")
 
 
 def _os_label(host: Host) -> str:

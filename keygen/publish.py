@@ -98,6 +98,8 @@ class Workspace:
         self.out_dir = out_dir
         self.force = force
         self.staging: Path | None = None
+        #: A staging directory that could not be removed (the caller warns about it).
+        self.leftover: Path | None = None
         self._lock_fd: int | None = None
         self.public_mode = 0o644 & ~_umask()
 
@@ -124,6 +126,9 @@ class Workspace:
         try:
             if self.staging is not None:
                 shutil.rmtree(self.staging, ignore_errors=True)
+                if os.path.lexists(self.staging):
+                    # A read-only or immutable DIR: say so rather than pretend it is gone.
+                    self.leftover = self.staging
         finally:
             self._unlock()
 
@@ -165,7 +170,12 @@ class Workspace:
                     if not self.force:
                         raise refusal(self.out_dir, [name])
                     backup = self._free_name(f"{name}.{stamp}.bak")
-                    os.rename(final, backup)
+                    try:
+                        os.rename(final, backup)
+                    except OSError as exc:
+                        raise DirUnusable(
+                            f"cannot move {final} aside: {exc.strerror}", "check that the directory is writable"
+                        ) from None
                     result.backups.append(Backup(str(final), str(backup)))
             for name in FINAL_NAMES:
                 staged, final = self.staging / name, self.out_dir / name
@@ -173,6 +183,12 @@ class Workspace:
                 _place(staged, final, self.out_dir)
                 placed.append(final)
             _fsync_dir(self.out_dir)
+        except OSError as exc:
+            self._roll_back(placed, result.backups)
+            raise DirUnusable(
+                f"cannot publish the pair in {self.out_dir}: {exc.strerror}",
+                "check that the directory still exists, is writable and has free space",
+            ) from None
         except BaseException:
             self._roll_back(placed, result.backups)
             raise
@@ -213,10 +229,16 @@ def _place(staged: Path, final: Path, out_dir: Path) -> None:
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
             raise DirUnusable(f"cannot write {final}: {exc.strerror}", "check the directory and free space") from None
-        # No hard links here (FAT, some network shares): rename, after a last look.
+        # No hard links here (FAT, some network shares): rename, after a last look. EPERM is also
+        # what an immutable or read-only DIR says, so a failing rename is a DIR problem.
         if os.path.lexists(final):
             raise refusal(out_dir, [final.name]) from None
-        os.rename(staged, final)
+        try:
+            os.rename(staged, final)
+        except OSError as exc2:
+            raise DirUnusable(
+                f"cannot write {final}: {exc2.strerror}", "check that the directory is writable and has free space"
+            ) from None
 
 
 def _fsync(path: Path) -> None:

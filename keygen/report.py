@@ -81,6 +81,8 @@ def generate_json(outcome: Outcome) -> dict[str, Any]:
         }
         if choice
         else None,
+        "literal": {"shell": outcome.literal.name, "path": outcome.literal.path} if outcome.literal else None,
+        "interactive": o.interactive,
         "steps": [s.as_dict() for s in outcome.steps] if not o.dry_run else _planned_steps(outcome),
         "checks": [c.as_dict() for c in outcome.report.checks] if outcome.report else [],
         "fingerprint": outcome.fingerprint,
@@ -123,6 +125,8 @@ def generate_text(outcome: Outcome) -> str:
             f"  {choice.recipe.tool} = {choice.executable}"
             + (f" ({choice.tool.version_text})" if choice.tool.version_text else "")
         )
+    if outcome.literal:
+        lines.append(f"Literal mode: each line typed into {outcome.literal.name} ({outcome.literal.path})")
     if o.dry_run:
         lines.append(f"Dry run: would run in a private staging directory inside {directory}:")
         lines += [f"  $ {s.line}" for s in choice.recipe.steps] if choice else []

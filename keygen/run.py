@@ -81,7 +81,16 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     """Stop the child and every process in its session: TERM, a grace period, then KILL."""
     if proc.poll() is not None:
         return
-    if IS_POSIX:
+    if IS_POSIX and not _leads_group(proc):
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(sig)
+            try:
+                proc.wait(KILL_GRACE_S)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+    elif IS_POSIX:
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
                 os.killpg(proc.pid, sig)
@@ -104,6 +113,40 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         )
         proc.kill()
     proc.wait()
+
+
+def _leads_group(proc: subprocess.Popen[bytes]) -> bool:
+    """False for a child sharing keygen's group (interactive mode): never signal our own group."""
+    try:
+        return os.getpgid(proc.pid) == proc.pid
+    except (ProcessLookupError, PermissionError):
+        return True
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    if IS_POSIX and not _leads_group(proc):
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(sig)
+    elif IS_POSIX:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+    else:  # pragma: no cover - Windows only
+        proc.kill()
+
+
+def _watch(proc: subprocess.Popen[bytes], finished: threading.Event, timeout: float, flag: list[bool]) -> None:
+    """Stop the child's whole group when the timeout passes: TERM, a grace period, then KILL."""
+    if finished.wait(timeout):
+        return
+    flag.append(True)
+    _signal_group(proc, signal.SIGTERM)
+    if not finished.wait(KILL_GRACE_S):
+        _signal_group(proc, signal.SIGKILL)
+
+
+def _sweep(proc: subprocess.Popen[bytes]) -> None:
+    """After a timeout the leader is gone; make sure nothing it started lives on."""
+    _signal_group(proc, signal.SIGKILL)
 
 
 def run(
@@ -159,23 +202,32 @@ def run(
     if proc.stderr is not None:
         err = _Drain(proc.stderr)
         drains.append((err, err.start()))
-    timed_out = False
+    finished = threading.Event()
+    timed_out: list[bool] = []
+    watchdog = None
+    if timeout is not None:
+        # A blocking wait returns the moment the child exits; Popen.wait(timeout) would poll with
+        # sleeps of up to 50 ms, a visible share of keygen's own cost.
+        watchdog = threading.Thread(target=_watch, args=(proc, finished, timeout, timed_out), daemon=True)
+        watchdog.start()
     try:
         if proc.stdin is not None:
             try:
                 proc.stdin.write(stdin_data or b"")
                 proc.stdin.close()
-            except (BrokenPipeError, OSError):
+            except OSError:
                 pass
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _stop(proc)
+        proc.wait()
     except BaseException:
+        finished.set()
         _stop(proc)
         raise
     finally:
+        finished.set()
+        if watchdog is not None:
+            watchdog.join()
+        if timed_out:
+            _sweep(proc)
         for _, thread in drains:
             # A grandchild that kept the pipe open must not block us forever.
             thread.join(KILL_GRACE_S * 2)
@@ -191,7 +243,7 @@ def run(
         stderr=bytes(err.kept) if err else b"",
         stdout_bytes=out.total if out else 0,
         stderr_bytes=err.total if err else 0,
-        timed_out=timed_out,
+        timed_out=bool(timed_out),
         signal=sig,
     )
 

@@ -52,8 +52,12 @@ def main() -> int:
         print("bench: openssl is needed", file=sys.stderr)
         return 2
     keygen = keygen_argv()
-    samples: dict[str, list[float]] = {"keygen generate": [], "sh documented": [], "keygen --version": [],
-                                       "python -I -c pass": []}
+    samples: dict[str, list[float]] = {
+        "keygen generate": [],
+        "sh documented": [],
+        "keygen --version": [],
+        "python -I -c pass": [],
+    }
     with tempfile.TemporaryDirectory(prefix="keygen-bench-") as tmp:
         base = Path(tmp)
         env = {**os.environ, "KEYGEN_AUDIT_LOG": str(base / "audit.jsonl"), "HOME": str(base)}
@@ -83,8 +87,10 @@ def main() -> int:
     else:
         for k, v in med.items():
             print(f"{k:20s} median {v * 1000:8.1f} ms  (n={len(samples[k])})")
-        print(f"generate / documented: {ratios['generate']:.3f}  (target <= {TARGETS['generate']}); "
-              f"keygen's own cost about {result['overhead_ms']} ms")
+        print(
+            f"generate / documented: {ratios['generate']:.3f}  (target <= {TARGETS['generate']}); "
+            f"keygen's own cost about {result['overhead_ms']} ms"
+        )
         print(f"--version / bare python: {ratios['version']:.3f}  (target <= {TARGETS['version']})")
     return 0 if (result["ok"] or not args.check) else 1
 

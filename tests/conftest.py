@@ -101,13 +101,12 @@ def run_keygen(
 
 
 @pytest.fixture
-def stand_in(tmp_path: Path):  # type: ignore[no-untyped-def]
+def stand_in(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """Make stand-in executables: `stand_in("openssl", "<sh body>")` returns a PATH string with it first.
 
     The body is a POSIX sh script; `$REAL` is the real tool's path, for stand-ins that wrap it.
     """
-    bindir = tmp_path / "stand-in-bin"
-    bindir.mkdir()
+    bindir = tmp_path_factory.mktemp("stand-in-bin")
 
     def make(name: str, body: str, *, only: bool = False) -> str:
         real = shutil.which(name) or ""
@@ -123,3 +122,112 @@ def stand_in(tmp_path: Path):  # type: ignore[no-untyped-def]
 def private_key_body(path: Path) -> list[str]:
     """The base64 lines of a private key: what must never appear in any output or record."""
     return [ln for ln in path.read_text().splitlines() if ln and not ln.startswith("-----")]
+
+
+def _make_key_zoo(root: Path) -> dict[str, Path]:
+    """Every kind of key file issue 4 names, made by the real tools (openssl, ssh-keygen, iconv)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SSH_ASKPASS")}
+
+    def sh(*argv: str, out: str | None = None) -> None:
+        stdout = open(root / out, "wb") if out else subprocess.DEVNULL  # noqa: SIM115 - closed below
+        try:
+            subprocess.run(
+                argv,
+                cwd=root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=subprocess.DEVNULL,
+                check=True,
+                start_new_session=True,
+                timeout=60,
+            )
+        finally:
+            if out:
+                stdout.close()  # type: ignore[union-attr]
+
+    sh("openssl", "genpkey", "-out", "privateKey.pem", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+    sh("openssl", "rsa", "-in", "privateKey.pem", "-pubout", out="publicKey.pub")
+    sh("openssl", "rsa", "-in", "privateKey.pem", "-traditional", "-out", "pkcs1.pem")
+    sh("openssl", "rsa", "-in", "privateKey.pem", "-RSAPublicKey_out", "-out", "pkcs1_public.pub")
+    sh(
+        "openssl",
+        "pkcs8",
+        "-topk8",
+        "-in",
+        "privateKey.pem",
+        "-out",
+        "encrypted_pkcs8.pem",
+        "-passout",
+        "pass:secret123",
+    )
+    sh(
+        "openssl",
+        "rsa",
+        "-in",
+        "privateKey.pem",
+        "-traditional",
+        "-aes256",
+        "-passout",
+        "pass:secret123",
+        "-out",
+        "encrypted_pkcs1.pem",
+    )
+    # The same key rewritten by ssh-keygen in its own format (what -p does without -m PKCS8).
+    shutil.copyfile(root / "privateKey.pem", root / "openssh.pem")
+    os.chmod(root / "openssh.pem", 0o600)
+    sh("ssh-keygen", "-p", "-P", "", "-N", "", "-f", "openssh.pem")
+    shutil.copyfile(root / "privateKey.pem", root / "openssh_encrypted.pem")
+    os.chmod(root / "openssh_encrypted.pem", 0o600)
+    sh("ssh-keygen", "-p", "-P", "", "-N", "secret123", "-f", "openssh_encrypted.pem")
+    # The public key as an ssh-rsa line and as RFC 4716 (`-e` without `-m PKCS8`).
+    sh("ssh-keygen", "-i", "-m", "PKCS8", "-f", "publicKey.pub", out="ssh_rsa_line.pub")
+    sh("ssh-keygen", "-e", "-f", "ssh_rsa_line.pub", out="rfc4716.pub")
+    # An SDK README's line: ssh-keygen without -m PKCS8 (OpenSSH format) and its .pem.pub side file.
+    sh("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", "sdk_readme.pem")
+    # The documented ssh-keygen pair: another key, for the mismatch case.
+    sh("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PKCS8", "-N", "", "-f", "other.pem")
+    sh("ssh-keygen", "-f", "other.pem", "-e", "-m", "PKCS8", out="other.pub")
+    sh("openssl", "genpkey", "-out", "rsa1024.pem", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024")
+    sh("openssl", "rsa", "-in", "rsa1024.pem", "-pubout", out="rsa1024.pub")
+    sh("openssl", "genpkey", "-out", "ec.pem", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+    sh("openssl", "ec", "-in", "ec.pem", "-out", "ec_traditional.pem")
+    sh("openssl", "pkey", "-in", "ec.pem", "-pubout", out="ec.pub")
+    sh("openssl", "genpkey", "-out", "ed25519.pem", "-algorithm", "ed25519")
+    sh("openssl", "pkey", "-in", "ed25519.pem", "-pubout", out="ed25519.pub")
+    # Windows PowerShell 5.1's `>`: UTF-16LE with a BOM and CRLF.
+    public = (root / "publicKey.pub").read_bytes()
+    (root / "crlf.pub").write_bytes(public.replace(b"\n", b"\r\n"))
+    (root / "bom.pub").write_bytes(b"\xef\xbb\xbf" + public)
+    sh("iconv", "-f", "ASCII", "-t", "UTF-16", "crlf.pub", out="powershell.pub")
+    sh("iconv", "-f", "ASCII", "-t", "UTF-16LE", "publicKey.pub", out="utf16le_no_bom.pub")
+    return {p.name: p for p in root.iterdir()}
+
+
+@pytest.fixture(scope="session")
+def key_zoo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Read-only key files of every kind (copy one into tmp_path before changing it)."""
+    if not (OPENSSL and SSH_KEYGEN and shutil.which("iconv")):
+        pytest.skip("needs openssl, ssh-keygen and iconv")
+    return _make_key_zoo(tmp_path_factory.mktemp("key-zoo"))
+
+
+def process_gone(pid: int, within: float = 5.0) -> bool:
+    """True once pid no longer runs (a zombie awaiting its reaper counts as gone)."""
+    import time
+
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state in ("Z", "X"):
+                return True
+        except (OSError, IndexError):
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)

@@ -23,8 +23,15 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Com
     home = tmp_path_factory.mktemp("made-home")
     out = tmp_path_factory.mktemp("made") / "keys"
     log = home / "audit.jsonl"
-    proc = run_keygen("generate", "--out-dir", str(out), "--region", "eu", "--json",
-                      env={"HOME": str(home), "KEYGEN_AUDIT_LOG": str(log)})
+    proc = run_keygen(
+        "generate",
+        "--out-dir",
+        str(out),
+        "--region",
+        "eu",
+        "--json",
+        env={"HOME": str(home), "KEYGEN_AUDIT_LOG": str(log)},
+    )
     return out, proc, log
 
 
@@ -38,8 +45,9 @@ def test_generate_makes_a_checked_pair(made: tuple[Path, subprocess.CompletedPro
     # An independent opinion: openssl derives the same public key from the private one.
     derived = subprocess.run([OPENSSL, "pkey", "-in", str(private), "-pubout"], capture_output=True, check=True)
     assert derived.stdout == public.read_bytes()
-    text = subprocess.run([OPENSSL, "pkey", "-in", str(private), "-noout", "-text"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        [OPENSSL, "pkey", "-in", str(private), "-noout", "-text"], capture_output=True, text=True, check=True
+    ).stdout
     assert "(2048 bit" in text and "65537" in text
     # Only the pair is left: no staging directory, no ssh side file.
     assert sorted(p.name for p in out.iterdir()) == ["privateKey.pem", "publicKey.pub"]
@@ -63,8 +71,16 @@ def test_json_carries_the_facts(made: tuple[Path, subprocess.CompletedProcess[st
         "openssl genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:2048",
         "openssl rsa -in privateKey.pem -pubout > publicKey.pub",
     ]
-    assert steps[0]["argv"] == ["openssl", "genpkey", "-out", "privateKey.pem", "-algorithm", "RSA",
-                                "-pkeyopt", "rsa_keygen_bits:2048"]
+    assert steps[0]["argv"] == [
+        "openssl",
+        "genpkey",
+        "-out",
+        "privateKey.pem",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+    ]
     assert steps[1]["argv"] == ["openssl", "rsa", "-in", "privateKey.pem", "-pubout"]
     assert steps[1]["stdout_to"] == "publicKey.pub"
     for s in steps:
@@ -73,9 +89,17 @@ def test_json_carries_the_facts(made: tuple[Path, subprocess.CompletedProcess[st
         assert s["duration_s"] > 0
         assert s["tool_version"].startswith(("OpenSSL", "LibreSSL"))
     names = {c["name"]: c["status"] for c in doc["checks"]}
-    for required in ("private_key.format", "private_key.size", "private_key.exponent", "private_key.encoding",
-                     "public_key.format", "public_key.encoding", "pair.match",
-                     "amazon_pay.sign.AMZN-PAY-RSASSA-PSS", "amazon_pay.sign.AMZN-PAY-RSASSA-PSS-V2"):
+    for required in (
+        "private_key.format",
+        "private_key.size",
+        "private_key.exponent",
+        "private_key.encoding",
+        "public_key.format",
+        "public_key.encoding",
+        "pair.match",
+        "amazon_pay.sign.AMZN-PAY-RSASSA-PSS",
+        "amazon_pay.sign.AMZN-PAY-RSASSA-PSS-V2",
+    ):
         assert names[required] == "pass", required
     files = {Path(f["path"]).name: f for f in doc["files"]}
     assert files["privateKey.pem"]["mode"] == "0600"
@@ -86,8 +110,11 @@ def test_json_carries_the_facts(made: tuple[Path, subprocess.CompletedProcess[st
 
 def test_fingerprint_is_reproducible_with_openssl(made: tuple[Path, subprocess.CompletedProcess[str], Path]) -> None:
     out, proc, _ = made
-    der = subprocess.run([OPENSSL, "pkey", "-pubin", "-in", str(out / "publicKey.pub"), "-outform", "DER"],
-                         capture_output=True, check=True).stdout
+    der = subprocess.run(
+        [OPENSSL, "pkey", "-pubin", "-in", str(out / "publicKey.pub"), "-outform", "DER"],
+        capture_output=True,
+        check=True,
+    ).stdout
     import hashlib
 
     assert json.loads(proc.stdout)["fingerprint"] == "SHA256:" + hashlib.sha256(der).hexdigest()
@@ -99,15 +126,27 @@ def test_audit_record(made: tuple[Path, subprocess.CompletedProcess[str], Path])
     lines = log.read_text().splitlines()
     assert len(lines) == 1
     rec = json.loads(lines[0])
-    for key in ("time", "keygen_version", "user", "host", "os", "shell", "method", "dir", "steps", "checks",
-                "fingerprint", "result", "exit_code"):
+    for key in (
+        "time",
+        "keygen_version",
+        "user",
+        "host",
+        "os",
+        "shell",
+        "method",
+        "dir",
+        "steps",
+        "checks",
+        "fingerprint",
+        "result",
+        "exit_code",
+    ):
         assert key in rec, key
     assert rec["time"].endswith("Z") and rec["result"] == "ok" and rec["exit_code"] == 0
     assert rec["dir"] == str(out)
     assert rec["fingerprint"] == json.loads(proc.stdout)["fingerprint"]
     step = rec["steps"][0]
-    for key in ("line", "argv", "executable", "tool_version", "cwd", "stdout_to", "exit_code", "duration_s",
-                "stderr"):
+    for key in ("line", "argv", "executable", "tool_version", "cwd", "stdout_to", "exit_code", "duration_s", "stderr"):
         assert key in step, key
     assert rec["steps"][1]["stdout_to"] == "publicKey.pub"
 
@@ -134,8 +173,9 @@ def test_human_output_says_what_ran_and_what_next(tmp_path: Path) -> None:
     assert "Use an existing public key" in out
     # Without --region, all three regions are offered.
     again = run_keygen("generate", "--out-dir", str(tmp_path / "b"))
-    assert all(host in again.stdout for host in ("sellercentral.amazon.com", "sellercentral-europe",
-                                                 "sellercentral-japan"))
+    assert all(
+        host in again.stdout for host in ("sellercentral.amazon.com", "sellercentral-europe", "sellercentral-japan")
+    )
 
 
 def test_default_out_dir_is_the_current_directory(tmp_path: Path) -> None:
@@ -150,7 +190,7 @@ def test_dry_run_touches_nothing(tmp_path: Path, audit_log: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["dry_run"] is True
-    assert [s["line"] for s in doc["steps"]][0].startswith("openssl genpkey")
+    assert doc["steps"][0]["line"].startswith("openssl genpkey")
     assert all(s["exit_code"] is None for s in doc["steps"])
     assert not target.exists() and not audit_log.exists()
     text = run_keygen("generate", "--out-dir", str(tmp_path), "--dry-run")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OPENSSL, REPO, run_keygen
+from .conftest import OPENSSL, REPO, process_gone, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 
@@ -128,12 +128,15 @@ def test_force_moves_a_link_aside_without_following_it(tmp_path: Path) -> None:
 
 
 def test_failing_step_one(tmp_path: Path, stand_in: StandIn, audit_log: Path) -> None:
-    path = stand_in("openssl", """
+    path = stand_in(
+        "openssl",
+        """
         case "$1" in
           genpkey) echo "genpkey: out of entropy" >&2; exit 3 ;;
           *) exec "$REAL" "$@" ;;
         esac
-    """)
+    """,
+    )
     proc = run_keygen("generate", "--out-dir", str(tmp_path), env={"PATH": path})
     assert proc.returncode == 4
     assert "exited 3" in proc.stderr and "out of entropy" in proc.stderr
@@ -146,12 +149,15 @@ def test_failing_step_one(tmp_path: Path, stand_in: StandIn, audit_log: Path) ->
 
 
 def test_failing_step_two_publishes_nothing(tmp_path: Path, stand_in: StandIn) -> None:
-    path = stand_in("openssl", """
+    path = stand_in(
+        "openssl",
+        """
         case "$1" in
           rsa) echo "unable to load key" >&2; exit 1 ;;
           *) exec "$REAL" "$@" ;;
         esac
-    """)
+    """,
+    )
     proc = run_keygen("generate", "--out-dir", str(tmp_path), "--json", env={"PATH": path})
     assert proc.returncode == 4
     doc = json.loads(proc.stdout)
@@ -163,20 +169,22 @@ def test_failing_step_two_publishes_nothing(tmp_path: Path, stand_in: StandIn) -
 def test_timeout_stops_the_tool(tmp_path: Path, stand_in: StandIn) -> None:
     pidfile = tmp_path / "pid"
     work = tmp_path / "work"
-    path = stand_in("openssl", f"""
+    path = stand_in(
+        "openssl",
+        f"""
         case "$1" in
           genpkey) echo $$ > {pidfile}; exec sleep 60 ;;
           *) exec "$REAL" "$@" ;;
         esac
-    """)
+    """,
+    )
     started = time.monotonic()
     proc = run_keygen("generate", "--out-dir", str(work), "--timeout", "1", env={"PATH": path})
     assert time.monotonic() - started < 20
     assert proc.returncode == 4
     assert "did not finish within 1 s" in proc.stderr and "--timeout" in proc.stderr
     pid = int(pidfile.read_text())
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    assert process_gone(pid)
     assert list(work.iterdir()) == []
 
 
@@ -196,13 +204,16 @@ def test_timeout_stops_the_tool(tmp_path: Path, stand_in: StandIn) -> None:
 def test_wrong_output_fails_checks_and_publishes_nothing(
     tmp_path: Path, stand_in: StandIn, genpkey: str, finding: str
 ) -> None:
-    path = stand_in("openssl", f"""
+    path = stand_in(
+        "openssl",
+        f"""
         case "$1" in
           genpkey) {genpkey} ;;
           rsa) if [ -f privateKey.pem ]; then "$REAL" pkey -in privateKey.pem -pubout; fi; exit 0 ;;
           *) exec "$REAL" "$@" ;;
         esac
-    """)
+    """,
+    )
     proc = run_keygen("generate", "--out-dir", str(tmp_path), "--json", env={"PATH": path})
     assert proc.returncode == 1, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)
@@ -216,13 +227,16 @@ def test_wrong_output_fails_checks_and_publishes_nothing(
 def test_private_key_is_owner_only_from_its_first_byte(tmp_path: Path, stand_in: StandIn) -> None:
     """Like OpenSSL 1.x and LibreSSL, this stand-in creates the key with the umask's mode."""
     seen = tmp_path / "mode-at-creation"
-    path = stand_in("openssl", f"""
+    path = stand_in(
+        "openssl",
+        f"""
         case "$1" in
           genpkey) : > privateKey.pem; stat -c %a privateKey.pem > {seen}
                    "$REAL" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 > privateKey.pem ;;
           *) exec "$REAL" "$@" ;;
         esac
-    """)
+    """,
+    )
     proc = run_keygen("generate", "--out-dir", str(tmp_path / "keys"), env={"PATH": path})
     assert proc.returncode == 0, proc.stderr
     assert seen.read_text().strip() == "600"
@@ -231,12 +245,15 @@ def test_private_key_is_owner_only_from_its_first_byte(tmp_path: Path, stand_in:
 
 def test_something_appearing_at_a_final_name_mid_run_is_not_clobbered(tmp_path: Path, stand_in: StandIn) -> None:
     """Another program writes publicKey.pub while openssl works: keygen refuses and rolls back."""
-    path = stand_in("openssl", """
+    path = stand_in(
+        "openssl",
+        """
         case "$1" in
           rsa) echo "theirs" > ../publicKey.pub; exec "$REAL" "$@" ;;
           *) exec "$REAL" "$@" ;;
         esac
-    """)
+    """,
+    )
     proc = run_keygen("generate", "--out-dir", str(tmp_path), env={"PATH": path})
     assert proc.returncode == 5, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["publicKey.pub"]
@@ -305,9 +322,22 @@ def test_unwritable_directory(tmp_path: Path) -> None:
         target = base / "keys"
         target.mkdir(mode=0o755)
         proc = subprocess.run(
-            [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
-             sys.executable, "-m", "keygen", "generate", "--out-dir", str(target)],
-            capture_output=True, text=True, timeout=60, cwd=base,
+            [
+                setpriv,
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-m",
+                "keygen",
+                "generate",
+                "--out-dir",
+                str(target),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=base,
             env={**os.environ, "PYTHONPATH": str(REPO), "HOME": str(base), "KEYGEN_AUDIT_LOG": str(base / "a")},
         )
         assert proc.returncode == 6, proc.stderr
@@ -326,15 +356,22 @@ def test_interrupt_cleans_up(tmp_path: Path, stand_in: StandIn, audit_log: Path,
     keys = tmp_path / "keys"
     keys.mkdir()
     (keys / "other.txt").write_text("keep me")
-    path = stand_in("openssl", f"""
+    path = stand_in(
+        "openssl",
+        f"""
         case "$1" in
           genpkey) "$REAL" "$@"; echo $$ > {pidfile}; exec sleep 60 ;;
           *) exec "$REAL" "$@" ;;
         esac
-    """)
-    proc = subprocess.Popen([sys.executable, "-m", "keygen", "generate", "--out-dir", str(keys)],
-                            env={**os.environ, "PATH": path}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    """,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "keygen", "generate", "--out-dir", str(keys)],
+        env={**os.environ, "PATH": path},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 20
     while not pidfile.exists() or not pidfile.read_text().strip():
         assert time.monotonic() < deadline, "the stand-in never started"
@@ -344,8 +381,7 @@ def test_interrupt_cleans_up(tmp_path: Path, stand_in: StandIn, audit_log: Path,
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert sorted(p.name for p in keys.iterdir()) == ["other.txt"]  # staging, and its half-made key, gone
-    with pytest.raises(ProcessLookupError):
-        os.kill(int(pidfile.read_text()), 0)
+    assert process_gone(int(pidfile.read_text()))
     rec = json.loads(audit_log.read_text().splitlines()[-1])
     assert rec["exit_code"] == 130 and rec["result"] == "interrupted"
 
@@ -355,16 +391,21 @@ def test_interrupt_cleans_up(tmp_path: Path, stand_in: StandIn, audit_log: Path,
 
 def test_two_runs_into_one_dir(tmp_path: Path) -> None:
     procs = [
-        subprocess.Popen([sys.executable, "-m", "keygen", "generate", "--out-dir", str(tmp_path), "--json"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "keygen", "generate", "--out-dir", str(tmp_path), "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     results = [(p.wait(60), p.stdout.read() if p.stdout else "") for p in procs]
     codes = sorted(code for code, _ in results)
     assert codes == [0, 5], results
     assert sorted(p.name for p in tmp_path.iterdir()) == ["privateKey.pem", "publicKey.pub"]
-    derived = subprocess.run([OPENSSL, "pkey", "-in", str(tmp_path / "privateKey.pem"), "-pubout"],
-                             capture_output=True, check=True).stdout
+    derived = subprocess.run(
+        [OPENSSL, "pkey", "-in", str(tmp_path / "privateKey.pem"), "-pubout"], capture_output=True, check=True
+    ).stdout
     assert derived == (tmp_path / "publicKey.pub").read_bytes()
     for p in procs:
         for stream in (p.stdout, p.stderr):

@@ -39,8 +39,16 @@ def test_every_documented_line_is_a_recipe_step_and_back() -> None:
         (
             recipes.OPENSSL,
             [
-                ["openssl", "genpkey", "-out", "privateKey.pem", "-algorithm", "RSA", "-pkeyopt",
-                 "rsa_keygen_bits:2048"],
+                [
+                    "openssl",
+                    "genpkey",
+                    "-out",
+                    "privateKey.pem",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:2048",
+                ],
                 ["openssl", "rsa", "-in", "privateKey.pem", "-pubout"],
             ],
             "publicKey.pub",

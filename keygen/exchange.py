@@ -1,0 +1,203 @@
+"""`keygen exchange`: get the public key into Integration Central and remember which ID it got.
+
+What is printed for pasting is the key re-encoded from what the library loaded (SPKI PEM), never
+the file's own bytes: whatever else the file holds (a BOM, CRLF, a stray private key) cannot leak
+into the paste. The Public Key ID goes to the audit log with the key's fingerprint, never a secret.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from keygen import __version__, amazon_pay, audit, checks, recipes
+from keygen.errors import ChecksFailed, ExitCode, KeygenError, UsageError
+
+ID_HINT = (
+    "a Public Key ID is 24 characters of A-Z and 0-9, optionally after SANDBOX- or LIVE- "
+    "(copy it from Integration Central's API keys section), e.g. SANDBOX-AEXAMPLE0123456789ABCDEF"
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    public_key: Path = Path(recipes.PUBLIC_KEY)
+    region: str | None = None
+    public_key_id: str | None = None
+    open_browser: bool = False
+    audit_log: Path | None = None
+
+
+@dataclass
+class Outcome:
+    options: Options
+    report: checks.Report | None = None
+    pem: str | None = None
+    environment: str | None = None
+    public_key_id: str | None = None
+    opened: str | None = None
+    audit_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    error: KeygenError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return int(self.error.code) if self.error else int(ExitCode.OK)
+
+
+def parse_id(value: str) -> tuple[str | None, str]:
+    """(environment, ID) for a well-formed Public Key ID; a UsageError (exit 2) otherwise."""
+    parsed = amazon_pay.parse_public_key_id(value)
+    if parsed is None:
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        raise UsageError(f"{shown!r} is not a Public Key ID", ID_HINT)
+    return parsed
+
+
+def _utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _identity(environ: Mapping[str, str]) -> tuple[str, str]:
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        user = environ.get("USER") or environ.get("USERNAME") or ""
+    try:
+        host = socket.gethostname()
+    except OSError:
+        host = ""
+    return user, host
+
+
+def exchange(
+    options: Options,
+    *,
+    environ: Mapping[str, str] | None = None,
+    opener: Callable[[str], bool] | None = None,
+) -> Outcome:
+    environ = os.environ if environ is None else environ
+    outcome = Outcome(options)
+    try:
+        if options.public_key_id is not None:
+            outcome.environment, outcome.public_key_id = parse_id(options.public_key_id)
+        if options.open_browser and options.region is None:
+            raise UsageError("--open needs --region: which Integration Central to open?", "add --region us, eu or jp")
+        report = checks.check_pair(None, options.public_key, strict=False)
+        outcome.report = report
+        if not report.ok:
+            first = report.failed[0]
+            raise ChecksFailed(f"{options.public_key} is not ready to paste: {first.summary}", first.fix)
+        assert report.public is not None
+        outcome.pem = _spki_pem(report.public.key)
+        if options.open_browser and options.region:
+            url = amazon_pay.REGIONS[options.region].integration_central
+            if (opener or _open)(url):
+                outcome.opened = url
+            else:
+                outcome.warnings.append(f"no browser could be started: open {url} yourself")
+        if outcome.public_key_id is not None:
+            _record(outcome, environ)
+    except KeygenError as exc:
+        outcome.error = exc
+    return outcome
+
+
+def _open(url: str) -> bool:
+    import webbrowser
+
+    try:
+        return webbrowser.open(url, new=2)
+    except webbrowser.Error:
+        return False
+
+
+def _spki_pem(key: Any) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return str(pem.decode("ascii"))
+
+
+def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
+    o, report = outcome.options, outcome.report
+    user, host = _identity(environ)
+    record = {
+        "time": _utc_now(),
+        "command": "exchange",
+        "keygen_version": __version__,
+        "user": user,
+        "host": host,
+        "public_key": str(o.public_key.absolute()),
+        "fingerprint": report.fingerprint if report else None,
+        "public_key_id": outcome.public_key_id,
+        "environment": outcome.environment,
+        "region": o.region,
+        "result": "ok",
+        "exit_code": 0,
+    }
+    path = audit.resolve(o.audit_log, environ)
+    try:
+        audit.append(path, record)
+        outcome.audit_path = path
+    except OSError as exc:
+        outcome.warnings.append(
+            f"the audit log {path} could not be written ({exc.strerror or exc}); the Public Key ID was not recorded"
+        )
+
+
+def as_json(outcome: Outcome) -> dict[str, Any]:
+    from keygen.report import regions_for
+
+    o, r = outcome.options, outcome.report
+    return {
+        "command": "exchange",
+        "ok": outcome.error is None,
+        "exit_code": outcome.exit_code,
+        "public_key": str(o.public_key),
+        "checks": [c.as_dict() for c in r.checks] if r else [],
+        "fingerprint": r.fingerprint if r else None,
+        "pem": outcome.pem,
+        "integration_central": [
+            {"region": g.code, "name": g.name, "url": g.integration_central} for g in regions_for(o.region)
+        ],
+        "opened": outcome.opened,
+        "public_key_id": outcome.public_key_id,
+        "environment": outcome.environment,
+        "audit_log": str(outcome.audit_path) if outcome.audit_path else None,
+        "warnings": outcome.warnings,
+        "error": outcome.error.as_dict() if outcome.error else None,
+    }
+
+
+def render_text(outcome: Outcome) -> str:
+    from keygen.report import check_lines, next_steps
+
+    o, r = outcome.options, outcome.report
+    if r is None:
+        return ""
+    if outcome.pem is None:
+        return "\n".join([f"Checked {o.public_key}:", *check_lines(r.checks)])
+    lines = [f"{o.public_key} is ready: {r.fingerprint}"]
+    lines += check_lines([c for c in r.checks if c.status != "pass"])
+    lines += ["", "Paste this (the whole block, both marker lines included):", "", outcome.pem.rstrip("\n"), ""]
+    lines += next_steps(o.region)
+    if outcome.opened:
+        lines.append(f"Opened {outcome.opened} in the browser.")
+    if outcome.public_key_id and outcome.audit_path:
+        env = outcome.environment or "no environment prefix"
+        lines.append(
+            f"Recorded in {outcome.audit_path}: {r.fingerprint} has Public Key ID {outcome.public_key_id} ({env})."
+        )
+    elif not outcome.public_key_id:
+        args = "" if o.public_key == Path(recipes.PUBLIC_KEY) else f" --public-key {checks.quote(str(o.public_key))}"
+        args += f" --region {o.region}" if o.region else ""
+        lines.append(f"Then record the ID it shows (in the audit log): keygen exchange{args} --public-key-id ID")
+    return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""Warnings about the surroundings of a run: who else can write where the key lands, whether git
+would pick it up, and whether the tool that runs could have been planted.
+
+None of these stop a run (the user may know better); each says the risk and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+
+from keygen import run
+from keygen.recipes import PRIVATE_KEY
+
+IS_POSIX = os.name == "posix"
+
+
+def dir_warnings(out_dir: Path) -> list[str]:
+    """DIR writable by group or others: someone else could swap or read files there."""
+    if not IS_POSIX:
+        return []
+    try:
+        st = out_dir.stat()
+    except OSError:
+        return []
+    mode = stat.S_IMODE(st.st_mode)
+    if not mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return []
+    who = "everyone" if mode & stat.S_IWOTH else "its group"
+    sticky = (
+        " (sticky, so others cannot rename your files, but they can watch and plant names)"
+        if (mode & stat.S_ISVTX)
+        else ""
+    )
+    return [
+        f"{out_dir} is writable by {who} (mode {mode:04o}){sticky}: another account could tamper with the "
+        f"key files there; use a directory only you can write to (chmod 700 {out_dir})"
+    ]
+
+
+def find_work_tree(start: Path) -> Path | None:
+    for parent in (start, *start.parents):
+        if (parent / ".git").exists():
+            return parent
+    return None
+
+
+def git_warnings(out_dir: Path, environ: Mapping[str, str], timeout: float = 10.0) -> list[str]:
+    """A private key inside a git work tree that does not ignore it is one `git add -A` from a leak."""
+    absolute = out_dir.absolute()
+    tree = find_work_tree(absolute)
+    if tree is None:
+        return []
+    git = run.which("git", path=environ.get("PATH"))
+    if git is None:
+        return [f"{out_dir} is inside the git work tree {tree}; make sure {PRIVATE_KEY} is git-ignored"]
+    try:
+        done = run.run(
+            ["git", "check-ignore", "-q", PRIVATE_KEY],
+            executable=git,
+            cwd=absolute,
+            timeout=timeout,
+            env=dict(environ),
+            umask=0o022,
+        )
+    except OSError:
+        return []
+    if done.returncode == 0:
+        return []
+    if done.returncode != 1:  # 128: not really a work tree, or git refused (e.g. dubious ownership)
+        return []
+    try:
+        rel = absolute.relative_to(tree)
+    except ValueError:
+        rel = Path(".")
+    line = "/" + (rel / PRIVATE_KEY).as_posix() if str(rel) != "." else "/" + PRIVATE_KEY
+    return [
+        f"{out_dir} is inside the git work tree {tree}, which does not ignore {PRIVATE_KEY}; add this line "
+        f"to {tree / '.gitignore'}: {line}"
+    ]
+
+
+def tool_warnings(executable: str, cwd: Path, environ: Mapping[str, str]) -> list[str]:
+    """The tool came from the current directory or a directory anyone can write to: it could be planted."""
+    warnings = []
+    folder = Path(executable).parent
+    try:
+        if folder.resolve() == cwd.resolve():
+            warnings.append(
+                f"{executable} was found in the current directory through PATH; anyone who can write here "
+                "could plant it. Remove '.' or empty entries from PATH"
+            )
+    except OSError:
+        pass
+    if IS_POSIX:
+        checks = (
+            (folder, f"{executable} lives in {folder}, which everyone can write to"),
+            (Path(executable), f"{executable} is writable by everyone"),
+        )
+        for path, finding in checks:
+            try:
+                mode = path.stat().st_mode
+            except OSError:
+                continue
+            if mode & stat.S_IWOTH:
+                warnings.append(f"{finding}: it could have been replaced; put a trusted one first on PATH")
+    return warnings

@@ -1,0 +1,188 @@
+"""Faults of the tool itself: missing, unusable, hanging, dying, flooding, lying."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ..conftest import OPENSSL, process_gone, run_keygen
+
+pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
+StandIn = Callable[..., str]
+
+
+def assert_clean(out: Path) -> None:
+    """Nothing but a checked pair may stand under a final name, and no staging is left behind."""
+    names = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    assert names in ([], ["privateKey.pem", "publicKey.pub"]), names
+    assert not [n for n in names if n.startswith(".keygen-staging-")]
+
+
+def test_openssl_not_executable_or_a_directory(tmp_path: Path) -> None:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "openssl").write_text("#!/bin/sh\nexit 0\n")  # no execute bit
+    (tmp_path / "bin2" / "openssl").mkdir(parents=True)  # a directory named openssl
+    for path in (str(bindir), str(tmp_path / "bin2")):
+        proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), env={"PATH": path})
+        assert proc.returncode == 3, proc.stderr
+        assert "openssl was not found" in proc.stderr and "hint:" in proc.stderr
+    assert not (tmp_path / "k").exists()
+
+
+def test_exec_failure_is_exit_3(tmp_path: Path, stand_in: StandIn) -> None:
+    """A file that is executable but cannot be executed (bad interpreter)."""
+    path = stand_in("openssl", "")
+    script = Path(path.split(os.pathsep)[0]) / "openssl"
+    script.write_text("#!/nonexistent/interpreter\n")
+    proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), env={"PATH": path})
+    assert proc.returncode == 3, proc.stderr
+    assert "cannot run" in proc.stderr
+    assert_clean(tmp_path / "k")
+
+
+def test_hang_is_stopped_with_everything_it_started(tmp_path: Path, stand_in: StandIn) -> None:
+    pids = tmp_path / "pids"
+    path = stand_in(
+        "openssl",
+        f"""
+        case "$1" in
+          genpkey) sleep 60 & echo $! >> {pids}; echo $$ >> {pids}; wait ;;
+          *) exec "$REAL" "$@" ;;
+        esac
+    """,
+    )
+    started = time.monotonic()
+    proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--timeout", "0.5", env={"PATH": path})
+    assert proc.returncode == 4 and "did not finish within 0.5 s" in proc.stderr
+    assert time.monotonic() - started < 15
+    for pid in map(int, pids.read_text().split()):
+        assert process_gone(pid)
+    assert_clean(tmp_path / "k")
+
+
+def test_tool_killed_by_a_signal(tmp_path: Path, stand_in: StandIn) -> None:
+    path = stand_in(
+        "openssl",
+        """
+        case "$1" in
+          genpkey) kill -9 $$ ;;
+          *) exec "$REAL" "$@" ;;
+        esac
+    """,
+    )
+    proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
+    assert proc.returncode == 4
+    doc = json.loads(proc.stdout)
+    assert "killed by signal 9" in doc["error"]["message"]
+    assert doc["steps"][0]["signal"] == 9
+    assert_clean(tmp_path / "k")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'printf "garbage\\n" > privateKey.pem',
+        "head -c 3000 /dev/urandom > privateKey.pem",
+        '"$REAL" genpkey -out privateKey.pem -algorithm ED25519',
+        '"$REAL" genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -aes256 -pass pass:hunter2',
+    ],
+    ids=["text-garbage", "binary-garbage", "ed25519", "encrypted"],
+)
+def test_exit_0_with_wrong_output(tmp_path: Path, stand_in: StandIn, body: str) -> None:
+    path = stand_in(
+        "openssl",
+        f"""
+        case "$1" in
+          genpkey) {body}; exit 0 ;;
+          rsa) cat privateKey.pem; exit 0 ;;
+          *) exec "$REAL" "$@" ;;
+        esac
+    """,
+    )
+    proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["error"]["kind"] == "checks_failed" and doc["error"]["hint"]
+    assert any(c["status"] == "fail" for c in doc["checks"])
+    assert_clean(tmp_path / "k")
+    assert "Traceback" not in proc.stderr
+
+
+def test_rsa_step_writing_the_private_key_to_stdout_is_caught(tmp_path: Path, stand_in: StandIn) -> None:
+    """A broken step two that prints the private key: caught by the checks, and never echoed."""
+    path = stand_in(
+        "openssl",
+        """
+        case "$1" in
+          rsa) cat privateKey.pem; echo "$(cat privateKey.pem)" >&2; exit 0 ;;
+          *) exec "$REAL" "$@" ;;
+        esac
+    """,
+    )
+    proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert next(c for c in doc["checks"] if c["name"] == "public_key.format")["status"] == "fail"
+    assert "PRIVATE KEY-----" not in proc.stdout.replace("PRIVATE KEY)", "")
+    assert "MII" not in proc.stdout + proc.stderr
+    assert_clean(tmp_path / "k")
+
+
+def test_flooding_and_non_utf8_output(tmp_path: Path, stand_in: StandIn) -> None:
+    path = stand_in(
+        "openssl",
+        """
+        case "$1" in
+          genpkey) head -c 20000000 /dev/zero | tr '\\0' 'x' >&2; printf '\\377\\376 bad bytes \\351\\n' >&2
+                   exec "$REAL" "$@" ;;
+          *) exec "$REAL" "$@" ;;
+        esac
+    """,
+    )
+    proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    assert len(doc["steps"][0]["stderr"]) <= 2000
+    assert len(proc.stdout) < 100_000
+
+
+def test_flooding_stdout_into_the_redirect_is_bounded_by_the_checks(tmp_path: Path, stand_in: StandIn) -> None:
+    path = stand_in(
+        "openssl",
+        """
+        case "$1" in
+          rsa) head -c 3000000 /dev/zero ;;
+          *) exec "$REAL" "$@" ;;
+        esac
+    """,
+    )
+    proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert any("refused without reading" in c["summary"] for c in doc["checks"] if c["status"] == "fail")
+    assert_clean(tmp_path / "k")
+
+
+@pytest.mark.parametrize("step", ["genpkey", "rsa"])
+def test_file_size_limit_while_writing(tmp_path: Path, stand_in: StandIn, step: str) -> None:
+    """The disk fills (simulated with RLIMIT_FSIZE on the child): the write fails, the run fails cleanly."""
+    path = stand_in(
+        "openssl",
+        f"""
+        case "$1" in
+          {step}) ulimit -f 0; exec "$REAL" "$@" ;;
+          *) exec "$REAL" "$@" ;;
+        esac
+    """,
+    )
+    proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
+    assert proc.returncode in (1, 4), proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["error"]["message"] and doc["error"]["hint"]
+    assert_clean(tmp_path / "k")

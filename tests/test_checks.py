@@ -1,0 +1,52 @@
+"""checks.py directly: strict (generate) against lenient (verify), and the encoding detective work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from keygen import checks
+
+
+def statuses(report: checks.Report) -> dict[str, str]:
+    return {c.name: c.status for c in report.checks}
+
+
+@pytest.mark.parametrize(
+    ("private", "public", "name"),
+    [
+        ("pkcs1.pem", "publicKey.pub", "private_key.format"),
+        ("privateKey.pem", "crlf.pub", "public_key.encoding"),
+        ("privateKey.pem", "bom.pub", "public_key.encoding"),
+    ],
+)
+def test_strict_fails_what_lenient_warns(key_zoo: dict[str, Path], private: str, public: str, name: str) -> None:
+    strict = checks.check_pair(key_zoo[private], key_zoo[public], strict=True)
+    lenient = checks.check_pair(key_zoo[private], key_zoo[public], strict=False)
+    assert statuses(strict)[name] == "fail" and not strict.ok
+    assert statuses(lenient)[name] == "warn" and lenient.ok
+
+
+def test_inspection_records_the_encoding(key_zoo: dict[str, Path]) -> None:
+    ps = checks.inspect(key_zoo["powershell.pub"], "public", strict=False)
+    assert (ps.encoding, ps.bom, ps.crlf) == ("utf-16-le", True, True)
+    assert ps.text == key_zoo["publicKey.pub"].read_text()
+    plain = checks.inspect(key_zoo["publicKey.pub"], "public", strict=False)
+    assert (plain.encoding, plain.bom, plain.crlf) == ("ascii", False, False)
+
+
+def test_non_ascii_text_is_told_apart_from_binary(tmp_path: Path, key_zoo: dict[str, Path]) -> None:
+    text = key_zoo["publicKey.pub"].read_text().replace("-----\n", "-----\n# clé\n", 1)
+    (tmp_path / "accent.pub").write_text(text, encoding="utf-8")
+    ins = checks.inspect(tmp_path / "accent.pub", "public", strict=False)
+    assert ins.encoding == "utf-8"
+    assert "non-ASCII characters (first on line 2)" in ins.checks[-1].summary
+
+
+def test_fix_commands_never_write_over_their_input(key_zoo: dict[str, Path]) -> None:
+    report = checks.check_pair(None, key_zoo["ssh_rsa_line.pub"], strict=False)
+    fix = {c.name: c.fix for c in report.checks}["public_key.format"]
+    command = fix.split("from this file alone: ")[1]
+    source, target = command.split(" -f ")[1].split(" > ")
+    assert source != target
