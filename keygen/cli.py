@@ -125,7 +125,6 @@ def generate(
 ) -> None:
     """Run the documented commands, check the pair, and publish it only when every check passes."""
     from keygen import host as host_mod
-    from keygen import report
     from keygen.generate import Options
     from keygen.generate import generate as run_generate
 
@@ -150,11 +149,13 @@ def generate(
         audit_log=audit_log,
         method=_method(method),
         literal=literal,
-        shell=shell.value if shell else None,
+        shell=shell_name,
         interactive=interactive,
     )
     show_progress = not as_json and sys.stderr.isatty()
     outcome = run_generate(options, host, progress=_progress if show_progress else None)
+    from keygen import report  # already loaded by generate's warm-up thread while openssl worked
+
     if as_json:
         _out(report.dumps(report.generate_json(outcome)))
     else:
@@ -250,7 +251,7 @@ def _method(method: MethodName) -> Method:
 
 
 def _check_shell(os_name: str, shell: Optional[str]) -> None:
-    from keygen.doctor import SHELLS_BY_OS, check_combination
+    from keygen.host import SHELLS_BY_OS, check_combination
 
     if os_name in SHELLS_BY_OS:
         check_combination(os_name, shell)

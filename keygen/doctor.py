@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from keygen import hints, recipes
-from keygen.errors import ExitCode, KeygenError, UsageError
+from keygen.errors import ExitCode, KeygenError
 from keygen.host import (
     POSIX_SHELLS,
     GitForWindows,
@@ -22,16 +22,10 @@ from keygen.host import (
     OSName,
     ShellInfo,
     ToolInfo,
+    check_combination,
 )
 from keygen.plan import Choice, Method, choose, ssh_keygen_too_old
 
-#: The shells `--shell` accepts, and where each exists. pwsh (PowerShell 7) runs everywhere.
-SHELLS: tuple[str, ...] = ("bash", "zsh", "sh", "dash", "fish", "cmd", "powershell", "pwsh", "git-bash")
-SHELLS_BY_OS: dict[str, tuple[str, ...]] = {
-    "linux": (*POSIX_SHELLS, "pwsh"),
-    "macos": (*POSIX_SHELLS, "pwsh"),
-    "windows": ("cmd", "powershell", "pwsh", "git-bash", *POSIX_SHELLS),
-}
 #: What a described machine's user is most likely typing into when no --shell is given.
 DEFAULT_SHELL: dict[str, str] = {"linux": "bash", "macos": "zsh", "windows": "powershell"}
 #: The default Git for Windows install, for a described Windows machine in Git Bash.
@@ -75,19 +69,6 @@ class Plan:
 
 
 # --- described machines ------------------------------------------------------------------------
-
-
-def check_combination(os_name: str, shell: str | None) -> None:
-    """cmd, Windows PowerShell and Git Bash exist only on Windows: anything else is a usage error."""
-    if os_name not in SHELLS_BY_OS:
-        raise UsageError(f"unknown OS {os_name!r}", "use linux, macos or windows")
-    if shell is not None and shell not in SHELLS_BY_OS[os_name]:
-        if shell not in SHELLS:
-            raise UsageError(f"unknown shell {shell!r}", f"use one of: {', '.join(SHELLS)}")
-        raise UsageError(
-            f"{shell} does not run on {os_name}",
-            f"on {os_name}, use one of: {', '.join(SHELLS_BY_OS[os_name])}",
-        )
 
 
 def described_host(os_name: OSName, shell: str | None = None) -> Host:

@@ -14,13 +14,17 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from keygen import __version__, audit, checks, literal, recipes, run, safety
-from keygen.errors import CommandFailed, DirUnusable, ExitCode, Interrupted, KeygenError, ToolMissing
+from keygen import __version__, literal, recipes, run, safety
+from keygen.errors import ChecksFailed, CommandFailed, DirUnusable, ExitCode, Interrupted, KeygenError, ToolMissing
 from keygen.host import Host, OSName
 from keygen.plan import Choice, Method, choose
 from keygen.publish import Published, Workspace, check_dir, existing, refusal
+
+if TYPE_CHECKING:
+    # Imported where used: the warm-up thread loads them while openssl works (start-up cost).
+    from keygen import checks
 
 DEFAULT_TIMEOUT_S = 120.0
 #: Variables that make ssh-keygen ask a GUI program for a passphrase instead of reading stdin.
@@ -119,6 +123,8 @@ def _warm_imports() -> threading.Thread:
         try:
             from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401
             from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: F401
+
+            from keygen import audit, checks, report  # noqa: F401
         except ImportError:
             pass
 
@@ -178,6 +184,35 @@ def windows_askpass_env(helper_dir: Path | None) -> dict[str, str]:
 _STDERR_FD = 2
 
 
+def _step_record(
+    step: recipes.Step,
+    argv: tuple[str, ...],
+    executable: str,
+    choice: Choice,
+    staging: Path,
+    shell: literal.LiteralShell | None,
+    started: float,
+    done: run.Completed | None,
+    why: str = "",
+) -> StepRecord:
+    """The audit view of one step; `done` is None when it never finished (`why` says what happened)."""
+    return StepRecord(
+        line=step.line,
+        argv=argv,
+        executable=executable,
+        tool_version=choice.tool.version_text,
+        cwd=str(staging),
+        stdout_to=step.stdout_to,
+        exit_code=done.returncode if done else None,
+        duration_s=done.duration_s if done else time.monotonic() - started,
+        stderr=run.trim_stderr(done.stderr) if done else why,
+        timed_out=done.timed_out if done else False,
+        signal=done.signal if done else None,
+        shell=shell.name if shell else None,
+        shell_path=shell.path if shell else None,
+    )
+
+
 def run_steps(
     choice: Choice,
     staging: Path,
@@ -208,71 +243,35 @@ def run_steps(
                 staging / stdout_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
             )
         started = time.monotonic()
+
+        def record(done: run.Completed | None, why: str = "") -> StepRecord:
+            return _step_record(step, tuple(argv), executable, choice, staging, shell, started, done, why)  # noqa: B023 - used within this iteration only
+
+        # Interactive: the person at the terminal answers ssh-keygen's prompts, so it shares our
+        # session (the terminal and Ctrl-C reach it) and the terminal is its stdin and stderr.
+        io: dict[str, Any] = (
+            {"stdout_fd": fd if fd is not None else _STDERR_FD, "new_session": False, "inherit_stdio": True}
+            if interactive
+            else {"stdout_fd": fd, "stdin_data": stdin}
+        )
         try:
-            if interactive:
-                # The person at the terminal answers ssh-keygen's prompts: same session (so the
-                # terminal and Ctrl-C reach it), the terminal as stdin and stderr.
-                done = run.run(
-                    argv,
-                    executable=executable,
-                    cwd=staging,
-                    timeout=timeout,
-                    stdout_fd=fd if fd is not None else _STDERR_FD,
-                    env=env,
-                    new_session=False,
-                    inherit_stdio=True,
-                )
-            else:
-                done = run.run(
-                    argv,
-                    executable=executable,
-                    cwd=staging,
-                    timeout=timeout,
-                    stdout_fd=fd,
-                    stdin_data=stdin,
-                    env=env,
-                )
+            done = run.run(argv, executable=executable, cwd=staging, timeout=timeout, env=env, **io)
         except OSError as exc:
+            outcome.steps.append(record(None, f"could not start: {exc.strerror}"))
+            if not staging.is_dir():
+                raise  # the directory went away under us: generate() reports it as such
             raise ToolMissing(
                 f"cannot run {executable}: {exc.strerror}", "check that the tool is installed and executable"
             ) from None
         except KeyboardInterrupt:
             # The step ran and was stopped: the audit record must show it (no exit code of its own).
-            outcome.steps.append(
-                StepRecord(
-                    line=step.line,
-                    argv=tuple(argv),
-                    executable=executable,
-                    tool_version=choice.tool.version_text,
-                    cwd=str(staging),
-                    stdout_to=step.stdout_to,
-                    exit_code=None,
-                    duration_s=time.monotonic() - started,
-                    stderr="",
-                    shell=shell.name if shell else None,
-                    shell_path=shell.path if shell else None,
-                )
-            )
+            outcome.steps.append(record(None, "interrupted"))
             raise
         finally:
             if fd is not None:
                 os.close(fd)
-        record = StepRecord(
-            line=step.line,
-            argv=tuple(argv),
-            executable=executable,
-            tool_version=choice.tool.version_text,
-            cwd=str(staging),
-            stdout_to=step.stdout_to,
-            exit_code=done.returncode,
-            duration_s=done.duration_s,
-            stderr=run.trim_stderr(done.stderr),
-            timed_out=done.timed_out,
-            signal=done.signal,
-            shell=shell.name if shell else None,
-            shell_path=shell.path if shell else None,
-        )
-        outcome.steps.append(record)
+        ran = record(done)
+        outcome.steps.append(ran)
         if done.timed_out:
             raise CommandFailed(
                 f"`{step.line}` did not finish within {timeout:g} s and was stopped",
@@ -280,7 +279,7 @@ def run_steps(
             )
         if not done.ok:
             how = f"was killed by signal {done.signal}" if done.signal else f"exited {done.returncode}"
-            detail = f": {record.stderr.splitlines()[-1]}" if record.stderr else ""
+            detail = f": {ran.stderr.splitlines()[-1]}" if ran.stderr else ""
             via = f" (typed into {shell.name})" if shell else ""
             raise CommandFailed(
                 f"`{step.line}`{via} {how}{detail}", "see the command's error output above; the tool itself failed"
@@ -334,7 +333,11 @@ def generate(
             warm.join()
             if progress:
                 progress("checking the key pair")
-            report = checks.check_pair(ws.staging / recipes.PRIVATE_KEY, ws.staging / recipes.PUBLIC_KEY, strict=True)
+            from keygen import checks
+
+            report = checks.check_pair(
+                ws.staging / recipes.PRIVATE_KEY, ws.staging / recipes.PUBLIC_KEY, strict=True, validate_rsa=False
+            )
             report = _relabel(report, ws.staging, options.out_dir)
             outcome.report = report
             if not report.ok:
@@ -401,7 +404,6 @@ def _encrypted(report: checks.Report) -> bool:
 
 
 def checks_failed(report: checks.Report) -> KeygenError:
-    from keygen.errors import ChecksFailed
 
     failed = report.failed
     first = failed[0]
@@ -413,6 +415,8 @@ def checks_failed(report: checks.Report) -> KeygenError:
 
 def _relabel(report: checks.Report, staging: Path, out_dir: Path) -> checks.Report:
     """Check texts name the staged files; say the final names instead (staging is gone after)."""
+    from keygen import checks
+
     prefix = str(staging) + os.sep
 
     def fix(c: checks.Check) -> checks.Check:
@@ -466,6 +470,8 @@ def audit_record(outcome: Outcome, environ: Mapping[str, str]) -> dict[str, Any]
 
 
 def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
+    from keygen import audit
+
     path = audit.resolve(outcome.options.audit_log, environ)
     outcome.audit_path = path
     try:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from keygen import run
+from keygen.errors import UsageError
 
 OSName = Literal["linux", "macos", "windows", "other"]
 OS_NAMES: tuple[OSName, ...] = ("linux", "macos", "windows", "other")
@@ -182,6 +183,26 @@ def _normalise_shell(name: str, path: str | None) -> str:
 #: Windows shell names as shellingham reports them (FACTS.md), plus git-bash for Git for Windows' bash.
 WINDOWS_SHELLS = ("cmd", "powershell", "pwsh", "git-bash")
 POSIX_SHELLS = ("bash", "sh", "dash", "zsh", "fish")
+#: The shells `--shell` accepts, and where each exists. pwsh (PowerShell 7) runs everywhere.
+SHELLS: tuple[str, ...] = ("bash", "zsh", "sh", "dash", "fish", "cmd", "powershell", "pwsh", "git-bash")
+SHELLS_BY_OS: dict[str, tuple[str, ...]] = {
+    "linux": (*POSIX_SHELLS, "pwsh"),
+    "macos": (*POSIX_SHELLS, "pwsh"),
+    "windows": ("cmd", "powershell", "pwsh", "git-bash", *POSIX_SHELLS),
+}
+
+
+def check_combination(os_name: str, shell: str | None) -> None:
+    """cmd, Windows PowerShell and Git Bash exist only on Windows: anything else is a usage error."""
+    if os_name not in SHELLS_BY_OS:
+        raise UsageError(f"unknown OS {os_name!r}", "use linux, macos or windows")
+    if shell is not None and shell not in SHELLS_BY_OS[os_name]:
+        if shell not in SHELLS:
+            raise UsageError(f"unknown shell {shell!r}", f"use one of: {', '.join(SHELLS)}")
+        raise UsageError(
+            f"{shell} does not run on {os_name}",
+            f"on {os_name}, use one of: {', '.join(SHELLS_BY_OS[os_name])}",
+        )
 
 
 def versions_needed(os_name: OSName, shell_name: str | None, method: str) -> tuple[str, ...]:
@@ -403,6 +424,8 @@ def _user(env: Mapping[str, str]) -> str:
 
 
 def _hostname() -> str:
+    if hasattr(os, "uname"):  # POSIX: no need to import socket (a few ms of start-up) for this
+        return os.uname().nodename
     import socket
 
     try:

@@ -182,7 +182,7 @@ class Workspace:
                 _fsync(staged)
                 _place(staged, final, self.out_dir)
                 placed.append(final)
-            _fsync_dir(self.out_dir)
+            fsync_dir(self.out_dir)
         except OSError as exc:
             self._roll_back(placed, result.backups)
             raise DirUnusable(
@@ -249,7 +249,8 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a new name in `path` durable (a rename or link is only safe once the directory is synced)."""
     if not IS_POSIX:  # pragma: no cover
         return
     try:

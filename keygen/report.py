@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keygen import __version__, amazon_pay, recipes
-from keygen.checks import Check
 from keygen.errors import KeygenError
-from keygen.generate import Outcome
+
+if TYPE_CHECKING:  # rendering verify, exchange or audit output need not import the generate machinery
+    from keygen.checks import Check
+    from keygen.generate import Outcome
 
 
 def dumps(value: Any) -> str:

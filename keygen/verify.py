@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from keygen import checks, recipes, run
 from keygen.errors import ExitCode, KeygenError, UsageError
+from keygen.publish import fsync_dir
 
 #: Seconds each second-opinion command may take; they answer in milliseconds when healthy.
 OPINION_TIMEOUT_S = 15.0
@@ -259,7 +260,7 @@ def _replace_keeping_backup(path: Path, judged: bytes, new: bytes) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
-    _fsync_dir(directory)
+    fsync_dir(directory)
     return backup
 
 
@@ -298,21 +299,6 @@ def _keep_backup(path: Path, judged: os.stat_result) -> tuple[Path, bool]:
             raise _Changed("it changed while being checked; run keygen verify again")
         return backup, renamed
     raise _Changed("no free backup name beside it")
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --- second opinion ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from keygen import checks, doctor, recipes
+from keygen import checks, doctor, host, recipes
 from keygen.host import GitForWindows, Host, ShellInfo, ToolInfo
 
 from .conftest import run_keygen
@@ -18,7 +18,7 @@ DATA = Path(__file__).parent / "data" / "documented-lines.txt"
 DOCUMENTED = DATA.read_text().splitlines()
 OPENSSL_LINES, SSH_KEYGEN_LINES, GIT_BASH_LINES = DOCUMENTED[0:2], DOCUMENTED[2:4], DOCUMENTED[4:6]
 
-COMBINATIONS = [(os_name, shell) for os_name, shells in doctor.SHELLS_BY_OS.items() for shell in shells]
+COMBINATIONS = [(os_name, shell) for os_name, shells in host.SHELLS_BY_OS.items() for shell in shells]
 EXPECTED_LINES = {
     "cmd": SSH_KEYGEN_LINES,
     "powershell": SSH_KEYGEN_LINES,
