@@ -81,29 +81,15 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     """Stop the child and every process in its session: TERM, a grace period, then KILL."""
     if proc.poll() is not None:
         return
-    if IS_POSIX and not _leads_group(proc):
+    if IS_POSIX:
         for sig in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(sig)
+            _signal_group(proc, sig)
             try:
                 proc.wait(KILL_GRACE_S)
-                return
             except subprocess.TimeoutExpired:
                 continue
-    elif IS_POSIX:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                proc.wait(KILL_GRACE_S)
-                # The leader is gone; sweep any member still alive in its group.
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+            _sweep(proc)
+            return
     else:  # pragma: no cover - Windows only
         subprocess.run(
             ["taskkill", "/F", "/T", "/PID", str(proc.pid)],
