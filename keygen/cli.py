@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Optional
 import typer
 
 from keygen import __version__
-from keygen.errors import ExitCode, KeygenError, UsageError
+from keygen.errors import ExitCode, KeygenError, OutputFailed, UsageError
 
 if TYPE_CHECKING:
     from keygen.plan import Method
@@ -63,8 +63,18 @@ def _err(text: str) -> None:
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`keygen audit | head -1`): stop writing; the command's own result
+        # (and exit code) stands.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as exc:
+        raise OutputFailed(
+            f"cannot write to standard output: {exc.strerror or exc}",
+            "check where the output goes (a full disk, a closed file); the command itself finished",
+        ) from None
 
 
 def fail(error: KeygenError, *, as_json: bool = False, command: str = "") -> NoReturn:

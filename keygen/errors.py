@@ -17,6 +17,7 @@ class ExitCode(enum.IntEnum):
     COMMAND_FAILED = 4
     REFUSED = 5
     DIR_UNUSABLE = 6
+    OUTPUT_FAILED = 7
     #: A bug in keygen itself, never something a user caused.
     INTERNAL = 70
     INTERRUPTED = 130
@@ -65,6 +66,11 @@ class Refused(KeygenError):
 class DirUnusable(KeygenError):
     code = ExitCode.DIR_UNUSABLE
     kind = "dir_unusable"
+
+
+class OutputFailed(KeygenError):
+    code = ExitCode.OUTPUT_FAILED
+    kind = "output_failed"
 
 
 class Interrupted(KeygenError):
