@@ -1,7 +1,7 @@
 """Literal mode: each documented line goes to a real shell exactly as a person would type it.
 
-This is the only place keygen lets a shell interpret anything, and it still never uses
-`shell=True`: the line is one argv element after the shell's own "run this" flag, so what the
+This is the only place keygen lets a shell interpret anything, and it still never asks subprocess
+for a shell: the line is one argv element after the shell's own "run this" flag, so what the
 shell sees is byte for byte the documented line, `>` and all. That reproduces the document's own
 experience, shell artefacts included (PowerShell 5.1's UTF-16 `>`, the empty file a failing
 redirect leaves), which the checks then judge like any other output.

@@ -1,7 +1,7 @@
 """The one place that starts processes.
 
-Always an argv list (never `shell=True`; literal mode passes the documented line as one argument
-to a real shell's `-c`). The child runs in its own session so that a timeout or Ctrl-C can stop it
+Always an argv list, never subprocess's own shell (literal mode passes the documented line as one
+argument to a real shell's `-c`). The child runs in its own session so that a timeout or Ctrl-C can stop it
 and everything it started; its umask keeps any file it creates owner-only from the first byte.
 Output is drained by threads into bounded buffers, so a flooding tool cannot exhaust memory.
 """

@@ -105,3 +105,13 @@ def test_progress_goes_to_a_terminal(tmp_path: Path) -> None:
     # Progress is for people: with stderr not a terminal (CI, --json) there is none.
     quiet = run_keygen("generate", "--out-dir", str(tmp_path / "b"))
     assert "running:" not in quiet.stderr
+
+
+def test_cli_choices_are_the_cores_own_lists() -> None:
+    """Typer needs enums for its choices; they must never drift from the data the core uses."""
+    from keygen import amazon_pay, cli, host, plan
+
+    assert [m.value for m in cli.MethodName] == list(plan.METHODS)
+    assert sorted(s.value for s in cli.ShellName) == sorted(host.SHELLS)
+    assert [r.value for r in cli.Region] == list(amazon_pay.REGIONS)
+    assert [o.value for o in cli.OSChoice] == list(host.SHELLS_BY_OS)
