@@ -223,7 +223,12 @@ class Workspace:
 def _place(staged: Path, final: Path, out_dir: Path) -> None:
     """Give the staged file its final name without ever replacing what is there."""
     try:
-        os.link(staged, final, follow_symlinks=False)
+        # Where the platform allows it, link the staged name itself, never what it might point to;
+        # Windows does not take follow_symlinks=False (NotImplementedError), and needs no such care.
+        if os.link in os.supports_follow_symlinks:
+            os.link(staged, final, follow_symlinks=False)
+        else:  # pragma: no cover - Windows
+            os.link(staged, final)
     except FileExistsError:
         raise refusal(out_dir, [final.name]) from None
     except OSError as exc:
@@ -242,7 +247,8 @@ def _place(staged: Path, final: Path, out_dir: Path) -> None:
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    # Windows flushes only through a handle opened for writing (_commit fails on a read-only one).
+    fd = os.open(path, os.O_RDONLY if IS_POSIX else os.O_RDWR | getattr(os, "O_BINARY", 0))
     try:
         os.fsync(fd)
     finally:
