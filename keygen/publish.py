@@ -162,7 +162,8 @@ class Workspace:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         os.chmod(self.staging / PRIVATE_KEY, 0o600)
         os.chmod(self.staging / PUBLIC_KEY, self.public_mode)
-        placed: list[Path] = []
+        #: What this run put under a final name, with its identity: rolled back only if still ours.
+        placed: list[tuple[Path, os.stat_result]] = []
         try:
             for name in FINAL_NAMES:
                 final = self.out_dir / name
@@ -181,7 +182,7 @@ class Workspace:
                 staged, final = self.staging / name, self.out_dir / name
                 _fsync(staged)
                 _place(staged, final, self.out_dir)
-                placed.append(final)
+                placed.append((final, os.lstat(final)))
             fsync_dir(self.out_dir)
         except OSError as exc:
             self._roll_back(placed, result.backups)
@@ -192,8 +193,7 @@ class Workspace:
         except BaseException:
             self._roll_back(placed, result.backups)
             raise
-        for final in placed:
-            st = os.lstat(final)
+        for final, st in placed:
             result.files.append(PublishedFile(str(final), f"{stat.S_IMODE(st.st_mode):04o}", st.st_size))
         return result
 
@@ -204,11 +204,12 @@ class Workspace:
             candidate = self.out_dir / f"{name}.{n}"
         return candidate
 
-    def _roll_back(self, placed: list[Path], backups: list[Backup]) -> None:
-        assert self.staging is not None
-        for final in placed:
+    def _roll_back(self, placed: list[tuple[Path, os.stat_result]], backups: list[Backup]) -> None:
+        """Take back what this run published (by identity: a file someone put there since stays),
+        then return the backups to their names."""
+        for final, ours in placed:
             try:
-                if os.path.samestat(os.lstat(final), os.lstat(self.staging / final.name)):
+                if os.path.samestat(os.lstat(final), ours):
                     os.unlink(final)
             except OSError:
                 pass
