@@ -171,18 +171,21 @@ class Workspace:
                     if not self.force:
                         raise refusal(self.out_dir, [name])
                     backup = self._free_name(f"{name}.{stamp}.bak")
+                    # Noted before the move, so that an interrupt right after it still puts it back.
+                    result.backups.append(Backup(str(final), str(backup)))
                     try:
                         os.rename(final, backup)
                     except OSError as exc:
                         raise DirUnusable(
                             f"cannot move {final} aside: {exc.strerror}", "check that the directory is writable"
                         ) from None
-                    result.backups.append(Backup(str(final), str(backup)))
             for name in FINAL_NAMES:
                 staged, final = self.staging / name, self.out_dir / name
                 _fsync(staged)
+                # A link or a rename keeps the staged file's identity: noting it first lets the
+                # roll-back find it even if an interrupt comes the instant it is in place.
+                placed.append((final, os.lstat(staged)))
                 _place(staged, final, self.out_dir)
-                placed.append((final, os.lstat(final)))
             fsync_dir(self.out_dir)
         except OSError as exc:
             self._roll_back(placed, result.backups)
@@ -193,7 +196,8 @@ class Workspace:
         except BaseException:
             self._roll_back(placed, result.backups)
             raise
-        for final, st in placed:
+        for final, _ in placed:
+            st = os.lstat(final)
             result.files.append(PublishedFile(str(final), f"{stat.S_IMODE(st.st_mode):04o}", st.st_size))
         return result
 
