@@ -364,9 +364,16 @@ def generate(
             "make sure nothing else changes the directory while keygen runs, then run it again",
         )
     except KeyboardInterrupt:
-        outcome.error = Interrupted(
-            "interrupted; nothing was published and the staging directory was removed", "run keygen generate again"
-        )
+        if outcome.published:
+            # Only the clean-up was cut short: the pair is in place, checked and whole.
+            outcome.error = Interrupted(
+                "interrupted after the checked pair was published", "the pair is complete; nothing to do"
+            )
+        else:
+            outcome.error = Interrupted(
+                "interrupted; nothing was published and the staging directory was removed",
+                "run keygen generate again",
+            )
     finally:
         if warm is not None:
             warm.join()

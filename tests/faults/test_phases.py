@@ -98,3 +98,20 @@ def test_interrupt_in_each_phase(
     if phase != "before-first-step":
         record = json.loads(audit_log.read_text().splitlines()[-1])
         assert record["exit_code"] == 130 and record["result"] == "interrupted"
+
+
+def test_interrupt_after_publishing_says_the_pair_is_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C during the clean-up after publishing: the pair stays, and the message says so."""
+    out = setup_dir(tmp_path, with_old_pair=False)
+    real_exit = publish.Workspace.__exit__
+
+    def exit_then_stop(self: publish.Workspace, *exc: Any) -> None:
+        real_exit(self, *exc)
+        if exc[0] is None:
+            interrupt()
+
+    monkeypatch.setattr(publish.Workspace, "__exit__", exit_then_stop)
+    outcome = generate_with(out, force=False)
+    assert outcome.exit_code == 130
+    assert outcome.error is not None and "after the checked pair was published" in outcome.error.message
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "privateKey.pem", "publicKey.pub"]
