@@ -23,7 +23,7 @@ REGIONS: dict[str, Region] = {
     for r in (
         Region("us", "United States", "https://sellercentral.amazon.com/gp/pyop/seller/integrationcentral/"),
         Region(
-            "eu", "Europe (and the UK)", "https://sellercentral-europe.amazon.com/gp/pyop/seller/integrationcentral/"
+            "eu", "Europe and the UK", "https://sellercentral-europe.amazon.com/gp/pyop/seller/integrationcentral/"
         ),
         Region("jp", "Japan", "https://sellercentral-japan.amazon.com/gp/pyop/seller/integrationcentral/"),
     )
