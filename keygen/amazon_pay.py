@@ -22,9 +22,7 @@ REGIONS: dict[str, Region] = {
     r.code: r
     for r in (
         Region("us", "United States", "https://sellercentral.amazon.com/gp/pyop/seller/integrationcentral/"),
-        Region(
-            "eu", "Europe and the UK", "https://sellercentral-europe.amazon.com/gp/pyop/seller/integrationcentral/"
-        ),
+        Region("eu", "Europe and the UK", "https://sellercentral-europe.amazon.com/gp/pyop/seller/integrationcentral/"),
         Region("jp", "Japan", "https://sellercentral-japan.amazon.com/gp/pyop/seller/integrationcentral/"),
     )
 }
