@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Optional
 import typer
 
 from keygen import __version__
-from keygen.errors import ExitCode, KeygenError, OutputFailed, UsageError
+from keygen.errors import DirUnusable, ExitCode, KeygenError, OutputFailed, UsageError
 
 if TYPE_CHECKING:
     from keygen.plan import Method
@@ -342,41 +342,17 @@ def audit_cmd(
             records, problems = audit.read(log)
         except OSError as exc:
             fail(
-                KeygenError(f"cannot read the audit log {log}: {exc.strerror}", "check its permissions"),
+                DirUnusable(
+                    f"cannot read the audit log {log}: {exc.strerror}",
+                    "check its permissions, or name another log with --audit-log",
+                ),
                 as_json=as_json,
                 command="audit",
             )
-    shown = list(audit.iter_last(records, last))
-    keys = audit.key_history(records)
-    now = audit.utc_now()
     if as_json:
-        _out(
-            report.dumps(
-                {
-                    "command": "audit",
-                    "path": str(log),
-                    "records": shown,
-                    "skipped": [vars(p) for p in problems],
-                    "keys": [k.as_dict(now) for k in keys],
-                }
-            )
-        )
+        _out(report.dumps(report.audit_json(log, records, problems, last)))
     else:
-        if not records:
-            _out(f"No records in {log}.")
-        for r in shown:
-            if r.get("command") == "exchange":
-                _out(audit.exchange_line(r))
-                continue
-            steps = "; ".join(s.get("line", "?") for s in r.get("steps", []) if isinstance(s, dict))
-            _out(
-                f"{r.get('time', '?')}  {r.get('command', '?')}  {r.get('result', '?')} (exit {r.get('exit_code')})  "
-                f"{r.get('method', '?')}  {r.get('dir', '?')}  {r.get('fingerprint') or '-'}"
-            )
-            if steps:
-                _out(f"    ran: {steps}")
-        if keys:
-            _out("\n".join(audit.key_lines(keys, now)))
+        _out(report.audit_text(log, records, last))
         for p in problems:
             _err(f"keygen: warning: {log} line {p.line_no} skipped: {p.reason}")
     raise typer.Exit(0)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from keygen import __version__, amazon_pay, recipes
+from keygen import __version__, amazon_pay, audit, recipes
 from keygen.errors import KeygenError
 
 if TYPE_CHECKING:  # rendering verify, exchange or audit output need not import the generate machinery
@@ -165,4 +166,40 @@ def generate_text(outcome: Outcome) -> str:
         lines.append(f"Public key fingerprint: {outcome.fingerprint}")
         lines.append("")
         lines += next_steps(o.region)
+    return "\n".join(lines)
+
+
+def audit_json(
+    log: Path, records: list[dict[str, Any]], problems: list[audit.Problem], last: int | None
+) -> dict[str, Any]:
+    now = audit.utc_now()
+    return {
+        "command": "audit",
+        "path": str(log),
+        "records": list(audit.iter_last(records, last)),
+        "skipped": [vars(p) for p in problems],
+        "keys": [k.as_dict(now) for k in audit.key_history(records)],
+    }
+
+
+def audit_text(log: Path, records: list[dict[str, Any]], last: int | None) -> str:
+    """One line per record (and the steps it ran), then the keys by fingerprint; `--last` limits only
+    the records."""
+    if not records:
+        return f"No records in {log}."
+    lines = []
+    for r in audit.iter_last(records, last):
+        if r.get("command") == "exchange":
+            lines.append(audit.exchange_line(r))
+            continue
+        lines.append(
+            f"{r.get('time', '?')}  {r.get('command', '?')}  {r.get('result', '?')} (exit {r.get('exit_code')})  "
+            f"{r.get('method', '?')}  {r.get('dir', '?')}  {r.get('fingerprint') or '-'}"
+        )
+        steps = "; ".join(s.get("line", "?") for s in r.get("steps", []) if isinstance(s, dict))
+        if steps:
+            lines.append(f"    ran: {steps}")
+    keys = audit.key_history(records)
+    if keys:
+        lines += audit.key_lines(keys, audit.utc_now())
     return "\n".join(lines)

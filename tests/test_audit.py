@@ -78,3 +78,12 @@ def test_concurrent_writers_never_interleave(tmp_path: Path) -> None:
     assert problems == []
     assert len(records) == 160
     assert sorted((r["writer"], r["i"]) for r in records) == [(t, i) for t in range(4) for i in range(40)]
+
+
+def test_unreadable_audit_log_is_exit_6(tmp_path: Path) -> None:
+    (tmp_path / "log-dir").mkdir()
+    proc = run_keygen("audit", "--audit-log", str(tmp_path / "log-dir"))
+    assert proc.returncode == 6
+    assert "cannot read the audit log" in proc.stderr and "hint:" in proc.stderr
+    doc = json.loads(run_keygen("audit", "--json", "--audit-log", str(tmp_path / "log-dir")).stdout)
+    assert doc["error"]["code"] == 6
