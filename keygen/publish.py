@@ -52,7 +52,7 @@ def existing(out_dir: Path) -> list[str]:
 
 def refusal(out_dir: Path, taken: list[str]) -> Refused:
     return Refused(
-        f"{' and '.join(taken)} already exist{'s' if len(taken) == 1 else ''} in {out_dir}; "
+        f"{' and '.join(taken)} already exist{'s' if len(taken) == 1 else ''} in {out_dir.absolute()}; "
         "keygen never overwrites a key",
         "choose another --out-dir, or pass --force to move the old files aside to timestamped backups",
     )

@@ -120,6 +120,8 @@ def check_lines(checks: list[Check], indent: str = "  ") -> list[str]:
 
 def generate_text(outcome: Outcome) -> str:
     o, choice = outcome.options, outcome.choice
+    if outcome.error is not None and not outcome.steps and not o.dry_run:
+        return ""  # refused or stopped before anything ran: the error line says it all
     lines: list[str] = []
     directory = str(o.out_dir.absolute())
     if choice:
@@ -133,8 +135,10 @@ def generate_text(outcome: Outcome) -> str:
     if o.dry_run:
         lines.append(f"Dry run: would run in a private staging directory inside {directory}:")
         lines += [f"  $ {s.line}" for s in choice.recipe.steps] if choice else []
-        if outcome.taken:
+        if outcome.taken and o.force:
             lines.append(f"  existing {', '.join(outcome.taken)} would be moved aside to timestamped backups")
+        elif outcome.taken:
+            lines.append(f"  existing {', '.join(outcome.taken)}: a real run refuses (--force moves them aside)")
         lines.append("Nothing was run or written.")
         return "\n".join(lines)
     if outcome.steps:
