@@ -84,6 +84,11 @@ def test_dry_run_reports_the_refusal_without_touching(tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     proc = run_keygen("generate", "--out-dir", str(tmp_path), "--dry-run")
     assert proc.returncode == 5
+    assert "a real run refuses" in proc.stderr
+    assert snapshot(tmp_path) == before
+    forced = run_keygen("generate", "--out-dir", str(tmp_path), "--dry-run", "--force")
+    assert forced.returncode == 0
+    assert "would be moved aside to timestamped backups" in forced.stdout
     assert snapshot(tmp_path) == before
 
 
