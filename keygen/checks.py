@@ -171,9 +171,6 @@ quote = _quote
 
 # --- encoding ----------------------------------------------------------------------------------
 
-#: The PowerShell 5.1 line that writes the public key as ASCII instead of UTF-16.
-POWERSHELL_ASCII_LINE = "ssh-keygen -f privateKey.pem -e -m PKCS8 | Out-File -Encoding ascii publicKey.pub"
-
 
 def _utf16_order(data: bytes) -> str | None:
     if data.startswith(b"\xff\xfe"):
@@ -313,7 +310,6 @@ def classify(text: str) -> str | None:
 
 
 PKCS8_FROM_PKCS1 = "openssl pkcs8 -topk8 -nocrypt -in privateKey.pem -out privateKey.pkcs8.pem"
-PUBLIC_FROM_PRIVATE = "openssl rsa -in privateKey.pem -pubout > publicKey.pub"
 
 
 def _sibling(path: str, suffix: str) -> str:

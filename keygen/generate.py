@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from keygen import checks
 
 DEFAULT_TIMEOUT_S = 120.0
-#: Variables that make ssh-keygen ask a GUI program for a passphrase instead of reading stdin.
-ASKPASS_VARS = ("DISPLAY", "WAYLAND_DISPLAY", "SSH_ASKPASS", "SSH_ASKPASS_REQUIRE")
 
 Progress = Callable[[str], None]
 
@@ -155,7 +153,7 @@ def step_env(
     env = dict(environ)
     if choice.recipe.tool != "ssh-keygen":
         return env
-    for name in ASKPASS_VARS:
+    for name in recipes.SSH_ASKPASS_VARS:
         env.pop(name, None)
     if os_name == "windows" and not interactive:
         env.update(windows_askpass_env(helper_dir))

@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +20,6 @@ from keygen import run
 from keygen.errors import UsageError
 
 OSName = Literal["linux", "macos", "windows", "other"]
-OS_NAMES: tuple[OSName, ...] = ("linux", "macos", "windows", "other")
 VERSION_TIMEOUT_S = 10.0
 
 
@@ -181,7 +180,6 @@ def _normalise_shell(name: str, path: str | None) -> str:
 
 
 #: Windows shell names as shellingham reports them (FACTS.md), plus git-bash for Git for Windows' bash.
-WINDOWS_SHELLS = ("cmd", "powershell", "pwsh", "git-bash")
 POSIX_SHELLS = ("bash", "sh", "dash", "zsh", "fish")
 #: The shells `--shell` accepts, and where each exists. pwsh (PowerShell 7) runs everywhere.
 SHELLS: tuple[str, ...] = ("bash", "zsh", "sh", "dash", "fish", "cmd", "powershell", "pwsh", "git-bash")
@@ -408,10 +406,6 @@ def detect_host(
 
 def _shell_program(name: str) -> str:
     return "bash" if name == "git-bash" else name
-
-
-def with_shell(host: Host, name: str, path: str | None = None, source: str = "given") -> Host:
-    return replace(host, shell=ShellInfo(name, path, source))
 
 
 def _user(env: Mapping[str, str]) -> str:

@@ -13,7 +13,6 @@ Method = Literal["auto", "openssl", "ssh-keygen", "git-bash"]
 METHODS: tuple[Method, ...] = ("auto", "openssl", "ssh-keygen", "git-bash")
 #: ssh-keygen writes PKCS#8 for `-m PKCS8` only from OpenSSH 8.1 on (FACTS.md).
 SSH_KEYGEN_PKCS8_SINCE = (8, 1)
-WINDOWS_CONSOLE_SHELLS = ("cmd", "powershell", "pwsh")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ PUBLIC_KEY = "publicKey.pub"
 #: ssh-keygen always writes this OpenSSH-format side file next to the key; it is not the documented
 #: public key and is never published.
 SSH_SIDE_FILE = "privateKey.pem.pub"
+#: Variables that make ssh-keygen ask a GUI program for a passphrase instead of reading stdin.
+SSH_ASKPASS_VARS = ("DISPLAY", "WAYLAND_DISPLAY", "SSH_ASKPASS", "SSH_ASKPASS_REQUIRE")
 
 
 @dataclass(frozen=True)
@@ -72,5 +74,3 @@ GIT_BASH = Recipe(
     steps=OPENSSL.steps,
     where="Git Bash on Windows",
 )
-
-RECIPES: dict[str, Recipe] = {r.name: r for r in (OPENSSL, SSH_KEYGEN, GIT_BASH)}

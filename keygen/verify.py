@@ -26,7 +26,6 @@ from keygen.publish import fsync_dir
 #: Seconds each second-opinion command may take; they answer in milliseconds when healthy.
 OPINION_TIMEOUT_S = 15.0
 #: Variables that make ssh-keygen ask a GUI program for a passphrase instead of failing fast.
-_ASKPASS_VARS = ("DISPLAY", "WAYLAND_DISPLAY", "SSH_ASKPASS", "SSH_ASKPASS_REQUIRE")
 
 
 @dataclass(frozen=True)
@@ -394,7 +393,7 @@ def second_opinion(report: checks.Report, environ: Mapping[str, str]) -> list[Op
     priv_path = os.path.abspath(priv.path) if priv is not None and priv.data is not None else None
     pub_path = os.path.abspath(pub.path) if pub is not None and pub.data is not None else None
     lib_priv = priv.key if priv is not None and isinstance(priv.key, rsa.RSAPrivateKey) else None
-    env = {k: v for k, v in environ.items() if k not in _ASKPASS_VARS}
+    env = {k: v for k, v in environ.items() if k not in recipes.SSH_ASKPASS_VARS}
     cwd = os.getcwd()
 
     openssl = run.which("openssl", path=environ.get("PATH"))
