@@ -39,6 +39,16 @@ def is_default(path: str | os.PathLike[str] | None, env: Mapping[str, str] | Non
     return not path and not env.get(ENV_VAR)
 
 
+def record(
+    explicit: str | os.PathLike[str] | None, entry: Mapping[str, Any], env: Mapping[str, str] | None = None
+) -> Path:
+    """Append `entry` to the log chosen by --audit-log (`explicit`), KEYGEN_AUDIT_LOG or the default,
+    and return where it went; raises OSError when it cannot be written (callers warn)."""
+    path = resolve(explicit, env)
+    append(path, entry, own_dir=is_default(explicit, env))
+    return path
+
+
 def append(path: Path, record: Mapping[str, Any], *, own_dir: bool = False) -> None:
     """Append one record; raises OSError when the log cannot be written (callers warn).
 
@@ -216,6 +226,11 @@ def key_lines(keys: list[KeyHistory], now: _dt.datetime) -> list[str]:
 
 def utc_now() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc)
+
+
+def timestamp() -> str:
+    """A record's `time`: UTC, to the second, ISO 8601 with a Z."""
+    return utc_now().isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def exchange_line(r: dict[str, Any]) -> str:

@@ -7,7 +7,6 @@ into the paste. The Public Key ID goes to the audit log with the key's fingerpri
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from keygen import __version__, amazon_pay, audit, checks, recipes
+from keygen import host as host_mod
 from keygen.errors import ChecksFailed, ExitCode, KeygenError, UsageError
 
 ID_HINT = (
@@ -56,25 +56,6 @@ def parse_id(value: str) -> tuple[str | None, str]:
         shown = value if len(value) <= 60 else value[:57] + "..."
         raise UsageError(f"{shown!r} is not a Public Key ID", ID_HINT)
     return parsed
-
-
-def _utc_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _identity(environ: Mapping[str, str]) -> tuple[str, str]:
-    import getpass
-    import socket
-
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
-        user = environ.get("USER") or environ.get("USERNAME") or ""
-    try:
-        host = socket.gethostname()
-    except OSError:
-        host = ""
-    return user, host
 
 
 def exchange(
@@ -128,13 +109,12 @@ def _spki_pem(key: Any) -> str:
 
 def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
     o, report = outcome.options, outcome.report
-    user, host = _identity(environ)
     record = {
-        "time": _utc_now(),
+        "time": audit.timestamp(),
         "command": "exchange",
         "keygen_version": __version__,
-        "user": user,
-        "host": host,
+        "user": host_mod.user_name(environ),
+        "host": host_mod.host_name(),
         "public_key": str(o.public_key.absolute()),
         "fingerprint": report.fingerprint if report else None,
         "public_key_id": outcome.public_key_id,
@@ -143,11 +123,10 @@ def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
         "result": "ok",
         "exit_code": 0,
     }
-    path = audit.resolve(o.audit_log, environ)
     try:
-        audit.append(path, record)
-        outcome.audit_path = path
+        outcome.audit_path = audit.record(o.audit_log, record, environ)
     except OSError as exc:
+        path = audit.resolve(o.audit_log, environ)
         outcome.warnings.append(
             f"the audit log {path} could not be written ({exc.strerror or exc}); the Public Key ID was not recorded"
         )

@@ -7,7 +7,6 @@ files or a checked pair, never anything in between, and writes one audit record 
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import threading
 import time
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from keygen import __version__, literal, recipes, run, safety
+from keygen import __version__, audit, literal, recipes, run, safety
 from keygen.errors import ChecksFailed, CommandFailed, DirUnusable, ExitCode, Interrupted, KeygenError, ToolMissing
 from keygen.host import Host, OSName
 from keygen.plan import Choice, Method, choose
@@ -97,7 +96,7 @@ class Outcome:
     #: Names already in DIR (dry run: what a real run would refuse or back up).
     taken: list[str] = field(default_factory=list)
     side_files: list[str] = field(default_factory=list)
-    started_at: str = field(default_factory=lambda: _utc_now())
+    started_at: str = field(default_factory=audit.timestamp)
     #: Literal mode's shell, once resolved.
     literal: literal.LiteralShell | None = None
 
@@ -110,19 +109,15 @@ class Outcome:
         return self.report.fingerprint if self.report else None
 
 
-def _utc_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def _warm_imports() -> threading.Thread:
-    """Import the checking and logging libraries while openssl works: it hides their start-up cost."""
+    """Import the checking and rendering code while openssl works: it hides their start-up cost."""
 
     def work() -> None:
         try:
             from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401
             from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: F401
 
-            from keygen import audit, checks, report  # noqa: F401
+            from keygen import checks, report  # noqa: F401
         except ImportError:
             pass
 
@@ -475,13 +470,10 @@ def audit_record(outcome: Outcome, environ: Mapping[str, str]) -> dict[str, Any]
 
 
 def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
-    from keygen import audit
-
-    path = audit.resolve(outcome.options.audit_log, environ)
-    outcome.audit_path = path
     try:
-        audit.append(path, audit_record(outcome, environ), own_dir=audit.is_default(outcome.options.audit_log, environ))
+        outcome.audit_path = audit.record(outcome.options.audit_log, audit_record(outcome, environ), environ)
     except OSError as exc:
+        path = audit.resolve(outcome.options.audit_log, environ)
         outcome.warnings.append(
             f"the audit log {path} could not be written ({exc.strerror or exc}); the keys are unaffected"
         )

@@ -399,8 +399,8 @@ def detect_host(
         openssl=found.get("openssl"),
         ssh_keygen=found.get("ssh-keygen"),
         git=git,
-        user=_user(env),
-        hostname=_hostname(),
+        user=user_name(env),
+        hostname=host_name(),
     )
 
 
@@ -408,7 +408,8 @@ def _shell_program(name: str) -> str:
     return "bash" if name == "git-bash" else name
 
 
-def _user(env: Mapping[str, str]) -> str:
+def user_name(env: Mapping[str, str]) -> str:
+    """Who runs keygen, for audit records; never fails (containers may have no passwd entry)."""
     try:
         import getpass
 
@@ -417,7 +418,7 @@ def _user(env: Mapping[str, str]) -> str:
         return env.get("USER") or env.get("USERNAME") or ""
 
 
-def _hostname() -> str:
+def host_name() -> str:
     if hasattr(os, "uname"):  # POSIX: no need to import socket (a few ms of start-up) for this
         return os.uname().nodename
     import socket
