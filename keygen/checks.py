@@ -312,6 +312,14 @@ def classify(text: str) -> str | None:
 PKCS8_FROM_PKCS1 = "openssl pkcs8 -topk8 -nocrypt -in privateKey.pem -out privateKey.pkcs8.pem"
 
 
+def _unencrypted_copy(ins: Inspection) -> str:
+    """How to write the key again without its passphrase, beside the original, never over it."""
+    return (
+        "(it asks for the passphrase; the original stays as it is): "
+        f"openssl pkey -in {_quote(ins.private_name)} -out {_quote(_sibling(ins.private_name, '.unencrypted.pem'))}"
+    )
+
+
 def _sibling(path: str, suffix: str) -> str:
     """A new name beside `path` for a converted copy, so that no fix ever overwrites its input."""
     head, tail = os.path.split(path)
@@ -375,8 +383,7 @@ def check_private(ins: Inspection, strict: bool) -> None:
                 "fail",
                 "PKCS#1 PEM encrypted with a passphrase (Proc-Type: 4,ENCRYPTED): the Amazon Pay SDKs take no "
                 "passphrase",
-                "write an unencrypted PKCS#8 copy (it asks for the passphrase; the original stays as it is): "
-                f"openssl pkey -in {priv} -out {_quote(_sibling(ins.private_name, '.unencrypted.pem'))}",
+                "write an unencrypted PKCS#8 copy " + _unencrypted_copy(ins),
             )
             return
         msg = (
@@ -394,8 +401,7 @@ def check_private(ins: Inspection, strict: bool) -> None:
             "format",
             "fail",
             "PKCS#8 encrypted with a passphrase (BEGIN ENCRYPTED PRIVATE KEY): the Amazon Pay SDKs take no passphrase",
-            "write an unencrypted copy (it asks for the passphrase; the original stays as it is): "
-            f"openssl pkey -in {priv} -out {_quote(_sibling(ins.private_name, '.unencrypted.pem'))}",
+            "write an unencrypted copy " + _unencrypted_copy(ins),
         )
         return
     elif form == "OPENSSH PRIVATE KEY":
@@ -470,9 +476,7 @@ def _load_pem_private(ins: Inspection, text: str) -> Any:
             "load",
             "fail",
             "is encrypted: the Amazon Pay SDKs take no passphrase",
-            "write an unencrypted copy (it asks for the passphrase): "
-            f"openssl pkey -in {_quote(ins.private_name)} -out "
-            f"{_quote(_sibling(ins.private_name, '.unencrypted.pem'))}",
+            "write an unencrypted copy " + _unencrypted_copy(ins),
         )
     except Exception as exc:  # noqa: BLE001 - cryptography raises several kinds for damaged input
         ins.add(
