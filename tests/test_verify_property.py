@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,18 @@ def _check_outcome(outcome: verify_mod.Outcome) -> None:
     json.dumps(verify_mod.as_json(outcome))
 
 
+@contextlib.contextmanager
+def mutated_pair(seeds: dict[str, bytes], data: st.DataObject) -> Iterator[tuple[Path, Path, bytes]]:
+    """privateKey.pem and publicKey.pub, each a drawn mutation, in a fresh directory."""
+    private = data.draw(mutated(seeds), label="private")
+    public = data.draw(mutated(seeds), label="public")
+    with tempfile.TemporaryDirectory() as tmp:
+        priv, pub = Path(tmp, "privateKey.pem"), Path(tmp, "publicKey.pub")
+        priv.write_bytes(private)
+        pub.write_bytes(public)
+        yield priv, pub, private
+
+
 @settings(
     max_examples=300,
     deadline=2000,
@@ -82,12 +96,7 @@ def _check_outcome(outcome: verify_mod.Outcome) -> None:
 )
 @given(data=st.data())
 def test_mutated_pem_files_never_crash(seeds: dict[str, bytes], data: st.DataObject) -> None:
-    private = data.draw(mutated(seeds), label="private")
-    public = data.draw(mutated(seeds), label="public")
-    with tempfile.TemporaryDirectory() as tmp:
-        priv, pub = Path(tmp, "privateKey.pem"), Path(tmp, "publicKey.pub")
-        priv.write_bytes(private)
-        pub.write_bytes(public)
+    with mutated_pair(seeds, data) as (priv, pub, _):
         options = verify_mod.Options(priv, pub, second_opinion=False)
         _check_outcome(verify_mod.verify(options))
         _check_outcome(verify_mod.verify(verify_mod.Options(None, pub, second_opinion=False)))
@@ -101,12 +110,7 @@ def test_mutated_pem_files_never_crash(seeds: dict[str, bytes], data: st.DataObj
 @given(data=st.data())
 def test_mutated_pem_files_through_the_cli_with_the_tools(seeds: dict[str, bytes], data: st.DataObject) -> None:
     """The whole command, second opinion and --fix included: still 0 or 1 and a message."""
-    private = data.draw(mutated(seeds), label="private")
-    public = data.draw(mutated(seeds), label="public")
-    with tempfile.TemporaryDirectory() as tmp:
-        priv, pub = Path(tmp, "privateKey.pem"), Path(tmp, "publicKey.pub")
-        priv.write_bytes(private)
-        pub.write_bytes(public)
+    with mutated_pair(seeds, data) as (priv, pub, private):
         result = CliRunner().invoke(app, ["verify", "--fix", str(priv), str(pub)])
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         assert result.exit_code in (0, 1)
