@@ -58,7 +58,8 @@ class Inspection:
     #: How the bytes were encoded: "ascii", "utf-8", "utf-16-le", "utf-16-be" or "binary" (None: unread).
     encoding: str | None = None
     bom: bool = False
-    crlf: bool = False
+    #: Line-end style of the text: "lf", "crlf" (what native Windows openssl writes) or "mixed".
+    line_ends: str | None = None
     #: The path was a symbolic link (followed for reading only: never written through).
     is_link: bool = False
     #: Names the fix commands use for the pair (the paths as given, so commands can be pasted).
@@ -228,7 +229,8 @@ def decode(ins: Inspection, strict: bool) -> None:
         if not text.isascii() or "\x00" in text:
             _not_text(ins)
             return
-        ins.encoding, ins.bom, ins.crlf = utf16, data[:2] in (b"\xff\xfe", b"\xfe\xff"), "\r\n" in text
+        ins.encoding, ins.bom = utf16, data[:2] in (b"\xff\xfe", b"\xfe\xff")
+        ins.line_ends = line_end_style(text.encode("ascii"))
         ins.text = text.replace("\r\n", "\n")
         fix = (
             "Windows PowerShell 5.1's `>` writes UTF-16; write the file as ASCII with "
@@ -251,12 +253,12 @@ def decode(ins: Inspection, strict: bool) -> None:
         problems.append("starts with a UTF-8 byte order mark")
         text_bytes = data[3:]
         ins.bom = True
-    if b"\r\n" in text_bytes:
-        problems.append("has CRLF (Windows) line ends")
-        ins.crlf = True
     if b"\x00" in text_bytes:
         _not_text(ins)
         return
+    ins.line_ends = line_end_style(text_bytes)
+    if ins.line_ends == "mixed":
+        problems.append("mixes CRLF and LF line ends")
     try:
         text = text_bytes.decode("ascii")
     except UnicodeDecodeError as exc:
@@ -276,18 +278,37 @@ def decode(ins: Inspection, strict: bool) -> None:
         return
     ins.encoding = "ascii"
     ins.text = text.replace("\r\n", "\n")
+    style = LINE_END_NAMES[ins.line_ends]
     if problems:
         fix = (
-            "rewrite it as ASCII with LF line ends: `keygen verify --fix` (keeps the original as a backup)"
+            "rewrite it as plain ASCII with one line-end style: `keygen verify --fix` (keeps the original as a backup)"
             if ins.role == "public"
-            else "save it as ASCII with LF line ends (in an editor: UTF-8 without BOM, LF), keeping the original"
+            else "save it as plain ASCII with one line-end style (an editor: UTF-8 without BOM), keeping the original"
         )
         if strict:
             ins.add("encoding", "fail", " and ".join(problems) + "; the documented commands write plain ASCII", fix)
         else:
             ins.add("encoding", "warn", " and ".join(problems) + "; openssl and the SDKs still load it", fix)
     else:
-        ins.add("encoding", "pass", "plain ASCII, LF line ends, no byte order mark")
+        # CRLF is what the documented openssl lines write on Windows (OpenSSL's apps open PEM output
+        # in text mode), and the SDKs load it: a consistent style passes, and is only reported.
+        ins.add("encoding", "pass", f"plain ASCII, {style} line ends, no byte order mark")
+
+
+#: How each line-end style is named to the user.
+LINE_END_NAMES = {"lf": "LF", "crlf": "CRLF (Windows)", "mixed": "mixed CRLF and LF"}
+
+
+def line_end_style(data: bytes) -> str:
+    """"lf", "crlf" or "mixed": a file with no line break at all counts as LF."""
+    crlf = data.count(b"\r\n")
+    bare_lf = data.count(b"\n") - crlf
+    bare_cr = data.count(b"\r") - crlf
+    if crlf and (bare_lf or bare_cr):
+        return "mixed"
+    if bare_cr:
+        return "mixed"
+    return "crlf" if crlf else "lf"
 
 
 # --- forms -------------------------------------------------------------------------------------

@@ -189,7 +189,7 @@ def verify(
     public_only: bool = typer.Option(False, "--public-only", help="Check only a public key (the one file given)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
     fix: bool = typer.Option(
-        False, "--fix", help="Rewrite a public key's encoding as ASCII with LF (keeps a backup). Never a private key."
+        False, "--fix", help="Rewrite a public key's encoding as plain ASCII (keeps a backup). Never a private key."
     ),
     second_opinion: bool = typer.Option(
         True, "--second-opinion/--no-second-opinion", help="Also ask the system's openssl and ssh-keygen."

@@ -108,6 +108,17 @@ class Outcome:
     def fingerprint(self) -> str | None:
         return self.report.fingerprint if self.report else None
 
+    @property
+    def line_ends(self) -> dict[str, str | None]:
+        """Each file's line-end style as made ("lf", or "crlf" from a native Windows openssl)."""
+        if self.report is None:
+            return {}
+        return {
+            role: ins.line_ends
+            for role, ins in (("private_key", self.report.private), ("public_key", self.report.public))
+            if ins is not None
+        }
+
 
 def _warm_imports() -> threading.Thread:
     """Import the checking and rendering code while openssl works: it hides their start-up cost."""
@@ -459,6 +470,7 @@ def audit_record(outcome: Outcome, environ: Mapping[str, str]) -> dict[str, Any]
         "steps": [s.as_dict() for s in outcome.steps],
         "checks": [c.as_dict() for c in outcome.report.checks] if outcome.report else [],
         "fingerprint": outcome.fingerprint,
+        "line_ends": outcome.line_ends,
         "files": [f.__dict__ for f in outcome.published.files] if outcome.published else [],
         "backups": [b.__dict__ for b in outcome.published.backups] if outcome.published else [],
         "side_files_not_published": outcome.side_files,

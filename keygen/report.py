@@ -89,6 +89,7 @@ def generate_json(outcome: Outcome) -> dict[str, Any]:
         "steps": [s.as_dict() for s in outcome.steps] if not o.dry_run else _planned_steps(outcome),
         "checks": [c.as_dict() for c in outcome.report.checks] if outcome.report else [],
         "fingerprint": outcome.fingerprint,
+        "line_ends": outcome.line_ends,
         "files": [vars(f) for f in outcome.published.files] if outcome.published else [],
         "backups": [vars(b) for b in outcome.published.backups] if outcome.published else [],
         "existing": outcome.taken,
@@ -156,10 +157,16 @@ def generate_text(outcome: Outcome) -> str:
         shown = outcome.report.checks if outcome.error else [c for c in outcome.report.checks if c.status != "pass"]
         lines += check_lines(shown)
     if outcome.published:
+        from keygen.checks import LINE_END_NAMES  # loaded already: the checks ran
+
         lines.append("Files:")
+        line_ends = outcome.line_ends
         for f in outcome.published.files:
-            note = "  secret: never share or upload it" if f.path.endswith(recipes.PRIVATE_KEY) else ""
-            lines.append(f"  {f.path}  mode {f.mode}, {f.size} bytes{note}")
+            private = f.path.endswith(recipes.PRIVATE_KEY)
+            note = "  secret: never share or upload it" if private else ""
+            style = line_ends.get("private_key" if private else "public_key")
+            ends = f", {LINE_END_NAMES[style]} line ends" if style else ""
+            lines.append(f"  {f.path}  mode {f.mode}, {f.size} bytes{ends}{note}")
         for b in outcome.published.backups:
             lines.append(f"  old {b.original} moved aside to {b.backup}")
         if outcome.side_files:

@@ -185,16 +185,20 @@ def _describe_encoding(ins: checks.Inspection) -> str:
     parts = [(ins.encoding or "?").upper()]
     if ins.bom:
         parts.append("byte order mark")
-    if ins.crlf:
-        parts.append("CRLF line ends")
+    if ins.line_ends == "mixed":
+        parts.append("mixed line ends")
     return ", ".join(parts)
 
 
 def mend_public(ins: checks.Inspection) -> Mend | str:
-    """Rewrite a public key's encoding as ASCII with LF; return the Mend, or why nothing was done ("" = fine)."""
+    """Rewrite a public key's encoding as plain ASCII; return the Mend, or why nothing was done ("" = fine).
+
+    A consistent line-end style is kept as it is (CRLF is what openssl writes on Windows); only
+    mixed line ends are made LF.
+    """
     if ins.data is None or ins.text is None:
         return f"{ins.path} was not rewritten: it could not be read as text"
-    needs = ins.bom or ins.crlf or (ins.encoding or "").startswith("utf-16")
+    needs = ins.bom or ins.line_ends == "mixed" or (ins.encoding or "").startswith("utf-16")
     if not needs:
         return ""
     if ins.encoding not in ("ascii", "utf-16-le", "utf-16-be"):
@@ -204,7 +208,8 @@ def mend_public(ins: checks.Inspection) -> Mend | str:
     if ins.is_link:
         return f"{ins.path} was not rewritten: it is a symbolic link (followed for reading only); fix its target"
     try:
-        new = ins.text.encode("ascii")
+        text = ins.text.replace("\n", "\r\n") if ins.line_ends == "crlf" else ins.text
+        new = text.encode("ascii")
     except UnicodeEncodeError:
         return f"{ins.path} was not rewritten: it holds characters ASCII cannot carry"
     try:

@@ -125,7 +125,7 @@ def private_key_body(path: Path) -> list[str]:
 
 
 def _make_key_zoo(root: Path) -> dict[str, Path]:
-    """Every kind of key file issue 4 names, made by the real tools (openssl, ssh-keygen, iconv)."""
+    """Every kind of key file issue 4 names, made by the real tools (openssl, ssh-keygen)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SSH_ASKPASS")}
 
     def sh(*argv: str, out: str | None = None) -> None:
@@ -195,20 +195,28 @@ def _make_key_zoo(root: Path) -> dict[str, Path]:
     sh("openssl", "pkey", "-in", "ec.pem", "-pubout", out="ec.pub")
     sh("openssl", "genpkey", "-out", "ed25519.pem", "-algorithm", "ed25519")
     sh("openssl", "pkey", "-in", "ed25519.pem", "-pubout", out="ed25519.pub")
-    # Windows PowerShell 5.1's `>`: UTF-16LE with a BOM and CRLF.
-    public = (root / "publicKey.pub").read_bytes()
+    # Line ends as a native Windows openssl writes them (CRLF throughout), a file edited into a mix,
+    # and Windows PowerShell 5.1's `>`: UTF-16LE with a BOM and CRLF.
+    public = (root / "publicKey.pub").read_bytes().replace(b"\r\n", b"\n")
+    private = (root / "privateKey.pem").read_bytes().replace(b"\r\n", b"\n")
     (root / "crlf.pub").write_bytes(public.replace(b"\n", b"\r\n"))
+    (root / "crlf.pem").write_bytes(private.replace(b"\n", b"\r\n"))
+    os.chmod(root / "crlf.pem", 0o600)
+    (root / "mixed.pub").write_bytes(public.replace(b"\n", b"\r\n", 3))
     (root / "bom.pub").write_bytes(b"\xef\xbb\xbf" + public)
-    sh("iconv", "-f", "ASCII", "-t", "UTF-16", "crlf.pub", out="powershell.pub")
-    sh("iconv", "-f", "ASCII", "-t", "UTF-16LE", "publicKey.pub", out="utf16le_no_bom.pub")
+    (root / "bom_crlf.pub").write_bytes(b"\xef\xbb\xbf" + public.replace(b"\n", b"\r\n"))
+    (root / "powershell.pub").write_bytes(public.replace(b"\n", b"\r\n").decode("ascii").encode("utf-16"))
+    (root / "utf16le_no_bom.pub").write_bytes(public.decode("ascii").encode("utf-16-le"))
     return {p.name: p for p in root.iterdir()}
 
 
 @pytest.fixture(scope="session")
 def key_zoo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Read-only key files of every kind (copy one into tmp_path before changing it)."""
-    if not (OPENSSL and SSH_KEYGEN and shutil.which("iconv")):
-        pytest.skip("needs openssl, ssh-keygen and iconv")
+    if not OPENSSL:
+        pytest.skip("needs openssl")
+    if not SSH_KEYGEN:
+        pytest.skip("needs ssh-keygen (no ssh-keygen.exe in the Windows lane)")
     return _make_key_zoo(tmp_path_factory.mktemp("key-zoo"))
 
 

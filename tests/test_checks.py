@@ -17,8 +17,9 @@ def statuses(report: checks.Report) -> dict[str, str]:
     ("private", "public", "name"),
     [
         ("pkcs1.pem", "publicKey.pub", "private_key.format"),
-        ("privateKey.pem", "crlf.pub", "public_key.encoding"),
+        ("privateKey.pem", "mixed.pub", "public_key.encoding"),
         ("privateKey.pem", "bom.pub", "public_key.encoding"),
+        ("privateKey.pem", "bom_crlf.pub", "public_key.encoding"),
     ],
 )
 def test_strict_fails_what_lenient_warns(key_zoo: dict[str, Path], private: str, public: str, name: str) -> None:
@@ -28,12 +29,41 @@ def test_strict_fails_what_lenient_warns(key_zoo: dict[str, Path], private: str,
     assert statuses(lenient)[name] == "warn" and lenient.ok
 
 
+@pytest.mark.parametrize("strict", [True, False])
+def test_one_consistent_line_end_style_passes_and_is_reported(key_zoo: dict[str, Path], strict: bool) -> None:
+    """CRLF throughout is what the documented openssl lines write on Windows: it passes, named."""
+    report = checks.check_pair(key_zoo["crlf.pem"], key_zoo["crlf.pub"], strict=strict)
+    assert report.ok, [c for c in report.checks if c.status != "pass"]
+    assert statuses(report)["private_key.encoding"] == statuses(report)["public_key.encoding"] == "pass"
+    assert report.private is not None and report.public is not None
+    assert (report.private.line_ends, report.public.line_ends) == ("crlf", "crlf")
+    summary = next(c.summary for c in report.checks if c.name == "public_key.encoding")
+    assert "CRLF" in summary
+    lf = checks.check_pair(key_zoo["privateKey.pem"], key_zoo["publicKey.pub"], strict=strict)
+    assert lf.public is not None and lf.public.line_ends == "lf"
+
+
+def test_mixed_line_ends_are_named(key_zoo: dict[str, Path]) -> None:
+    mixed = checks.check_pair(key_zoo["privateKey.pem"], key_zoo["mixed.pub"], strict=True)
+    assert mixed.public is not None and mixed.public.line_ends == "mixed"
+    check = next(c for c in mixed.checks if c.name == "public_key.encoding")
+    assert "mixes CRLF and LF" in check.summary and "--fix" in check.fix
+
+
+@pytest.mark.parametrize(
+    ("data", "style"),
+    [(b"a\nb\n", "lf"), (b"a\r\nb\r\n", "crlf"), (b"a\r\nb\n", "mixed"), (b"a\rb\r", "mixed"), (b"ab", "lf")],
+)
+def test_line_end_style(data: bytes, style: str) -> None:
+    assert checks.line_end_style(data) == style
+
+
 def test_inspection_records_the_encoding(key_zoo: dict[str, Path]) -> None:
     ps = checks.inspect(key_zoo["powershell.pub"], "public", strict=False)
-    assert (ps.encoding, ps.bom, ps.crlf) == ("utf-16-le", True, True)
+    assert (ps.encoding, ps.bom, ps.line_ends) == ("utf-16-le", True, "crlf")
     assert ps.text == key_zoo["publicKey.pub"].read_text()
     plain = checks.inspect(key_zoo["publicKey.pub"], "public", strict=False)
-    assert (plain.encoding, plain.bom, plain.crlf) == ("ascii", False, False)
+    assert (plain.encoding, plain.bom, plain.line_ends) == ("ascii", False, "lf")
 
 
 def test_non_ascii_text_is_told_apart_from_binary(tmp_path: Path, key_zoo: dict[str, Path]) -> None:

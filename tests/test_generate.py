@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,16 @@ def test_generate_makes_a_checked_pair(made: tuple[Path, subprocess.CompletedPro
 def test_new_directory_is_owner_only(made: tuple[Path, subprocess.CompletedProcess[str], Path]) -> None:
     out, _, _ = made
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
+
+
+def made_line_ends(out: Path) -> dict[str, str]:
+    """The style the tool really wrote: LF here; CRLF from a native Windows openssl (text-mode PEM)."""
+    styles = {}
+    for role, name in (("private_key", "privateKey.pem"), ("public_key", "publicKey.pub")):
+        data = (out / name).read_bytes()
+        styles[role] = "crlf" if b"\r\n" in data else "lf"
+        assert sys.platform == "win32" or styles[role] == "lf"
+    return styles
 
 
 def test_json_carries_the_facts(made: tuple[Path, subprocess.CompletedProcess[str], Path]) -> None:
@@ -145,6 +156,7 @@ def test_audit_record(made: tuple[Path, subprocess.CompletedProcess[str], Path])
     assert rec["time"].endswith("Z") and rec["result"] == "ok" and rec["exit_code"] == 0
     assert rec["dir"] == str(out)
     assert rec["fingerprint"] == json.loads(proc.stdout)["fingerprint"]
+    assert rec["line_ends"] == json.loads(proc.stdout)["line_ends"] == made_line_ends(out)
     step = rec["steps"][0]
     for key in ("line", "argv", "executable", "tool_version", "cwd", "stdout_to", "exit_code", "duration_s", "stderr"):
         assert key in step, key
@@ -167,7 +179,12 @@ def test_human_output_says_what_ran_and_what_next(tmp_path: Path) -> None:
     out = proc.stdout
     assert "$ openssl genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:2048" in out
     assert "$ openssl rsa -in privateKey.pem -pubout > publicKey.pub" in out
-    assert "mode 0600" in out and "mode 0644" in out
+    if os.name == "posix":  # Windows has no mode bits to show: its ACLs are another matter (README)
+        assert "mode 0600" in out and "mode 0644" in out
+    style = {"lf": "LF line ends", "crlf": "CRLF (Windows) line ends"}[made_line_ends(tmp_path)["public_key"]]
+    assert f"publicKey.pub  mode 0644, {(tmp_path / 'publicKey.pub').stat().st_size} bytes, {style}" in out or (
+        os.name != "posix" and style in out
+    )
     assert "Public key fingerprint: SHA256:" in out
     assert "sellercentral-japan.amazon.com" in out and "sellercentral-europe" not in out
     assert "Use an existing public key" in out

@@ -70,9 +70,10 @@ CASES = [
         ["Out-File -Encoding ascii"], id="utf16-no-bom",
     ),
     pytest.param(
-        "privateKey.pem", "crlf.pub", 0, "public_key.encoding", "warn", ["CRLF", "still load"],
-        ["keygen verify --fix"], id="crlf",
+        "privateKey.pem", "mixed.pub", 0, "public_key.encoding", "warn", ["mixes CRLF and LF", "still load"],
+        ["keygen verify --fix"], id="mixed-line-ends",
     ),
+
     pytest.param(
         "privateKey.pem", "bom.pub", 0, "public_key.encoding", "warn", ["byte order mark"],
         ["keygen verify --fix"], id="utf8-bom",
@@ -164,6 +165,15 @@ def test_each_bad_input_has_its_own_diagnosis_and_fix(
     assert fix[0] in text.replace("\n       ", " ")
     for line in private_key_body(zoo["privateKey.pem"]):
         assert line not in text and line not in json.dumps(doc)
+
+
+def test_crlf_pair_as_windows_openssl_writes_it_passes(zoo: dict[str, Path]) -> None:
+    code, doc = verify_json("crlf.pem", "crlf.pub")
+    checks = by_name(doc)
+    assert code == 0 and doc["ok"] and doc["summary"]["fail"] == doc["summary"]["warn"] == 0, checks
+    for role in ("private_key", "public_key"):
+        assert checks[f"{role}.encoding"]["status"] == "pass"
+        assert "CRLF (Windows) line ends" in checks[f"{role}.encoding"]["summary"]
 
 
 def test_good_pair_passes_with_the_amazon_pay_self_test(zoo: dict[str, Path]) -> None:

@@ -37,23 +37,25 @@ def listing(directory: Path) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    ("source", "was"),
+    ("source", "was", "becomes"),
     [
-        ("powershell.pub", "UTF-16-LE, byte order mark, CRLF line ends"),
-        ("utf16le_no_bom.pub", "UTF-16-LE"),
-        ("crlf.pub", "ASCII, CRLF line ends"),
-        ("bom.pub", "ASCII, byte order mark"),
+        # The line-end style is the user's: a consistent CRLF is kept; only a mix is made LF.
+        ("powershell.pub", "UTF-16-LE, byte order mark", "crlf.pub"),
+        ("utf16le_no_bom.pub", "UTF-16-LE", "publicKey.pub"),
+        ("mixed.pub", "ASCII, mixed line ends", "publicKey.pub"),
+        ("bom.pub", "ASCII, byte order mark", "publicKey.pub"),
+        ("bom_crlf.pub", "ASCII, byte order mark", "crlf.pub"),
     ],
 )
 def test_public_key_encoding_is_mended_and_the_original_kept(
-    work: Path, key_zoo: dict[str, Path], source: str, was: str
+    work: Path, key_zoo: dict[str, Path], source: str, was: str, becomes: str
 ) -> None:
     original = key_zoo[source].read_bytes()
     (work / "publicKey.pub").write_bytes(original)
     os.chmod(work / "publicKey.pub", 0o644)
     code, doc = fix()
     assert code == 0, doc["checks"]
-    assert (work / "publicKey.pub").read_bytes() == key_zoo["publicKey.pub"].read_bytes()
+    assert (work / "publicKey.pub").read_bytes() == key_zoo[becomes].read_bytes()
     assert oct((work / "publicKey.pub").stat().st_mode & 0o777) == "0o644"
     [mend] = doc["fixed"]
     assert mend["was"] == was and mend["path"] == "publicKey.pub"
@@ -66,8 +68,9 @@ def test_public_key_encoding_is_mended_and_the_original_kept(
     assert {c["name"]: c["status"] for c in doc["checks"]}["public_key.encoding"] == "pass"
 
 
-def test_fix_with_nothing_to_mend_changes_nothing(work: Path, key_zoo: dict[str, Path]) -> None:
-    shutil.copyfile(key_zoo["publicKey.pub"], work / "publicKey.pub")
+@pytest.mark.parametrize("source", ["publicKey.pub", "crlf.pub"])
+def test_fix_with_nothing_to_mend_changes_nothing(work: Path, key_zoo: dict[str, Path], source: str) -> None:
+    shutil.copyfile(key_zoo[source], work / "publicKey.pub")
     code, doc = fix()
     assert code == 0 and doc["fixed"] == [] and doc["fix_notes"] == []
     assert listing(work) == {"privateKey.pem", "publicKey.pub"}
@@ -87,7 +90,7 @@ def test_private_key_is_never_rewritten(work: Path, key_zoo: dict[str, Path]) ->
 
 
 def test_private_key_in_the_public_file_is_not_rewritten(work: Path, key_zoo: dict[str, Path]) -> None:
-    data = key_zoo["privateKey.pem"].read_bytes().replace(b"\n", b"\r\n")
+    data = b"\xef\xbb\xbf" + key_zoo["privateKey.pem"].read_bytes()  # an encoding --fix would mend
     (work / "publicKey.pub").write_bytes(data)
     code, doc = fix()
     assert code == 1
@@ -98,12 +101,12 @@ def test_private_key_in_the_public_file_is_not_rewritten(work: Path, key_zoo: di
 
 def test_link_is_not_written_through(work: Path, key_zoo: dict[str, Path]) -> None:
     target = work / "elsewhere.pub"
-    shutil.copyfile(key_zoo["crlf.pub"], target)
+    shutil.copyfile(key_zoo["bom.pub"], target)
     (work / "publicKey.pub").symlink_to(target)
     code, doc = fix()
     assert code == 0
     assert (work / "publicKey.pub").is_symlink()
-    assert target.read_bytes() == key_zoo["crlf.pub"].read_bytes()
+    assert target.read_bytes() == key_zoo["bom.pub"].read_bytes()
     assert any("symbolic link" in n for n in doc["fix_notes"])
 
 
@@ -127,10 +130,10 @@ def test_without_hard_links_the_original_is_renamed_aside(
         raise OSError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(verify_mod.os, "link", no_links)
-    shutil.copyfile(key_zoo["crlf.pub"], work / "publicKey.pub")
+    shutil.copyfile(key_zoo["mixed.pub"], work / "publicKey.pub")
     code, doc = fix()
     assert code == 0
-    assert (work / doc["fixed"][0]["backup"]).read_bytes() == key_zoo["crlf.pub"].read_bytes()
+    assert (work / doc["fixed"][0]["backup"]).read_bytes() == key_zoo["mixed.pub"].read_bytes()
     assert (work / "publicKey.pub").read_bytes() == key_zoo["publicKey.pub"].read_bytes()
 
 
@@ -158,7 +161,7 @@ def test_file_changed_after_the_check_is_left_alone(work: Path, key_zoo: dict[st
     from keygen import checks
 
     path = work / "publicKey.pub"
-    shutil.copyfile(key_zoo["crlf.pub"], path)
+    shutil.copyfile(key_zoo["mixed.pub"], path)
     ins = checks.inspect(path, "public", strict=False)
     path.write_bytes(b"changed by someone else")
     note = verify_mod.mend_public(ins)
