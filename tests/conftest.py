@@ -15,6 +15,12 @@ from pathlib import Path
 
 import pytest
 
+try:
+    import pty
+except ImportError:  # Windows: pty needs termios
+    pty = None  # type: ignore[assignment]
+NO_PTY = "needs a pty (no pty/termios on Windows)"
+
 REPO = Path(__file__).resolve().parents[1]
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
 OPENSSL = shutil.which("openssl")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pty
 import select
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OPENSSL, run_keygen
+from .conftest import NO_PTY, OPENSSL, pty, run_keygen
 
 
 def test_full_disk_on_stdout_is_exit_7(tmp_path: Path) -> None:
@@ -71,6 +70,7 @@ def test_a_bug_is_exit_70_with_one_line_and_no_traceback(
 
 
 @pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
+@pytest.mark.skipif(pty is None, reason=NO_PTY)
 def test_progress_goes_to_a_terminal(tmp_path: Path) -> None:
     """With stderr a terminal, keygen says what it is running while openssl works."""
     main, child = pty.openpty()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import select
 import signal
 import subprocess
@@ -21,7 +20,7 @@ from keygen.generate import ASKPASS_HELPER, ASKPASS_HELPER_TEXT, step_env
 from keygen.host import ToolInfo
 from keygen.plan import Choice
 
-from .conftest import OPENSSL, SSH_KEYGEN, run_keygen
+from .conftest import NO_PTY, OPENSSL, SSH_KEYGEN, pty, run_keygen
 
 pytestmark = pytest.mark.skipif(SSH_KEYGEN is None or OPENSSL is None, reason="needs ssh-keygen and openssl")
 
@@ -48,6 +47,8 @@ def run_in_pty(
     """Run argv with a pseudo-terminal as its controlling terminal and stdio, like a person's
     terminal window; type each answer after the next `prompt` appears. Returns (exit code, output)."""
     full_env = {**os.environ, **(env or {})}
+    if pty is None:
+        pytest.skip(NO_PTY)
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
         try:

@@ -1,0 +1,267 @@
+"""The Windows lane, part 2: keygen end to end from Wine's real cmd.exe, with Windows CPython and a
+Windows-built openssl.exe placed where Git for Windows puts it (`mingw64\\bin\\openssl.exe`).
+
+`bash .ci/windows e2e` sets the lane up and runs this module; anywhere else it is skipped. What Wine
+cannot give stays out: bash.exe and git.exe in the Git tree are stand-ins that fail loudly if run
+(keygen must never need them to make the pair), and there is no ssh-keygen.exe or PowerShell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+LANE = os.environ.get("KEYGEN_WINDOWS_LANE")
+pytestmark = pytest.mark.skipif(not LANE, reason="runs in the Windows lane: bash .ci/windows e2e")
+
+PYTHON = os.environ.get("KEYGEN_WINE_PYTHON", "C:\\Python313\\python.exe")
+SCRIPTS = PYTHON.rsplit("\\", 1)[0] + "\\Scripts"
+OPENSSL_EXE = Path(os.environ.get("KEYGEN_WIN_OPENSSL", "/nonexistent"))
+STAND_INS = Path(os.environ.get("KEYGEN_WIN_STAND_INS", "/nonexistent"))
+LINUX_OPENSSL = shutil.which("openssl")
+
+
+def winpath(path: Path) -> str:
+    """Wine maps the Linux root to drive Z:."""
+    return "Z:" + str(path).replace("/", "\\")
+
+
+def drive_c() -> Path:
+    return Path(os.environ["WINEPREFIX"]) / "drive_c"
+
+
+@dataclass
+class Ran:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> dict[str, object]:
+        doc = json.loads(self.out)
+        assert isinstance(doc, dict)
+        return doc
+
+
+@dataclass
+class Lane:
+    """A scratch area, the Git for Windows tree keygen looks for, and a way to run cmd.exe."""
+
+    root: Path
+    program_files: Path
+    audit_log: Path
+
+    def bat(self, body: list[str], *, program_files: Path | None = None, name: str = "run.bat") -> Path:
+        """A batch file as a user's session would be: keygen on PATH, Git for Windows installed."""
+        lines = [
+            "@echo off",
+            f'set "PATH={SCRIPTS};%PATH%"',
+            # Wine derives these from its registry: point them at this test's own tree.
+            f'set "ProgramW6432={winpath(program_files or self.program_files)}"',
+            f'set "ProgramFiles={winpath(program_files or self.program_files)}"',
+            f'set "KEYGEN_AUDIT_LOG={winpath(self.audit_log)}"',
+            *body,
+        ]
+        path = self.root / name
+        path.write_bytes(("\r\n".join(lines) + "\r\n").encode("ascii"))
+        return path
+
+    def start(self, body: list[str], *, shell: str = "cmd", env: dict[str, str] | None = None,
+              **kw: Path) -> subprocess.Popen[bytes]:
+        bat = self.bat(body, **kw)
+        full_env = {**os.environ, **(env or {})}
+        shell_exe = "cmd" if shell == "cmd" else shell
+        return subprocess.Popen(
+            ["wine", shell_exe, "/c", winpath(bat)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=full_env,
+        )
+
+    def cmd(self, body: list[str], *, timeout: float = 180, **kw: object) -> Ran:
+        proc = self.start(body, **kw)  # type: ignore[arg-type]
+        out, err = proc.communicate(timeout=timeout)
+        return Ran(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+    def keygen(self, *args: str, **kw: object) -> Ran:
+        return self.cmd(["keygen " + " ".join(args)], **kw)
+
+
+def lay_out_git(program_files: Path) -> Path:
+    r"""`<ProgramFiles>\Git` as the installer lays it out, with the lane's openssl.exe in mingw64\bin."""
+    git = program_files / "Git"
+    for rel in ("bin/bash.exe", "usr/bin/bash.exe", "cmd/git.exe", "git-bash.exe"):
+        (git / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(STAND_INS / ("git.exe" if rel.endswith("git.exe") else "bash.exe"), git / rel)
+    (git / "mingw64" / "bin").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(OPENSSL_EXE, git / "mingw64" / "bin" / "openssl.exe")
+    return git
+
+
+@pytest.fixture(scope="module")
+def git_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    program_files = tmp_path_factory.mktemp("Program Files")
+    lay_out_git(program_files)
+    return program_files
+
+
+@pytest.fixture
+def lane(tmp_path: Path, git_tree: Path) -> Iterator[Lane]:
+    yield Lane(tmp_path, git_tree, tmp_path / "audit.jsonl")
+
+
+def assert_linux_openssl_accepts(out: Path) -> None:
+    """The pair a Windows openssl made is a good pair to Linux's openssl too."""
+    assert LINUX_OPENSSL, "the lane's host has openssl"
+    check = subprocess.run(
+        [LINUX_OPENSSL, "rsa", "-in", str(out / "privateKey.pem"), "-check", "-noout"],
+        capture_output=True, text=True, check=False,
+    )
+    assert check.returncode == 0 and "RSA key ok" in check.stdout, check.stderr
+    derived = subprocess.run(
+        [LINUX_OPENSSL, "pkey", "-in", str(out / "privateKey.pem"), "-pubout"],
+        capture_output=True, check=True,
+    ).stdout
+    assert (out / "publicKey.pub").read_bytes().replace(b"\r\n", b"\n") == derived
+
+
+def test_doctor_and_plan_find_git_bash_openssl(lane: Lane) -> None:
+    doctor = lane.keygen("doctor", "--json")
+    assert doctor.code == 0, doctor.err
+    doc = doctor.json()
+    assert doc["os"] == "windows"
+    assert doc["shell"]["name"] == "cmd"  # type: ignore[index]
+    git = doc["git_for_windows"]
+    assert git and str(git["root"]).endswith("\\Git"), git  # type: ignore[index]
+    assert str(git["openssl"]).endswith("mingw64\\bin\\openssl.exe")  # type: ignore[index]
+    plan = lane.keygen("plan", "--json")
+    assert plan.code == 0, plan.err
+    method = plan.json()["method"]
+    assert method["name"] == "git-bash", method  # type: ignore[index]
+    assert "ssh-keygen" in str(method["reason"]) and "not" in str(method["reason"])  # type: ignore[index]
+    text = lane.keygen("plan")
+    assert text.code == 0 and "mingw64\\bin\\openssl.exe" in text.out
+
+
+def test_generate_from_cmd_publishes_a_pair_every_check_accepts(lane: Lane) -> None:
+    out = lane.root / "keys"
+    made = lane.keygen("generate", "--json", "--out-dir", winpath(out))
+    assert made.code == 0, made.out + made.err
+    doc = made.json()
+    assert doc["method"]["name"] == "git-bash"  # type: ignore[index]
+    assert [s["argv"] for s in doc["steps"]] == [  # type: ignore[union-attr]
+        ["openssl", "genpkey", "-out", "privateKey.pem", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        ["openssl", "rsa", "-in", "privateKey.pem", "-pubout"],
+    ]
+    # What the documented lines make on Windows: CRLF, kept as made and reported.
+    assert b"\r\n" in (out / "privateKey.pem").read_bytes()
+    assert doc["line_ends"] == {"private_key": "crlf", "public_key": "crlf"}
+    assert_linux_openssl_accepts(out)
+    verify = lane.keygen("verify", "--json", winpath(out / "privateKey.pem"), winpath(out / "publicKey.pub"))
+    assert verify.code == 0, verify.out
+    exchange = lane.keygen("exchange", "--json", "--public-key", winpath(out / "publicKey.pub"),
+                           "--public-key-id", "SANDBOX-AB12CD34EF56GH78IJ90KL12")
+    assert exchange.code == 0, exchange.out + exchange.err
+    audit = lane.keygen("audit", "--json")
+    assert audit.code == 0, audit.err
+    records = [json.loads(line) for line in lane.audit_log.read_text(encoding="utf-8").splitlines()]
+    assert records[0]["command"] == "generate" and records[0]["line_ends"] == doc["line_ends"]
+    assert records[0]["fingerprint"] == doc["fingerprint"]
+    assert doc["fingerprint"] in audit.out
+
+
+def test_second_generate_refuses_and_force_backs_up(lane: Lane) -> None:
+    out = lane.root / "keys"
+    assert lane.keygen("generate", "--out-dir", winpath(out)).code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = lane.keygen("generate", "--out-dir", winpath(out))
+    assert again.code == 5, again.out + again.err
+    assert "keygen: error:" in again.err and "hint:" in again.err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    forced = lane.keygen("generate", "--force", "--json", "--out-dir", winpath(out))
+    assert forced.code == 0, forced.out + forced.err
+    backups = forced.json()["backups"]
+    assert len(backups) == 2, backups  # type: ignore[arg-type]
+    kept = {Path(str(b["backup"]).replace("\\", "/")).name for b in backups}  # type: ignore[union-attr]
+    found = {p.name for p in out.rglob("*") if p.is_file()}
+    assert kept <= found, (kept, found)
+    old_private = next(p for p in out.rglob("*") if p.is_file() and p.name in kept and "privateKey" in p.name)
+    assert old_private.read_bytes() == before["privateKey.pem"]
+    assert (out / "privateKey.pem").read_bytes() != before["privateKey.pem"]
+
+
+def test_two_runs_at_once_into_one_dir(lane: Lane) -> None:
+    out = lane.root / "keys"
+    runs = [lane.start([f'keygen generate --out-dir "{winpath(out)}"'], name=f"r{i}.bat") for i in range(2)]  # type: ignore[call-arg]
+    codes = [p.wait(timeout=240) for p in runs]
+    for p in runs:
+        assert p.stdout is not None and p.stderr is not None
+        p.stdout.close()
+        p.stderr.close()
+    assert sorted(codes)[0] == 0 and codes.count(0) == 1, codes
+    assert {p.name for p in out.iterdir()} == {"privateKey.pem", "publicKey.pub"}
+    assert_linux_openssl_accepts(out)
+    lines = lane.audit_log.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["command"] for line in lines] == ["generate"] * len(lines)
+    assert len(lines) >= 1
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param("with spaces/keys dir", id="spaces"),
+        pytest.param("nön-ÄSCII ключ", id="non-ascii"),
+        pytest.param("C:", id="drive-c"),
+        pytest.param("long", id="over-260"),
+    ],
+)
+def test_awkward_directories(lane: Lane, where: str) -> None:
+    if where == "C:":
+        out = drive_c() / "keygen-lane" / lane.root.name
+        shutil.rmtree(out, ignore_errors=True)
+        target = "C:\\keygen-lane\\" + lane.root.name
+    elif where == "long":
+        out = lane.root.joinpath(*[f"a-rather-long-directory-name-{i:02d}" for i in range(9)])
+        target = winpath(out)
+        assert len(target) > 260
+    else:
+        out = lane.root / where
+        target = winpath(out)
+    made = lane.cmd([f'keygen generate --json --out-dir "{target}"'])
+    assert made.code == 0, made.out + made.err
+    assert_linux_openssl_accepts(out)
+    verify = lane.cmd([f'keygen verify "{target}\\privateKey.pem" "{target}\\publicKey.pub"'])
+    assert verify.code == 0, verify.out + verify.err
+
+
+def test_no_git_and_no_ssh_keygen_is_exit_3_with_install_hints(lane: Lane, tmp_path: Path) -> None:
+    empty = tmp_path / "empty Program Files"
+    empty.mkdir()
+    auto = lane.cmd(["keygen generate --out-dir k"], program_files=empty)
+    assert auto.code == 3, auto.out + auto.err
+    assert "winget install --id Git.Git -e --source winget" in auto.err
+    assert not (lane.root / "k").exists() or not any((lane.root / "k").iterdir())
+    ssh = lane.cmd(["keygen generate --method ssh-keygen --out-dir k"], program_files=empty)
+    assert ssh.code == 3, ssh.out + ssh.err
+    assert "Add-WindowsCapability -Online -Name OpenSSH.Client~~~~0.0.1.0" in ssh.err
+
+
+def test_shell_seen_as_powershell_7(lane: Lane) -> None:
+    """A copy of cmd.exe named pwsh.exe: shellingham sees PowerShell 7, whose documented path is ssh-keygen."""
+    system32 = drive_c() / "windows" / "system32"
+    pwsh = lane.root / "pwsh.exe"
+    shutil.copyfile(system32 / "cmd.exe", pwsh)
+    doctor = lane.cmd(["keygen doctor --json"], shell=winpath(pwsh))
+    assert doctor.code == 0, doctor.out + doctor.err
+    assert doctor.json()["shell"]["name"] == "pwsh"  # type: ignore[index]
+    plan = lane.cmd(["keygen plan --json"], shell=winpath(pwsh))
+    method = plan.json()["method"]
+    # No ssh-keygen.exe in the lane: the documented fallback is Git Bash's openssl, with the reason.
+    assert method["name"] == "git-bash" and "ssh-keygen" in str(method["reason"]), method  # type: ignore[index]
