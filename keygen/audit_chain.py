@@ -167,6 +167,8 @@ def _first_problem(lines: list[Line], i: int, prev: Line | None) -> Break | None
     last_of_file = i + 1 == len(lines) or lines[i + 1].file != line.file
     if not line.whole or (line.value is None and last_of_file and line.raw.strip()):
         return _brk("truncated", line, f"{line.where()} is cut short: the file was truncated in the middle of a line")
+    if not line.raw.strip():
+        return _brk("inserted", line, f"{line.where()} is an empty line added after the chain began")
     if line.value is None:
         return _brk("edited", line, f"{line.where()} is no longer a JSON record: it was changed after it was written")
     if line.sealed is False:

@@ -6,13 +6,15 @@ import enum
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NoReturn, Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 
 from keygen import __version__
-from keygen.errors import DirUnusable, ExitCode, KeygenError, OutputFailed, UsageError
+from keygen.cli_audit import audit_app
+from keygen.errors import ExitCode, KeygenError, OutputFailed, UsageError
 
 if TYPE_CHECKING:
     from keygen.plan import Method
@@ -334,119 +336,7 @@ def doctor_cmd(
     raise typer.Exit(result.exit_code)
 
 
-audit_app = typer.Typer(
-    name="audit",
-    help="Show the audit log: what ran, when, where, and what came of it; `verify` and `show` below.",
-    invoke_without_command=True,
-    rich_markup_mode=None,
-)
-app.add_typer(audit_app)
-
-
-class ScriptShell(str, enum.Enum):
-    posix = "posix"
-    cmd = "cmd"
-    powershell = "powershell"
-
-
-@audit_app.callback()
-def audit_cmd(
-    ctx: typer.Context,
-    last: Optional[int] = typer.Option(None, "--last", min=1, help="Show only the last N records."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
-    path: bool = typer.Option(False, "--path", help="Print the audit log's path and exit."),
-    audit_log: Optional[Path] = typer.Option(None, "--audit-log", help="Audit log file to read."),
-) -> None:
-    """Show the audit log: what ran, when, where, and what came of it."""
-    from keygen import audit, report
-
-    ctx.obj = audit_log  # `keygen audit --audit-log P verify` reads P too
-    if ctx.invoked_subcommand is not None:
-        return
-    log = audit.resolve(audit_log)
-    if path:
-        _out(str(log))
-        raise typer.Exit(0)
-    records: list[dict[str, Any]] = []
-    problems: list[audit.Problem] = []
-    try:
-        records, problems = audit.read(log)
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        fail(
-            DirUnusable(
-                f"cannot read the audit log {log}: {exc.strerror}",
-                "check its permissions, or name another log with --audit-log",
-            ),
-            as_json=as_json,
-            command="audit",
-        )
-    if as_json:
-        _out(report.dumps(report.audit_json(log, records, problems, last)))
-    else:
-        _out(report.audit_text(log, records, last))
-        for p in problems:
-            _err(f"keygen: warning: {p.file or log} line {p.line_no} skipped: {p.reason}")
-    raise typer.Exit(0)
-
-
-def _log_option(help_text: str) -> Any:
-    return typer.Option(None, "--path", "--audit-log", help=help_text)
-
-
-@audit_app.command("verify")
-def audit_verify_cmd(
-    ctx: typer.Context,
-    log_path: Optional[Path] = _log_option("Audit log to verify (with the files rotation moved aside)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
-    anchor: Optional[str] = typer.Option(
-        None, "--anchor", help="A head hash printed earlier: prove the log still holds that record."
-    ),
-) -> None:
-    """Walk the hash chain across every file of the log; exit 0 whole, 1 at the first break (named)."""
-    from keygen import audit, audit_verify
-    from keygen.report import dumps
-
-    verdict = audit_verify.verify(audit.resolve(log_path or ctx.obj), anchor)
-    if as_json:
-        _out(dumps(audit_verify.as_json(verdict)))
-    else:
-        text = audit_verify.render_text(verdict)
-        if text:
-            _out(text)
-        if verdict.error:
-            fail(verdict.error)
-    raise typer.Exit(verdict.exit_code)
-
-
-@audit_app.command("show")
-def audit_show_cmd(
-    ctx: typer.Context,
-    which: str = typer.Argument(..., metavar="N|last", help="A record's seq (keygen audit --json), or last."),
-    script: Optional[ScriptShell] = typer.Option(
-        None, "--script", help="Print a script that repeats the record's documented steps in this shell."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
-    log_path: Optional[Path] = _log_option("Audit log to read."),
-) -> None:
-    """One record in full, or (--script) a script that makes a new pair by the same documented steps."""
-    from keygen import audit, audit_replay
-    from keygen.report import dumps
-
-    shown = audit_replay.show(audit.resolve(log_path or ctx.obj), which, script.value if script else None)
-    if as_json:
-        _out(dumps(audit_replay.as_json(shown)))
-        raise typer.Exit(shown.exit_code)
-    for warning in shown.warnings:
-        _err(f"keygen: warning: {warning}")
-    if shown.error:
-        fail(shown.error)
-    if shown.script is not None:
-        _out_bytes(shown.script.encode("ascii", "replace"))
-    else:
-        _out(dumps(shown.record))
-    raise typer.Exit(0)
+app.add_typer(audit_app, name="audit")
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
