@@ -243,7 +243,7 @@ def _powershell(recipe: recipes.Recipe, about: list[str]) -> str:
             ]
         else:
             run.append(f"  {s.line}")
-        run.append(f"  if ($LASTEXITCODE -ne 0) {{ throw 'replay: a documented step failed: {s.line}' }}")
+        run.append(f"  if ($LASTEXITCODE -ne 0) {{ throw 'a documented step failed: {s.line}' }}")
     priv, pub = recipes.PRIVATE_KEY, recipes.PUBLIC_KEY
     text = [
         *(f"# {text}" for text in about),
