@@ -77,30 +77,26 @@ class Problem:
 
 
 def read(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Every record of the log: the files rotation moved aside, oldest first, then `path` itself."""
-    from keygen import audit_store
+    """Every record of the log: the files rotation moved aside, oldest first, then `path` itself,
+    read under the writers' lock (so never half a line); raises OSError when a file cannot be read."""
+    from keygen import audit_chain, audit_store
 
     records: list[dict[str, Any]] = []
     problems: list[Problem] = []
-    for file in audit_store.log_files(path) or [path]:
-        _read_file(file, records, problems)
-    return records, problems
-
-
-def _read_file(path: Path, records: list[dict[str, Any]], problems: list[Problem]) -> None:
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, 1):
+    for file, data in audit_store.snapshot(path):
+        for number, raw in enumerate(audit_chain.split_lines(data), 1):
             if not raw.strip():
                 continue
             try:
                 value = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, ValueError) as exc:
-                problems.append(Problem(number, f"not JSON ({str(exc).splitlines()[0][:80]})", str(path)))
+                problems.append(Problem(number, f"not JSON ({str(exc).splitlines()[0][:80]})", str(file)))
                 continue
             if not isinstance(value, dict):
-                problems.append(Problem(number, "not a JSON object", str(path)))
+                problems.append(Problem(number, "not a JSON object", str(file)))
                 continue
             records.append(value)
+    return records, problems
 
 
 def iter_last(records: list[dict[str, Any]], last: int | None) -> Iterator[dict[str, Any]]:

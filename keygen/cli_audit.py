@@ -54,8 +54,6 @@ def audit_cmd(
     problems: list[audit.Problem] = []
     try:
         records, problems = audit.read(log)
-    except FileNotFoundError:
-        pass
     except OSError as exc:
         fail(
             DirUnusable(
