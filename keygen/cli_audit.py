@@ -4,8 +4,8 @@
 --last 2` still lists the records as it did before `verify` and `show` existed.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Typer before 0.24 (the newest on Python 3.9) reads
+# the parameters' Annotated metadata only from evaluated annotations, not from strings.
 import enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
