@@ -1,8 +1,9 @@
 """The audit log: one JSON line per run, appended, owner-only, never holding a secret.
 
 Each record is written with a single `write` on an `O_APPEND` descriptor under an exclusive lock,
-so concurrent keygen runs never interleave or lose a line. Readers skip (and report) a corrupt line
-rather than fail: a log is evidence, and one bad line must not hide the rest.
+so concurrent keygen runs never interleave or lose a line; under that lock it is sealed into a hash
+chain (audit_chain) and the file is rotated when it grows too big (audit_store). Readers skip (and
+report) a corrupt line rather than fail: a log is evidence, and one bad line must not hide the rest.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,84 +44,56 @@ def record(
 ) -> Path:
     """Append `entry` to the log chosen by --audit-log (`explicit`), KEYGEN_AUDIT_LOG or the default,
     and return where it went; raises OSError when it cannot be written (callers warn)."""
+    from keygen import audit_store
+
     path = resolve(explicit, env)
-    append(path, entry, own_dir=is_default(explicit, env))
+    append(path, entry, own_dir=is_default(explicit, env), limit=audit_store.max_bytes(env))
     return path
 
 
-def append(path: Path, record: Mapping[str, Any], *, own_dir: bool = False) -> None:
-    """Append one record; raises OSError when the log cannot be written (callers warn).
+def append(path: Path, record: Mapping[str, Any], *, own_dir: bool = False, limit: int | None = None) -> None:
+    """Append one record, sealed into the hash chain (audit_store, audit_chain); raises OSError when
+    the log cannot be written (callers warn). `limit`: the rotation size (default: KEYGEN_AUDIT_MAX_BYTES).
 
     `own_dir`: the directory is keygen's own (the default location), so it is made owner-only even
     if something created it looser; a directory the user named is left as it is.
     """
-    line = (json.dumps(record, sort_keys=False, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    from keygen import audit_store
+
     parent = path.parent
     if not parent.exists():
         parent.mkdir(parents=True, mode=0o700, exist_ok=True)
     if own_dir and os.name == "posix":
         os.chmod(parent, 0o700)
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags, 0o600)
-    try:
-        if os.name == "posix":
-            import fcntl
-
-            os.fchmod(fd, 0o600)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            _write_all(fd, line)
-        else:
-            _write_locked_windows(fd, line)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _write_locked_windows(fd: int, data: bytes) -> None:  # pragma: no cover - Windows only
-    """Serialise writers with a lock on the file's first byte (msvcrt retries for about 10 s).
-
-    Not yet run on Windows. Locking past the end of a file is allowed there, and O_APPEND moves
-    every write to the end, so the lock's position does not disturb where the line goes.
-    """
-    if sys.platform != "win32":
-        _write_all(fd, data)
-        return
-    import msvcrt
-
-    os.lseek(fd, 0, os.SEEK_SET)
-    msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-    try:
-        _write_all(fd, data)
-    finally:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    audit_store.append(path, record, limit=limit)
 
 
 @dataclass(frozen=True)
 class Problem:
     line_no: int
     reason: str
+    #: Which file of the log (the live one or a rotated one).
+    file: str = ""
 
 
 def read(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Every record of the log: the files rotation moved aside, oldest first, then `path` itself,
+    read under the writers' lock (so never half a line); raises OSError when a file cannot be read."""
+    from keygen import audit_chain, audit_store
+
     records: list[dict[str, Any]] = []
     problems: list[Problem] = []
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, 1):
+    for file, data in audit_store.snapshot(path):
+        for number, raw in enumerate(audit_chain.split_lines(data), 1):
             if not raw.strip():
                 continue
             try:
                 value = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, ValueError) as exc:
-                problems.append(Problem(number, f"not JSON ({str(exc).splitlines()[0][:80]})"))
+                problems.append(Problem(number, f"not JSON ({str(exc).splitlines()[0][:80]})", str(file)))
                 continue
             if not isinstance(value, dict):
-                problems.append(Problem(number, "not a JSON object"))
+                problems.append(Problem(number, "not a JSON object", str(file)))
                 continue
             records.append(value)
     return records, problems

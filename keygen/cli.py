@@ -6,13 +6,15 @@ import enum
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 
 from keygen import __version__
-from keygen.errors import DirUnusable, ExitCode, KeygenError, OutputFailed, UsageError
+from keygen.cli_audit import audit_app
+from keygen.errors import ExitCode, KeygenError, OutputFailed, UsageError
 
 if TYPE_CHECKING:
     from keygen.plan import Method
@@ -63,8 +65,22 @@ def _err(text: str) -> None:
 
 
 def _out(text: str) -> None:
+    _emit(lambda: sys.stdout.write(text + "\n"))
+
+
+def _out_bytes(data: bytes) -> None:
+    """Exact bytes (a script's CRLF must not become CR CR LF in Windows' text-mode stdout)."""
+
+    def write() -> None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+
+    _emit(write)
+
+
+def _emit(write: Callable[[], object]) -> None:
     try:
-        sys.stdout.write(text + "\n")
+        write()
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (`keygen audit | head -1`): stop writing; the command's own result
@@ -320,42 +336,7 @@ def doctor_cmd(
     raise typer.Exit(result.exit_code)
 
 
-@app.command("audit")
-def audit_cmd(
-    last: Optional[int] = typer.Option(None, "--last", min=1, help="Show only the last N records."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
-    path: bool = typer.Option(False, "--path", help="Print the audit log's path and exit."),
-    audit_log: Optional[Path] = typer.Option(None, "--audit-log", help="Audit log file to read."),
-) -> None:
-    """Show the audit log: what ran, when, where, and what came of it."""
-    from keygen import audit, report
-
-    log = audit.resolve(audit_log)
-    if path:
-        _out(str(log))
-        raise typer.Exit(0)
-    if not log.exists():
-        records: list[dict[str, Any]] = []
-        problems: list[audit.Problem] = []
-    else:
-        try:
-            records, problems = audit.read(log)
-        except OSError as exc:
-            fail(
-                DirUnusable(
-                    f"cannot read the audit log {log}: {exc.strerror}",
-                    "check its permissions, or name another log with --audit-log",
-                ),
-                as_json=as_json,
-                command="audit",
-            )
-    if as_json:
-        _out(report.dumps(report.audit_json(log, records, problems, last)))
-    else:
-        _out(report.audit_text(log, records, last))
-        for p in problems:
-            _err(f"keygen: warning: {log} line {p.line_no} skipped: {p.reason}")
-    raise typer.Exit(0)
+app.add_typer(audit_app, name="audit")
 
 
 def _on_sigterm(signum: int, frame: object) -> None:

@@ -47,6 +47,11 @@ def test_no_command_or_failure_path_leaks_the_key(tmp_path: Path, home: Path, st
     keygen("generate", "--out-dir", str(keys), "--dry-run", "--json")
     keygen("audit")
     keygen("audit", "--json")
+    keygen("audit", "verify", "--json")
+    for which in ("1", "2", "last"):
+        keygen("audit", "show", which, "--json")
+        for shell in ("posix", "cmd", "powershell"):
+            keygen("audit", "show", which, "--script", shell)
     private = keys / "privateKey.pem"
     secret = fragments(private)
     # Commands that read the key.
