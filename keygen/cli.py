@@ -32,6 +32,20 @@ class Region(str, enum.Enum):
     jp = "jp"
 
 
+class Algorithm(str, enum.Enum):
+    v1 = "v1"
+    v2 = "v2"
+    both = "both"
+
+
+class Sdk(str, enum.Enum):
+    php = "php"
+    node = "node"
+    java = "java"
+    dotnet = "dotnet"
+    ruby = "ruby"
+
+
 class MethodName(str, enum.Enum):
     auto = "auto"
     openssl = "openssl"
@@ -227,6 +241,13 @@ def exchange(
     open_browser: bool = typer.Option(False, "--open", help="Open the region's Integration Central in the browser."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
     audit_log: Optional[Path] = typer.Option(None, "--audit-log", help="Audit log file to record the ID in."),
+    sdk: list[Sdk] = typer.Option([], "--sdk", help="Print this SDK's configuration block (repeatable)."),
+    private_key: Optional[Path] = typer.Option(
+        None, "--private-key", help="The private key the SDK blocks name (default: privateKey.pem beside the key)."
+    ),
+    environment: Optional[bool] = typer.Option(
+        None, "--sandbox/--live", help="The environment of an ID without a SANDBOX-/LIVE- prefix."
+    ),
 ) -> None:
     """Print the public key ready to paste and the Integration Central steps; record the Public Key ID."""
     from keygen import exchange as exchange_mod
@@ -237,6 +258,9 @@ def exchange(
         public_key_id=public_key_id,
         open_browser=open_browser,
         audit_log=audit_log,
+        sdks=tuple(s.value for s in sdk),
+        private_key=private_key,
+        environment=_environment(environment),
     )
     outcome = exchange_mod.exchange(options)
     if as_json:
@@ -245,6 +269,64 @@ def exchange(
         _out(dumps(exchange_mod.as_json(outcome)))
         raise typer.Exit(outcome.exit_code)
     text = exchange_mod.render_text(outcome)
+    if text:
+        (_out if outcome.error is None else _err)(text)
+    for warning in outcome.warnings:
+        _err(f"keygen: warning: {warning}")
+    if outcome.error:
+        fail(outcome.error)
+    raise typer.Exit(0)
+
+
+def _environment(sandbox: Optional[bool]) -> Optional[str]:
+    return None if sandbox is None else ("sandbox" if sandbox else "live")
+
+
+@app.command()
+def confirm(
+    public_key_id: Optional[str] = typer.Option(
+        None, "--public-key-id", help="The ID to confirm (default: the one exchange recorded for this key)."
+    ),
+    private_key: Path = typer.Option(Path("privateKey.pem"), "--private-key", help="The private key that signs."),
+    region: Optional[Region] = typer.Option(None, "--region", help="The ID's region (default: as recorded)."),
+    environment: Optional[bool] = typer.Option(
+        None, "--sandbox/--live", help="For an ID without a SANDBOX-/LIVE- prefix: which environment."
+    ),
+    algorithm: Algorithm = typer.Option(
+        Algorithm.v2, "--algorithm", help="v2 (AMZN-PAY-RSASSA-PSS-V2), v1 (AMZN-PAY-RSASSA-PSS) or both."
+    ),
+    endpoint: Optional[str] = typer.Option(
+        None, "--endpoint", help="API base URL (default: the region's; also KEYGEN_AMAZON_PAY_ENDPOINT)."
+    ),
+    timeout: float = typer.Option(20.0, "--timeout", help="Seconds to wait for the connection and for each read."),
+    sdk: list[Sdk] = typer.Option([], "--sdk", help="On success, print this SDK's configuration block (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+    audit_log: Optional[Path] = typer.Option(
+        None, "--audit-log", help="Audit log file to read the ID from and record in."
+    ),
+) -> None:
+    """Send one signed read-only request to Amazon Pay: does this private key work with this Public Key ID?"""
+    from keygen import confirm as confirm_mod
+    from keygen import render_confirm
+
+    options = confirm_mod.Options(
+        private_key=private_key,
+        public_key_id=public_key_id,
+        region=region.value if region else None,
+        environment=_environment(environment),
+        algorithm=algorithm.value,
+        endpoint=endpoint,
+        timeout=timeout,
+        audit_log=audit_log,
+        sdks=tuple(s.value for s in sdk),
+    )
+    outcome = confirm_mod.confirm(options)
+    if as_json:
+        from keygen.report import dumps
+
+        _out(dumps(render_confirm.confirm_json(outcome)))
+        raise typer.Exit(outcome.exit_code)
+    text = render_confirm.confirm_text(outcome)
     if text:
         (_out if outcome.error is None else _err)(text)
     for warning in outcome.warnings:
