@@ -171,7 +171,9 @@ def _resolve_id(outcome: Outcome, environ: Mapping[str, str]) -> str | None:
     if o.public_key_id is not None:
         outcome.public_key_id = parse_id(o.public_key_id)[1]
         outcome.id_source = "--public-key-id"
-        match = [r for r in mine if r.get("public_key_id") == outcome.public_key_id]
+        # Its region and environment as exchange recorded them, for this key or (a wrong key file?) another.
+        same = [r for r in records if r.get("public_key_id") == outcome.public_key_id]
+        match = [r for r in same if r.get("fingerprint") == outcome.fingerprint] or same
     elif mine:
         match = mine
         outcome.public_key_id = str(mine[-1]["public_key_id"])

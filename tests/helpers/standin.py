@@ -116,7 +116,8 @@ class StandIn:
         prefix = public_key_id.split("-", 1)[0].lower() if "-" in public_key_id else None
         env = prefix if prefix in ("sandbox", "live") else environment
         assert env in ("sandbox", "live"), "an ID without a prefix needs environment="
-        self.keys[public_key_id] = Registration(public_key, region, env)
+        # The service knows regions by their x-amz-pay-region names: us is na.
+        self.keys[public_key_id] = Registration(public_key, {"us": "na"}.get(region, region), env)
 
     def now(self) -> _dt.datetime:
         return _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=self.clock_offset_s)
@@ -275,13 +276,13 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.server.standin.answer(self)  # type: ignore[attr-defined]
 
-    do_POST = do_GET  # noqa: N815
+    do_POST = do_GET
 
     def date_time_string(self, timestamp: Optional[float] = None) -> str:
         return email.utils.format_datetime(self.server.standin.now(), usegmt=True)  # type: ignore[attr-defined]
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
