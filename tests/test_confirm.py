@@ -331,3 +331,14 @@ def test_on_success_it_prints_the_sdk_blocks(pairs: tuple[Pair, Pair], standin: 
     assert f"privateKey: fs.readFileSync({json.dumps(str(a.private))})," in result.stdout
     assert re.search(r"region: 'na',\n  public_key_id: 'AEXAMPLE", result.stdout)
     assert "sandbox: true" in result.stdout
+
+
+def test_keygen_audit_shows_confirm_records(pairs: tuple[Pair, Pair], standin: StandIn) -> None:
+    a, _ = pairs
+    standin.register(SANDBOX_ID, a.public, region="eu")
+    assert confirm(standin.url, "--private-key", str(a.private), "--public-key-id", SANDBOX_ID,
+                   "--region", "eu").returncode == 0
+    shown = run_keygen("audit")
+    assert shown.returncode == 0
+    assert re.search(rf"confirm  ok \(exit 0\)  Public Key ID {SANDBOX_ID} \(sandbox, region EU\)  "
+                     r"answer 404 ResourceNotFound  SHA256:", shown.stdout), shown.stdout
