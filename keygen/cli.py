@@ -13,6 +13,7 @@ import typer
 
 from keygen import __version__
 from keygen.errors import DirUnusable, ExitCode, KeygenError, OutputFailed, UsageError
+from keygen.sdk_config import Sdk
 
 if TYPE_CHECKING:
     from keygen.plan import Method
@@ -30,20 +31,6 @@ class Region(str, enum.Enum):
     us = "us"
     eu = "eu"
     jp = "jp"
-
-
-class Algorithm(str, enum.Enum):
-    v1 = "v1"
-    v2 = "v2"
-    both = "both"
-
-
-class Sdk(str, enum.Enum):
-    php = "php"
-    node = "node"
-    java = "java"
-    dotnet = "dotnet"
-    ruby = "ruby"
 
 
 class MethodName(str, enum.Enum):
@@ -245,9 +232,7 @@ def exchange(
     private_key: Optional[Path] = typer.Option(
         None, "--private-key", help="The private key the SDK blocks name (default: privateKey.pem beside the key)."
     ),
-    environment: Optional[bool] = typer.Option(
-        None, "--sandbox/--live", help="The environment of an ID without a SANDBOX-/LIVE- prefix."
-    ),
+    environment: Optional[bool] = typer.Option(None, "--sandbox/--live", help="For an ID without a prefix."),
 ) -> None:
     """Print the public key ready to paste and the Integration Central steps; record the Public Key ID."""
     from keygen import exchange as exchange_mod
@@ -280,60 +265,6 @@ def exchange(
 
 def _environment(sandbox: Optional[bool]) -> Optional[str]:
     return None if sandbox is None else ("sandbox" if sandbox else "live")
-
-
-@app.command()
-def confirm(
-    public_key_id: Optional[str] = typer.Option(
-        None, "--public-key-id", help="The ID to confirm (default: the one exchange recorded for this key)."
-    ),
-    private_key: Path = typer.Option(Path("privateKey.pem"), "--private-key", help="The private key that signs."),
-    region: Optional[Region] = typer.Option(None, "--region", help="The ID's region (default: as recorded)."),
-    environment: Optional[bool] = typer.Option(
-        None, "--sandbox/--live", help="For an ID without a SANDBOX-/LIVE- prefix: which environment."
-    ),
-    algorithm: Algorithm = typer.Option(
-        Algorithm.v2, "--algorithm", help="v2 (AMZN-PAY-RSASSA-PSS-V2), v1 (AMZN-PAY-RSASSA-PSS) or both."
-    ),
-    endpoint: Optional[str] = typer.Option(
-        None, "--endpoint", help="API base URL (default: the region's; also KEYGEN_AMAZON_PAY_ENDPOINT)."
-    ),
-    timeout: float = typer.Option(20.0, "--timeout", help="Seconds to wait for the connection and for each read."),
-    sdk: list[Sdk] = typer.Option([], "--sdk", help="On success, print this SDK's configuration block (repeatable)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
-    audit_log: Optional[Path] = typer.Option(
-        None, "--audit-log", help="Audit log file to read the ID from and record in."
-    ),
-) -> None:
-    """Send one signed read-only request to Amazon Pay: does this private key work with this Public Key ID?"""
-    from keygen import confirm as confirm_mod
-    from keygen import render_confirm
-
-    options = confirm_mod.Options(
-        private_key=private_key,
-        public_key_id=public_key_id,
-        region=region.value if region else None,
-        environment=_environment(environment),
-        algorithm=algorithm.value,
-        endpoint=endpoint,
-        timeout=timeout,
-        audit_log=audit_log,
-        sdks=tuple(s.value for s in sdk),
-    )
-    outcome = confirm_mod.confirm(options)
-    if as_json:
-        from keygen.report import dumps
-
-        _out(dumps(render_confirm.confirm_json(outcome)))
-        raise typer.Exit(outcome.exit_code)
-    text = render_confirm.confirm_text(outcome)
-    if text:
-        (_out if outcome.error is None else _err)(text)
-    for warning in outcome.warnings:
-        _err(f"keygen: warning: {warning}")
-    if outcome.error:
-        fail(outcome.error)
-    raise typer.Exit(0)
 
 
 def _method(method: MethodName) -> Method:
@@ -442,6 +373,9 @@ def audit_cmd(
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+from keygen import cli_confirm  # noqa: E402, F401 - registers `keygen confirm` on app
 
 
 def main() -> None:
