@@ -50,6 +50,8 @@ class Attempt:
     reason_code: str | None = None
     message: str | None = None
     accepted: bool = False
+    #: "accepted", "refused", "service failed", "not the API", or "no answer".
+    verdict: str = "no answer"
     #: This machine's clock minus the service's Date header, in seconds (None without a Date).
     skew_s: float | None = None
     request_id: str | None = None
@@ -310,6 +312,7 @@ def _judge(outcome: Outcome, attempt: Attempt, response: transport.Response, now
         attempt.message = message[:500] if isinstance(message, str) else None
     status = response.status
     if data is None:
+        attempt.verdict = "not the API"
         shown = response.body[:80].decode("utf-8", "replace").strip() or "an empty body"
         raise ServiceError(
             f"{outcome.endpoint} answered {status} {response.reason} with something that is not Amazon Pay's API "
@@ -317,14 +320,16 @@ def _judge(outcome: Outcome, attempt: Attempt, response: transport.Response, now
             "check --endpoint / KEYGEN_AMAZON_PAY_ENDPOINT and any proxy; nothing was retried",
         )
     if 200 <= status < 300 or status == 404:
-        attempt.accepted = True
+        attempt.accepted, attempt.verdict = True, "accepted"
         return
     if 300 <= status < 400 or status >= 500:
+        attempt.verdict = "service failed"
         raise ServiceError(
             f"{outcome.endpoint} answered {status} {attempt.reason_code or response.reason}: the service failed or "
             "sent this request elsewhere, so nothing is known about the key yet",
             "nothing was retried: run keygen confirm again in a few minutes",
         )
+    attempt.verdict = "refused"
     _reject(outcome, attempt, status)
 
 

@@ -69,7 +69,7 @@ def _answers(outcome: Outcome) -> list[str]:
         if a.status is None:
             lines.append(f"  {a.algorithm}: no answer")
             continue
-        verdict = "signature accepted" if a.accepted else "refused"
+        verdict = "signature accepted" if a.accepted else a.verdict
         lines.append(f"  {a.algorithm}: {a.status} {a.reason_code or '(no reasonCode)'}  {verdict}")
         if a.message and not a.accepted:
             lines.append(f"    message: {a.message}")

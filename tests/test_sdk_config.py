@@ -153,3 +153,15 @@ def test_the_node_block_runs_verbatim_on_the_node_sdk_and_signs(
     assert request.headers["authorization"].startswith(f"{V2} PublicKeyId={key_id}, ")
     prefix = "/v2/" if key_id == SANDBOX_ID else f"/{environment}/v2/"
     assert request.path == prefix + "checkoutSessions/probe-2"
+
+
+def test_the_sdk_lane_pins_the_node_sdk_in_the_cache_and_runs_the_sdk_marker() -> None:
+    from .conftest import REPO
+
+    script = REPO / ".ci" / "sdk"
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True, timeout=30).returncode == 0
+    text = script.read_text()
+    assert "NODE_SDK_VERSION=2.3.4" in text and "--save-exact" in text
+    assert "${KEYGEN_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keygen-ci}/node-sdk-${NODE_SDK_VERSION}" in text
+    assert 'KEYGEN_NODE_SDK_DIR="$cache" .venv/bin/python -m pytest -q -m sdk' in text
+    assert node_sdk.ENV_VAR == "KEYGEN_NODE_SDK_DIR" and ".ci/sdk" in node_sdk.SKIP_REASON
