@@ -1,7 +1,7 @@
 """The `keygen confirm` Typer command: parse, call keygen.confirm, render. Registered on cli.app."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: with it, Typer 0.23 on Python 3.9 cannot see the
+# Annotated metadata and silently turns every option into a default one (`--environment`, `--as-json`).
 import enum
 from pathlib import Path
 from typing import Annotated, Optional

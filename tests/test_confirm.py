@@ -342,3 +342,14 @@ def test_keygen_audit_shows_confirm_records(pairs: tuple[Pair, Pair], standin: S
     assert shown.returncode == 0
     assert re.search(rf"confirm  ok \(exit 0\)  Public Key ID {SANDBOX_ID} \(sandbox, region EU\)  "
                      r"answer 404 ResourceNotFound  SHA256:", shown.stdout), shown.stdout
+
+
+def test_the_options_keep_their_names() -> None:
+    """Typer 0.23 on Python 3.9 drops Annotated metadata under `from __future__ import annotations`
+    (the options then become --environment, --as-json): the names must be the documented ones."""
+    shown = run_keygen("confirm", "--help")
+    assert shown.returncode == 0
+    for name in ("--public-key-id", "--private-key", "--sandbox", "--live", "--algorithm", "--endpoint",
+                 "--timeout", "--sdk", "--json", "--audit-log"):
+        assert name in shown.stdout
+    assert "--as-json" not in shown.stdout and "--environment" not in shown.stdout
