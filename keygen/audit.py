@@ -213,3 +213,18 @@ def exchange_line(r: dict[str, Any]) -> str:
         f"{r.get('time', '?')}  exchange  {r.get('result', '?')} (exit {r.get('exit_code')})  "
         f"Public Key ID {r.get('public_key_id', '?')} ({env}, region {region})  {r.get('fingerprint') or '-'}"
     )
+
+
+def confirm_line(r: dict[str, Any]) -> str:
+    """One `keygen audit` line for a confirm record: what Amazon Pay answered for which ID and key."""
+    answers = ", ".join(
+        f"{a.get('status') or 'no answer'} {a.get('reason_code') or ''}".strip()
+        for a in r.get("attempts", [])
+        if isinstance(a, dict)
+    )
+    region = str(r["region"]).upper() if r.get("region") else "-"
+    return (
+        f"{r.get('time', '?')}  confirm  {r.get('result', '?')} (exit {r.get('exit_code')})  "
+        f"Public Key ID {r.get('public_key_id', '?')} ({r.get('environment') or '?'}, region {region})  "
+        f"answer {answers or '-'}  {r.get('fingerprint') or '-'}"
+    )

@@ -15,6 +15,7 @@ import typer
 from keygen import __version__
 from keygen.cli_audit import audit_app
 from keygen.errors import ExitCode, KeygenError, OutputFailed, UsageError
+from keygen.sdk_config import Sdk
 
 if TYPE_CHECKING:
     from keygen.plan import Method
@@ -243,6 +244,11 @@ def exchange(
     open_browser: bool = typer.Option(False, "--open", help="Open the region's Integration Central in the browser."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
     audit_log: Optional[Path] = typer.Option(None, "--audit-log", help="Audit log file to record the ID in."),
+    sdk: list[Sdk] = typer.Option([], "--sdk", help="Print this SDK's configuration block (repeatable)."),
+    private_key: Optional[Path] = typer.Option(
+        None, "--private-key", help="The private key the SDK blocks name (default: privateKey.pem beside the key)."
+    ),
+    environment: Optional[bool] = typer.Option(None, "--sandbox/--live", help="For an ID without a prefix."),
 ) -> None:
     """Print the public key ready to paste and the Integration Central steps; record the Public Key ID."""
     from keygen import exchange as exchange_mod
@@ -253,6 +259,9 @@ def exchange(
         public_key_id=public_key_id,
         open_browser=open_browser,
         audit_log=audit_log,
+        sdks=tuple(s.value for s in sdk),
+        private_key=private_key,
+        environment=_environment(environment),
     )
     outcome = exchange_mod.exchange(options)
     if as_json:
@@ -268,6 +277,10 @@ def exchange(
     if outcome.error:
         fail(outcome.error)
     raise typer.Exit(0)
+
+
+def _environment(sandbox: Optional[bool]) -> Optional[str]:
+    return None if sandbox is None else ("sandbox" if sandbox else "live")
 
 
 def _method(method: MethodName) -> Method:
@@ -341,6 +354,9 @@ app.add_typer(audit_app, name="audit")
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+from keygen import cli_confirm  # noqa: E402, F401 - registers `keygen confirm` on app
 
 
 def main() -> None:

@@ -18,6 +18,16 @@ class ExitCode(enum.IntEnum):
     REFUSED = 5
     DIR_UNUSABLE = 6
     OUTPUT_FAILED = 7
+    #: `confirm`: Amazon Pay could not be reached (DNS, no route, refused, reset, a proxy).
+    NETWORK = 8
+    #: `confirm`: no answer within --timeout.
+    TIMEOUT = 9
+    #: `confirm`: the TLS handshake or the certificate check failed.
+    TLS = 10
+    #: `confirm`: Amazon Pay answered and refused the signed request (signature, key, ID, headers).
+    REJECTED = 11
+    #: `confirm`: the service failed (5xx) or answered something that is not its API.
+    SERVICE = 12
     #: A bug in keygen itself, never something a user caused.
     INTERNAL = 70
     INTERRUPTED = 130
@@ -76,3 +86,28 @@ class OutputFailed(KeygenError):
 class Interrupted(KeygenError):
     code = ExitCode.INTERRUPTED
     kind = "interrupted"
+
+
+class NetworkError(KeygenError):
+    code = ExitCode.NETWORK
+    kind = "network"
+
+
+class TimedOut(KeygenError):
+    code = ExitCode.TIMEOUT
+    kind = "timeout"
+
+
+class TLSError(KeygenError):
+    code = ExitCode.TLS
+    kind = "tls"
+
+
+class Rejected(KeygenError):
+    code = ExitCode.REJECTED
+    kind = "rejected"
+
+
+class ServiceError(KeygenError):
+    code = ExitCode.SERVICE
+    kind = "service"

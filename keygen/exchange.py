@@ -30,6 +30,11 @@ class Options:
     public_key_id: str | None = None
     open_browser: bool = False
     audit_log: Path | None = None
+    #: SDK configuration blocks to print (`--sdk`), with the private key they name and, for an ID
+    #: without a prefix, the environment (`--sandbox`/`--live`).
+    sdks: tuple[str, ...] = ()
+    private_key: Path | None = None
+    environment: str | None = None
 
 
 @dataclass
@@ -43,6 +48,7 @@ class Outcome:
     audit_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
     error: KeygenError | None = None
+    sdk_blocks: list[Any] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -67,10 +73,7 @@ def exchange(
     environ = os.environ if environ is None else environ
     outcome = Outcome(options)
     try:
-        if options.public_key_id is not None:
-            outcome.environment, outcome.public_key_id = parse_id(options.public_key_id)
-        if options.open_browser and options.region is None:
-            raise UsageError("--open needs --region: which Integration Central to open?", "add --region us, eu or jp")
+        prefixed = _check_usage(options, outcome)
         report = checks.check_pair(None, options.public_key, strict=False)
         outcome.report = report
         if not report.ok:
@@ -86,9 +89,50 @@ def exchange(
                 outcome.warnings.append(f"no browser could be started: open {url} yourself")
         if outcome.public_key_id is not None:
             _record(outcome, environ)
+        if options.sdks:
+            outcome.sdk_blocks = _sdk_blocks(outcome, prefixed)
     except KeygenError as exc:
         outcome.error = exc
     return outcome
+
+
+def _check_usage(options: Options, outcome: Outcome) -> bool:
+    """Refuse what cannot work before anything is read or recorded; True when the ID has a prefix."""
+    prefix = None
+    if options.public_key_id is not None:
+        prefix, outcome.public_key_id = parse_id(options.public_key_id)
+        outcome.environment = prefix or options.environment
+    if options.sdks and (outcome.public_key_id is None or options.region is None):
+        raise UsageError("--sdk needs --public-key-id and --region", "the SDK blocks name the ID and its region")
+    if options.sdks and prefix is None and outcome.environment is None:
+        raise UsageError(
+            f"{outcome.public_key_id} has no SANDBOX- or LIVE- prefix: the SDK blocks need its environment",
+            "add --sandbox or --live",
+        )
+    if options.open_browser and options.region is None:
+        raise UsageError("--open needs --region: which Integration Central to open?", "add --region us, eu or jp")
+    return prefix is not None
+
+
+def _sdk_blocks(outcome: Outcome, prefixed: bool) -> list[Any]:
+    """The SDK configuration blocks for the recorded ID, naming the pair's private key."""
+    from keygen import sdk_config, signing
+
+    o = outcome.options
+    private = o.private_key or o.public_key.parent / recipes.PRIVATE_KEY
+    report = checks.check_pair(private, None, strict=False)
+    if not report.ok or report.private is None:
+        summary = report.failed[0].summary if report.failed else "not loaded"
+        outcome.warnings.append(f"{private}: {summary}; the SDK blocks name it anyway")
+    settings = sdk_config.Settings(
+        private_key=str(private.absolute()),
+        public_key_id=str(outcome.public_key_id),
+        region=str(o.region),
+        sandbox=None if prefixed else outcome.environment == "sandbox",
+        algorithm=signing.ALGORITHM_CHOICES["v2"][0],
+        pkcs8=report.private is not None and report.private.form == "PRIVATE KEY",
+    )
+    return [sdk_config.block(s, settings) for s in o.sdks]
 
 
 def _open(url: str) -> bool:
@@ -153,6 +197,7 @@ def as_json(outcome: Outcome) -> dict[str, Any]:
         "audit_log": str(outcome.audit_path) if outcome.audit_path else None,
         "warnings": outcome.warnings,
         "error": outcome.error.as_dict() if outcome.error else None,
+        "sdk": [b.as_dict() for b in outcome.sdk_blocks],
     }
 
 
@@ -179,4 +224,8 @@ def render_text(outcome: Outcome) -> str:
         args = "" if o.public_key == Path(recipes.PUBLIC_KEY) else f" --public-key {checks.quote(str(o.public_key))}"
         args += f" --region {o.region}" if o.region else ""
         lines.append(f"Then record the ID it shows (in the audit log): keygen exchange{args} --public-key-id ID")
+    if outcome.sdk_blocks:
+        from keygen.render_confirm import sdk_lines
+
+        lines += sdk_lines(outcome.sdk_blocks)
     return "\n".join(lines)

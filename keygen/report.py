@@ -203,6 +203,9 @@ def audit_text(log: Path, records: list[dict[str, Any]], last: int | None) -> st
         if r.get("command") == "exchange":
             lines.append(audit.exchange_line(r))
             continue
+        if r.get("command") == "confirm":
+            lines.append(audit.confirm_line(r))
+            continue
         lines.append(
             f"{r.get('time', '?')}  {r.get('command', '?')}  {r.get('result', '?')} (exit {r.get('exit_code')})  "
             f"{r.get('method', '?')}  {r.get('dir', '?')}  {r.get('fingerprint') or '-'}"

@@ -115,3 +115,8 @@ def test_cli_choices_are_the_cores_own_lists() -> None:
     assert sorted(s.value for s in cli.ShellName) == sorted(host.SHELLS)
     assert [r.value for r in cli.Region] == list(amazon_pay.REGIONS)
     assert [o.value for o in cli.OSChoice] == list(host.SHELLS_BY_OS)
+    from keygen import cli_confirm, sdk_config, signing
+
+    assert [a.value for a in cli_confirm.Algorithm] == list(signing.ALGORITHM_CHOICES)
+    assert [s.value for s in cli.Sdk] == list(sdk_config.SDKS)
+    assert list(signing.API_HOSTS) == list(amazon_pay.REGIONS)

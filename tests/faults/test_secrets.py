@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import OPENSSL, private_key_body, run_keygen
+from ..helpers.standin import StandIn as StandInServer
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 StandIn = Callable[..., str]
@@ -61,6 +62,15 @@ def test_no_command_or_failure_path_leaks_the_key(tmp_path: Path, home: Path, st
     keygen("verify", str(private), "--json")
     keygen("exchange", "--public-key", str(private))  # the wrong file offered for upload
     keygen("exchange", "--public-key", str(keys / "publicKey.pub"), "--public-key-id", "SANDBOX-" + "A" * 24)
+    keygen("exchange", "--public-key", str(keys / "publicKey.pub"), "--public-key-id", "SANDBOX-" + "A" * 24,
+           "--region", "eu", "--sdk", "node", "--sdk", "java")
+    with StandInServer() as server:  # confirm: refused (no key registered), then a network failure
+        for args in ((), ("--json",)):
+            keygen("confirm", "--region", "eu", "--private-key", str(private), *args,
+                   env={"KEYGEN_AMAZON_PAY_ENDPOINT": server.url})
+    keygen("confirm", "--region", "eu", "--private-key", str(private), env={"KEYGEN_AMAZON_PAY_ENDPOINT": server.url})
+    keygen("confirm", "--region", "eu", "--private-key", str(keys / "publicKey.pub"),
+           "--public-key-id", "LIVE-" + "B" * 24)
     keygen("doctor", "--json")
     keygen("plan", "--json")
     # Failure paths in which a broken tool spills the key onto stdout and stderr.

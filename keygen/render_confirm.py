@@ -1,0 +1,104 @@
+"""Rendering `keygen confirm` (and the SDK configuration blocks) as text and as one JSON object.
+
+Self-contained so it can move into a shared renderer package: the JSON envelope is the one every
+command uses (`command`, `ok`, `exit_code`, `error`, `warnings`), then this command's facts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from keygen.sdk_config import NAMES, PACKAGES, Block
+
+if TYPE_CHECKING:
+    from keygen.confirm import Outcome
+
+
+def sdk_lines(blocks: list[Block]) -> list[str]:
+    lines: list[str] = []
+    for b in blocks:
+        lines += ["", f"{NAMES[b.sdk]} SDK ({PACKAGES[b.sdk]}):", "", b.text, ""]
+        lines += [f"  note: {n}" for n in b.notes]
+    return lines
+
+
+def confirm_json(outcome: Outcome) -> dict[str, Any]:
+    o = outcome.options
+    return {
+        "command": "confirm",
+        "ok": outcome.error is None,
+        "exit_code": outcome.exit_code,
+        "error": outcome.error.as_dict() if outcome.error else None,
+        "warnings": outcome.warnings,
+        "confirmed": outcome.confirmed,
+        "public_key_id": outcome.public_key_id,
+        "id_source": outcome.id_source,
+        "region": outcome.region,
+        "region_source": outcome.region_source,
+        "environment": outcome.environment,
+        "environment_source": outcome.environment_source,
+        "endpoint": outcome.endpoint,
+        "request": {"method": "GET", "path": outcome.path} if outcome.path else None,
+        "proxy": outcome.proxy,
+        "private_key": str(o.private_key),
+        "fingerprint": outcome.fingerprint,
+        "attempts": [a.as_dict() for a in outcome.attempts],
+        "diagnosis": outcome.diagnosis.as_dict() if outcome.diagnosis else None,
+        "sdk": [b.as_dict() for b in outcome.sdk_blocks],
+        "audit_log": str(outcome.audit_path) if outcome.audit_path else None,
+    }
+
+
+def _facts(outcome: Outcome) -> list[str]:
+    o = outcome.options
+    lines = [
+        f"  Public Key ID  {outcome.public_key_id} (from {outcome.id_source})",
+        f"  Private key    {o.private_key}  {outcome.fingerprint}",
+        f"  Region         {outcome.region} (from {outcome.region_source})",
+        f"  Environment    {outcome.environment} (from {outcome.environment_source})",
+        f"  Request        GET {outcome.endpoint}{outcome.path}",
+    ]
+    if outcome.proxy:
+        lines.append(f"  Proxy          {outcome.proxy} (from the environment)")
+    return lines
+
+
+def _answers(outcome: Outcome) -> list[str]:
+    lines = []
+    for a in outcome.attempts:
+        if a.status is None:
+            lines.append(f"  {a.algorithm}: no answer")
+            continue
+        verdict = "signature accepted" if a.accepted else a.verdict
+        lines.append(f"  {a.algorithm}: {a.status} {a.reason_code or '(no reasonCode)'}  {verdict}")
+        if a.message and not a.accepted:
+            lines.append(f"    message: {a.message}")
+        if a.skew_s is not None and abs(a.skew_s) > 60:
+            lines.append(f"    clock: this machine is {a.skew_s:+.0f} s off the service's Date header")
+    return lines
+
+
+def confirm_text(outcome: Outcome) -> str:
+    """What to print: the facts and answers (empty when nothing was sent: the error line says it)."""
+    if outcome.endpoint is None:
+        return ""
+    if outcome.confirmed:
+        head = (
+            f"Confirmed: Amazon Pay accepted the signature. {outcome.public_key_id} and this private key work "
+            f"together in {outcome.region.upper() if outcome.region else '?'} {outcome.environment}."
+        )
+    else:
+        head = "Not confirmed."
+    lines = [head, *_facts(outcome), "Answer:", *_answers(outcome)]
+    if outcome.confirmed:
+        lines.append(
+            "  (the lookup of a checkout session that cannot exist: 'not found' means the signature passed)"
+        )
+    if outcome.diagnosis:
+        lines += ["", f"Diagnosis: {outcome.diagnosis.summary}", "Likely causes, most likely first:"]
+        for n, cause in enumerate(outcome.diagnosis.causes, 1):
+            lines += [f"  {n}. {cause.why}", f"     fix: {cause.fix}"]
+    if outcome.audit_path:
+        lines.append(f"Recorded in {outcome.audit_path}.")
+    lines += sdk_lines(outcome.sdk_blocks)
+    return "\n".join(lines)
