@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shlex
 import shutil
 import stat
 import tempfile
@@ -58,8 +59,32 @@ def refusal(out_dir: Path, taken: list[str]) -> Refused:
     )
 
 
+#: The longest working directory Windows starts a program in (MAX_PATH less the drive's `\` and
+#: the terminating NUL): the documented lines run inside the staging directory, by relative names.
+WINDOWS_MAX_CWD = 258
+#: `.keygen-staging-` and mkdtemp's eight random characters, a separator and the trailing `\`.
+_STAGING_LENGTH = len(STAGING_PREFIX) + 8 + 2
+
+
+def _check_windows_length(out_dir: Path) -> None:
+    length = len(str(out_dir.absolute())) + _STAGING_LENGTH
+    if length > WINDOWS_MAX_CWD:
+        raise DirUnusable(
+            f"{out_dir.absolute()} is too long a path for Windows to run openssl or ssh-keygen in it "
+            f"({length} characters with keygen's staging directory; Windows allows {WINDOWS_MAX_CWD})",
+            "choose a shorter --out-dir, for example C:\\keys",
+        )
+
+
+def mkdir_hint(parent: Path, windows: bool) -> str:
+    """The command that makes a missing parent: cmd's and PowerShell's mkdir make every level."""
+    return f'mkdir "{parent}"' if windows else f"mkdir -p {shlex.quote(str(parent))}"
+
+
 def check_dir(out_dir: Path, *, create: bool) -> None:
     """DIR must be a usable directory; a missing DIR whose parent exists is created (0700)."""
+    if os.name == "nt":
+        _check_windows_length(out_dir)
     if out_dir.exists():
         if not out_dir.is_dir():
             raise DirUnusable(f"{out_dir} is not a directory", "choose a directory with --out-dir")
@@ -72,7 +97,7 @@ def check_dir(out_dir: Path, *, create: bool) -> None:
     if not parent.is_dir():
         raise DirUnusable(
             f"the parent of {out_dir} does not exist",
-            f"create it first (mkdir -p {parent}) or choose another --out-dir",
+            f"create it first ({mkdir_hint(parent, os.name == 'nt')}) or choose another --out-dir",
         )
     if create:
         try:

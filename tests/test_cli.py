@@ -120,3 +120,24 @@ def test_cli_choices_are_the_cores_own_lists() -> None:
     assert [a.value for a in cli_confirm.Algorithm] == list(signing.ALGORITHM_CHOICES)
     assert [s.value for s in cli.Sdk] == list(sdk_config.SDKS)
     assert list(signing.API_HOSTS) == list(amazon_pay.REGIONS)
+
+
+@pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
+def test_non_ascii_paths_survive_a_legacy_code_page_on_redirected_output(tmp_path: Path) -> None:
+    """What a Windows pipe gets (cp1252): a path like `ключи` must not crash the output (was exit 70)."""
+    out = tmp_path / "nön-ÄSCII ключи"
+    proc = subprocess.run(
+        [sys.executable, "-m", "keygen", "generate", "--out-dir", str(out)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert str(out).encode("utf-8") in proc.stdout  # redirected output is UTF-8, whatever the code page
+    refused = subprocess.run(
+        [sys.executable, "-m", "keygen", "generate", "--out-dir", str(out)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+        timeout=60,
+    )
+    assert refused.returncode == 5 and str(out).encode("utf-8") in refused.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,23 @@ def test_platform_without_follow_symlinks_for_link(tmp_path: Path, monkeypatch: 
     outcome = make(tmp_path)
     assert outcome.error is None, outcome.error
     assert (tmp_path / "privateKey.pem").is_file()
+
+
+def test_windows_refuses_a_dir_too_long_to_run_a_program_in(tmp_path: Path) -> None:
+    from keygen.errors import DirUnusable
+
+    room = publish.WINDOWS_MAX_CWD - len(str(tmp_path.absolute())) - len(publish.STAGING_PREFIX) - 8 - 3
+    publish._check_windows_length(tmp_path / ("d" * room))  # fits: staging path is exactly the limit
+    with pytest.raises(DirUnusable) as raised:
+        publish._check_windows_length(tmp_path / ("d" * (room + 1)))
+    assert "too long a path for Windows" in raised.value.message and "shorter --out-dir" in raised.value.hint
+
+
+def test_missing_parent_hint_fits_the_platform(tmp_path: Path) -> None:
+    from keygen.publish import mkdir_hint
+
+    parent = tmp_path / "it's a dir"
+    assert mkdir_hint(parent, windows=True) == f'mkdir "{parent}"'
+    posix = mkdir_hint(parent, windows=False)
+    subprocess.run(["sh", "-c", posix], check=True)  # the hint runs as printed, quotes and all
+    assert parent.is_dir()

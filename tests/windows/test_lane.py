@@ -75,10 +75,13 @@ class Lane:
     def start(self, body: list[str], *, shell: str = "cmd", env: dict[str, str] | None = None,
               **kw: Path) -> subprocess.Popen[bytes]:
         bat = self.bat(body, **kw)
-        full_env = {**os.environ, **(env or {})}
+        # A Windows user's PATH has no openssl of its own: Git Bash's is found through the Git tree.
+        full_env = {k: v for k, v in os.environ.items() if k != "WINEPATH"}
+        full_env.update(env or {})
         shell_exe = "cmd" if shell == "cmd" else shell
         return subprocess.Popen(
             ["wine", shell_exe, "/c", winpath(bat)],
+            cwd=self.root,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -147,7 +150,8 @@ def test_doctor_and_plan_find_git_bash_openssl(lane: Lane) -> None:
     assert method["name"] == "git-bash", method  # type: ignore[index]
     assert "ssh-keygen" in str(method["reason"]) and "not" in str(method["reason"])  # type: ignore[index]
     text = lane.keygen("plan")
-    assert text.code == 0 and "mingw64\\bin\\openssl.exe" in text.out
+    assert text.code == 0 and "with Git Bash's openssl" in text.out, text.out
+    assert f"Git Bash is installed ({winpath(lane.program_files)}\\Git)" in text.out
 
 
 def test_generate_from_cmd_publishes_a_pair_every_check_accepts(lane: Lane) -> None:
@@ -216,29 +220,59 @@ def test_two_runs_at_once_into_one_dir(lane: Lane) -> None:
 @pytest.mark.parametrize(
     "where",
     [
-        pytest.param("with spaces/keys dir", id="spaces"),
+        pytest.param("with spaces", id="spaces"),
         pytest.param("nön-ÄSCII ключ", id="non-ascii"),
         pytest.param("C:", id="drive-c"),
-        pytest.param("long", id="over-260"),
+        pytest.param("long", id="long-but-allowed"),
     ],
 )
 def test_awkward_directories(lane: Lane, where: str) -> None:
     if where == "C:":
+        (drive_c() / "keygen-lane").mkdir(exist_ok=True)
         out = drive_c() / "keygen-lane" / lane.root.name
         shutil.rmtree(out, ignore_errors=True)
         target = "C:\\keygen-lane\\" + lane.root.name
     elif where == "long":
-        out = lane.root.joinpath(*[f"a-rather-long-directory-name-{i:02d}" for i in range(9)])
+        # As long as Windows lets a program run inside keygen's staging directory (258 characters).
+        out = lane.root / ("d" * (232 - len(winpath(lane.root)) - 1))
         target = winpath(out)
-        assert len(target) > 260
+        assert len(target) == 232
     else:
         out = lane.root / where
         target = winpath(out)
-    made = lane.cmd([f'keygen generate --json --out-dir "{target}"'])
+    # Through the environment: a batch file's own bytes are read in the console's code page.
+    made = lane.cmd(['keygen generate --json --out-dir "%KG_DIR%"'], env={"KG_DIR": target})
     assert made.code == 0, made.out + made.err
+    assert made.json()["dir"] == target
     assert_linux_openssl_accepts(out)
-    verify = lane.cmd([f'keygen verify "{target}\\privateKey.pem" "{target}\\publicKey.pub"'])
+    verify = lane.cmd(['keygen verify "%KG_DIR%\\privateKey.pem" "%KG_DIR%\\publicKey.pub"'], env={"KG_DIR": target})
     assert verify.code == 0, verify.out + verify.err
+    if where != "C:":  # text output names the directory too, in a pipe's code page or replaced, never a crash
+        text = lane.cmd(['keygen generate --force --out-dir "%KG_DIR%"'], env={"KG_DIR": target})
+        assert text.code == 0, text.out + text.err
+        assert "Traceback" not in text.err
+
+
+def test_path_over_260_characters_is_refused_before_anything_runs(lane: Lane) -> None:
+    out = lane.root.joinpath(*[f"a-rather-long-directory-name-{i:02d}" for i in range(9)])
+    out.parent.mkdir(parents=True)  # keygen makes DIR, never its parents
+    target = winpath(out)
+    assert len(target) > 260
+    refused = lane.cmd(['keygen generate --out-dir "%KG_DIR%"'], env={"KG_DIR": target})
+    assert refused.code == 6, refused.out + refused.err
+    assert "too long a path for Windows" in refused.err and "hint: choose a shorter --out-dir" in refused.err
+    assert not out.exists() and not lane.audit_log.exists()
+
+
+def test_missing_parent_hint_is_a_windows_command(lane: Lane) -> None:
+    target = winpath(lane.root / "no such parent" / "keys")
+    missing = lane.cmd(['keygen generate --out-dir "%KG_DIR%"'], env={"KG_DIR": target})
+    assert missing.code == 6, missing.out + missing.err
+    hint = f'mkdir "{winpath(lane.root / "no such parent")}"'
+    assert hint in missing.err and "mkdir -p" not in missing.err
+    # The hint runs in cmd as printed, and then generate succeeds.
+    assert lane.cmd([hint, 'keygen generate --out-dir "%KG_DIR%"'], env={"KG_DIR": target}).code == 0
+    assert_linux_openssl_accepts(lane.root / "no such parent" / "keys")
 
 
 def test_no_git_and_no_ssh_keygen_is_exit_3_with_install_hints(lane: Lane, tmp_path: Path) -> None:
