@@ -60,11 +60,24 @@ def refusal(out_dir: Path, taken: list[str]) -> Refused:
 
 def check_dir(out_dir: Path, *, create: bool) -> None:
     """DIR must be a usable directory; a missing DIR whose parent exists is created (0700)."""
-    if out_dir.exists():
+    try:
+        os.stat(out_dir)
+        found = True
+    except (FileNotFoundError, NotADirectoryError):
+        found = False
+    except OSError as exc:  # a directory on the way the user may not enter (EACCES), a loop...
+        raise DirUnusable(
+            f"cannot look at {out_dir}: {exc.strerror or exc}",
+            f"check the permissions of the directories above it (ls -ld {out_dir.absolute().parent}), "
+            "or choose another --out-dir",
+        ) from None
+    if found:
         if not out_dir.is_dir():
             raise DirUnusable(f"{out_dir} is not a directory", "choose a directory with --out-dir")
         if not os.access(out_dir, os.W_OK | os.X_OK):
             raise DirUnusable(f"{out_dir} is not writable", "choose a directory you can write to with --out-dir")
+        if not os.access(out_dir, os.R_OK):  # keygen locks DIR by opening it for reading
+            raise DirUnusable(f"{out_dir} is not readable", f"chmod u+r {out_dir}, or choose another --out-dir")
         return
     parent = out_dir.absolute().parent
     if os.path.lexists(out_dir):
