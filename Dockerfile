@@ -20,13 +20,14 @@ COPY keygen /src/keygen
 RUN python3 -m venv /opt/keygen \
     && /opt/keygen/bin/pip install --no-cache-dir --disable-pip-version-check /src \
     && rm -rf /src \
-    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin keygen \
-    && install -d -o keygen -g keygen -m 0700 /keys
+    && groupadd --gid 10001 keygen \
+    && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin keygen \
+    && install -d -o 10001 -g 10001 -m 0700 /keys
 
 # The audit log (no secrets in it) goes beside the keys, so it outlives the container.
 ENV PATH=/opt/keygen/bin:$PATH \
     KEYGEN_AUDIT_LOG=/keys/audit.jsonl
-USER keygen
+USER 10001:10001
 WORKDIR /keys
 VOLUME ["/keys"]
 ENTRYPOINT ["keygen"]

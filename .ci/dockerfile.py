@@ -63,9 +63,8 @@ class Image:
 
     def run(self, argv: list[str], *, user: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
         who = user or self.user
-        home = "/root" if who == "root" else f"/home/{who}"
-        env = [f"{k}={v}" for k, v in {"HOME": home, **self.env}.items()]
-        spec = [] if who == "root" else [f"--userspec={who}:{who}"]
+        env = [f"{k}={v}" for k, v in {"HOME": self.home(who), **self.env}.items()]
+        spec = [] if who == "root" else [f"--userspec={who if ':' in who else who + ':' + who}"]
         full = ["chroot", *spec, str(self.root), "/usr/bin/env", "-i", *env, "/bin/sh", "-c", 'cd "$0" && exec "$@"']
         proc = subprocess.run(
             [*full, self.workdir, *argv], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600
@@ -74,6 +73,15 @@ class Image:
             sys.stderr.write(proc.stdout + proc.stderr)
             raise SystemExit(f"dockerfile: {shlex.join(argv)} exited {proc.returncode}")
         return proc
+
+    def home(self, user: str) -> str:
+        """The home directory of USER (a name or uid[:gid]) from the root's /etc/passwd, as docker does."""
+        name_or_uid = user.split(":")[0]
+        for line in self.inside("/etc/passwd").read_text().splitlines():
+            fields = line.split(":")
+            if name_or_uid in (fields[0], fields[2]):
+                return fields[5]
+        return "/"
 
     def inside(self, path: str) -> Path:
         return self.root / path.lstrip("/")
