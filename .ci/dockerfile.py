@@ -87,29 +87,37 @@ class Image:
         return self.root / path.lstrip("/")
 
     def apply(self, word: str, args: str) -> None:
-        if word == "FROM":
-            if not args.startswith("python:3.13"):
-                raise SystemExit(f"dockerfile: this lane stands in for python:3.13 (Debian 13), not {args}")
-        elif word == "RUN":
-            print(f"dockerfile: RUN {args}", flush=True)
-            self.run(["/bin/sh", "-c", args])
-        elif word == "COPY":
-            self.copy(shlex.split(args))
-        elif word == "ENV":
-            for pair in shlex.split(args):
-                key, _, value = pair.partition("=")
-                self.env[key] = expand(value, self.env)
-        elif word == "USER":
-            self.user = args
-        elif word == "WORKDIR":
-            self.workdir = args
-            self.inside(args).mkdir(parents=True, exist_ok=True)
-        elif word == "VOLUME":
-            self.volumes = json.loads(args)
-        elif word in ("ENTRYPOINT", "CMD"):
-            setattr(self, word.lower(), json.loads(args))
-        else:
+        steps = {
+            "FROM": self.from_,
+            "RUN": self.run_step,
+            "COPY": lambda a: self.copy(shlex.split(a)),
+            "ENV": self.set_env,
+            "USER": lambda a: setattr(self, "user", a),
+            "WORKDIR": self.set_workdir,
+            "VOLUME": lambda a: setattr(self, "volumes", json.loads(a)),
+            "ENTRYPOINT": lambda a: setattr(self, "entrypoint", json.loads(a)),
+            "CMD": lambda a: setattr(self, "cmd", json.loads(a)),
+        }
+        if word not in steps:
             raise SystemExit(f"dockerfile: {word} is not executed by this lane; keep the Dockerfile to what it runs")
+        steps[word](args)
+
+    def from_(self, image: str) -> None:
+        if not image.startswith("python:3.13"):
+            raise SystemExit(f"dockerfile: this lane stands in for python:3.13 (Debian 13), not {image}")
+
+    def run_step(self, command: str) -> None:
+        print(f"dockerfile: RUN {command}", flush=True)
+        self.run(["/bin/sh", "-c", command])
+
+    def set_env(self, args: str) -> None:
+        for pair in shlex.split(args):
+            key, _, value = pair.partition("=")
+            self.env[key] = expand(value, self.env)
+
+    def set_workdir(self, path: str) -> None:
+        self.workdir = path
+        self.inside(path).mkdir(parents=True, exist_ok=True)
 
     def copy(self, parts: list[str]) -> None:
         *sources, dest = parts

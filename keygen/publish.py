@@ -58,20 +58,24 @@ def refusal(out_dir: Path, taken: list[str]) -> Refused:
     )
 
 
-def check_dir(out_dir: Path, *, create: bool) -> None:
-    """DIR must be a usable directory; a missing DIR whose parent exists is created (0700)."""
+def _exists(out_dir: Path) -> bool:
+    """Whether DIR exists; a directory on the way the user may not enter (EACCES), a loop... is exit 6."""
     try:
         os.stat(out_dir)
-        found = True
     except (FileNotFoundError, NotADirectoryError):
-        found = False
-    except OSError as exc:  # a directory on the way the user may not enter (EACCES), a loop...
+        return False
+    except OSError as exc:
         raise DirUnusable(
             f"cannot look at {out_dir}: {exc.strerror or exc}",
             f"check the permissions of the directories above it (ls -ld {out_dir.absolute().parent}), "
             "or choose another --out-dir",
         ) from None
-    if found:
+    return True
+
+
+def check_dir(out_dir: Path, *, create: bool) -> None:
+    """DIR must be a usable directory; a missing DIR whose parent exists is created (0700)."""
+    if _exists(out_dir):
         if not out_dir.is_dir():
             raise DirUnusable(f"{out_dir} is not a directory", "choose a directory with --out-dir")
         if not os.access(out_dir, os.W_OK | os.X_OK):
