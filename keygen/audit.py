@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from keygen.errors import DirUnusable
+
 ENV_VAR = "KEYGEN_AUDIT_LOG"
 FILE_NAME = "audit.jsonl"
 
@@ -74,6 +76,21 @@ class Problem:
     reason: str
     #: Which file of the log (the live one or a rotated one).
     file: str = ""
+
+
+def read_if_there(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The log's records, none when there is no log yet; a log (or a directory on its way) the
+    user cannot read is DirUnusable (exit 6) with the path and the fix, never an internal error."""
+    try:
+        return read(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return [], []
+    except OSError as exc:
+        raise DirUnusable(
+            f"cannot read the audit log {path}: {exc.strerror or exc}",
+            f"check the permissions of {path} and the directories above it (ls -ld {path.parent}), "
+            "or name another log with --audit-log or KEYGEN_AUDIT_LOG",
+        ) from None
 
 
 def read(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:

@@ -88,6 +88,9 @@ def _emit(write: Callable[[], object]) -> None:
         # (and exit code) stands.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except OSError as exc:
+        # The unwritten text stays in Python's buffer, and the flush at exit would fail again and
+        # turn exit 7 into 120: send what is left to the null device.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise OutputFailed(
             f"cannot write to standard output: {exc.strerror or exc}",
             "check where the output goes (a full disk, a closed file); the command itself finished",
@@ -128,13 +131,20 @@ def _root(
 
 @app.command()
 def generate(
-    out_dir: Path = typer.Option(Path("."), "--out-dir", help="Directory for privateKey.pem and publicKey.pub."),
+    # readable=False on every path: keygen itself reports a path it cannot read or enter (exit 6, or a
+    # failed file check), with the fix, instead of Click's usage error (exit 2).
+    out_dir: Path = typer.Option(
+        Path("."), "--out-dir", readable=False, help="Directory for privateKey.pem and publicKey.pub."
+    ),
     region: Optional[Region] = typer.Option(None, "--region", help="Integration Central region for the next step."),
     force: bool = typer.Option(False, "--force", help="Move existing key files aside to timestamped backups."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; run and write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
     audit_log: Optional[Path] = typer.Option(
-        None, "--audit-log", help="Audit log file (default: KEYGEN_AUDIT_LOG, else the user log directory)."
+        None,
+        "--audit-log",
+        readable=False,
+        help="Audit log file (default: KEYGEN_AUDIT_LOG, else the user log directory).",
     ),
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds each documented command may take."),
     method: MethodName = typer.Option(
@@ -199,9 +209,11 @@ def generate(
 @app.command()
 def verify(
     private_key: Optional[Path] = typer.Argument(
-        None, help="Private key file (default: privateKey.pem; with --public-only: the public key file)."
+        None,
+        readable=False,
+        help="Private key file (default: privateKey.pem; with --public-only: the public key file).",
     ),
-    public_key: Optional[Path] = typer.Argument(None, help="Public key file (default: publicKey.pub)."),
+    public_key: Optional[Path] = typer.Argument(None, readable=False, help="Public key file (default: publicKey.pub)."),
     private_only: bool = typer.Option(False, "--private-only", help="Check only the private key."),
     public_only: bool = typer.Option(False, "--public-only", help="Check only a public key (the one file given)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
@@ -228,6 +240,8 @@ def verify(
 
         _out(dumps(verify_mod.as_json(outcome)))
     elif outcome.error:
+        if outcome.report is not None:  # what was found before the failure (a --fix that could not write)
+            _err(verify_mod.render_text(outcome))
         fail(outcome.error)
     else:
         _out(verify_mod.render_text(outcome))
@@ -237,16 +251,23 @@ def verify(
 @app.command()
 def exchange(
     region: Optional[Region] = typer.Option(None, "--region", help="Integration Central region (default: all three)."),
-    public_key: Path = typer.Option(Path("publicKey.pub"), "--public-key", help="The public key to exchange."),
+    public_key: Path = typer.Option(
+        Path("publicKey.pub"), "--public-key", readable=False, help="The public key to exchange."
+    ),
     public_key_id: Optional[str] = typer.Option(
         None, "--public-key-id", help="The ID Integration Central gave: recorded in the audit log with the key."
     ),
     open_browser: bool = typer.Option(False, "--open", help="Open the region's Integration Central in the browser."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
-    audit_log: Optional[Path] = typer.Option(None, "--audit-log", help="Audit log file to record the ID in."),
+    audit_log: Optional[Path] = typer.Option(
+        None, "--audit-log", readable=False, help="Audit log file to record the ID in."
+    ),
     sdk: list[Sdk] = typer.Option([], "--sdk", help="Print this SDK's configuration block (repeatable)."),
     private_key: Optional[Path] = typer.Option(
-        None, "--private-key", help="The private key the SDK blocks name (default: privateKey.pem beside the key)."
+        None,
+        "--private-key",
+        readable=False,
+        help="The private key the SDK blocks name (default: privateKey.pem beside the key).",
     ),
     environment: Optional[bool] = typer.Option(None, "--sandbox/--live", help="For an ID without a prefix."),
 ) -> None:

@@ -27,7 +27,9 @@ class ScriptShell(str, enum.Enum):
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
-LogPath = Annotated[Optional[Path], typer.Option("--path", "--audit-log", help="Audit log file to read.")]
+LogPath = Annotated[
+    Optional[Path], typer.Option("--path", "--audit-log", readable=False, help="Audit log file to read.")
+]
 
 
 @audit_app.callback()
@@ -36,12 +38,14 @@ def audit_cmd(
     last: Annotated[Optional[int], typer.Option("--last", min=1, help="Show only the last N records.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
     path: Annotated[bool, typer.Option("--path", help="Print the audit log's path and exit.")] = False,
-    audit_log: Annotated[Optional[Path], typer.Option("--audit-log", help="Audit log file to read.")] = None,
+    audit_log: Annotated[
+        Optional[Path], typer.Option("--audit-log", readable=False, help="Audit log file to read.")
+    ] = None,
 ) -> None:
     """Show the audit log: what ran, when, where, and what came of it."""
     from keygen import audit, report
     from keygen.cli import _err, _out, fail
-    from keygen.errors import DirUnusable
+    from keygen.errors import KeygenError
 
     ctx.obj = audit_log  # `keygen audit --audit-log P verify` reads P too
     if ctx.invoked_subcommand is not None:
@@ -53,16 +57,9 @@ def audit_cmd(
     records: list[dict[str, Any]] = []
     problems: list[audit.Problem] = []
     try:
-        records, problems = audit.read(log)
-    except OSError as exc:
-        fail(
-            DirUnusable(
-                f"cannot read the audit log {log}: {exc.strerror}",
-                "check its permissions, or name another log with --audit-log",
-            ),
-            as_json=as_json,
-            command="audit",
-        )
+        records, problems = audit.read_if_there(log)
+    except KeygenError as exc:
+        fail(exc, as_json=as_json, command="audit")
     if as_json:
         _out(report.dumps(report.audit_json(log, records, problems, last)))
     else:

@@ -24,9 +24,9 @@ def confirm(
         Optional[str],
         typer.Option("--public-key-id", help="The ID to confirm (default: the one exchange recorded for this key)."),
     ] = None,
-    private_key: Annotated[Path, typer.Option("--private-key", help="The private key that signs.")] = Path(
-        "privateKey.pem"
-    ),
+    private_key: Annotated[
+        Path, typer.Option("--private-key", readable=False, help="The private key that signs.")
+    ] = Path("privateKey.pem"),
     region: Annotated[
         Optional[Region], typer.Option("--region", help="The ID's region (default: as recorded).")
     ] = None,
@@ -50,7 +50,8 @@ def confirm(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
     audit_log: Annotated[
-        Optional[Path], typer.Option("--audit-log", help="Audit log file to read the ID from and record in.")
+        Optional[Path],
+        typer.Option("--audit-log", readable=False, help="Audit log file to read the ID from and record in."),
     ] = None,
 ) -> None:
     """Send one signed read-only request to Amazon Pay: does this private key work with this Public Key ID?"""

@@ -81,15 +81,32 @@ def mkdir_hint(parent: Path, windows: bool) -> str:
     return f'mkdir "{parent}"' if windows else f"mkdir -p {shlex.quote(str(parent))}"
 
 
+def _exists(out_dir: Path) -> bool:
+    """Whether DIR exists; a directory on the way the user may not enter (EACCES), a loop... is exit 6."""
+    try:
+        os.stat(out_dir)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise DirUnusable(
+            f"cannot look at {out_dir}: {exc.strerror or exc}",
+            f"check the permissions of the directories above it (ls -ld {out_dir.absolute().parent}), "
+            "or choose another --out-dir",
+        ) from None
+    return True
+
+
 def check_dir(out_dir: Path, *, create: bool) -> None:
     """DIR must be a usable directory; a missing DIR whose parent exists is created (0700)."""
     if os.name == "nt":
         _check_windows_length(out_dir)
-    if out_dir.exists():
+    if _exists(out_dir):
         if not out_dir.is_dir():
             raise DirUnusable(f"{out_dir} is not a directory", "choose a directory with --out-dir")
         if not os.access(out_dir, os.W_OK | os.X_OK):
             raise DirUnusable(f"{out_dir} is not writable", "choose a directory you can write to with --out-dir")
+        if not os.access(out_dir, os.R_OK):  # keygen locks DIR by opening it for reading
+            raise DirUnusable(f"{out_dir} is not readable", f"chmod u+r {out_dir}, or choose another --out-dir")
         return
     parent = out_dir.absolute().parent
     if os.path.lexists(out_dir):

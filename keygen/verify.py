@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from keygen import checks, recipes, run
-from keygen.errors import ExitCode, KeygenError, UsageError
+from keygen.errors import DirUnusable, ExitCode, KeygenError, UsageError
 from keygen.publish import fsync_dir
 
 #: Seconds each second-opinion command may take; they answer in milliseconds when healthy.
@@ -115,10 +115,9 @@ def verify(options: Options, *, environ: Mapping[str, str] | None = None) -> Out
     environ = os.environ if environ is None else environ
     outcome = Outcome(options)
     try:
-        report = _check(options)
+        report = outcome.report = _check(options)
         if options.fix:
-            report = _apply_fixes(options, report, outcome)
-        outcome.report = report
+            report = outcome.report = _apply_fixes(options, report, outcome)
         if options.second_opinion:
             outcome.opinions = second_opinion(report, environ)
             for op in outcome.opinions:
@@ -217,7 +216,13 @@ def mend_public(ins: checks.Inspection) -> Mend | str:
     except _Changed as exc:
         return f"{ins.path} was not rewritten: {exc}"
     except OSError as exc:
-        return f"{ins.path} was not rewritten ({exc.strerror or exc}); nothing was changed"
+        # Asked to fix and could not write (a read-only directory, another user's file): exit 6.
+        folder = os.path.dirname(os.path.abspath(ins.path))
+        raise DirUnusable(
+            f"cannot fix {ins.path}: {exc.strerror or exc}; nothing was changed",
+            f"--fix writes a backup and a new file beside it: make {folder} writable for you, "
+            "or copy the file somewhere you can write and fix the copy",
+        ) from None
     return Mend(ins.path, str(backup), _describe_encoding(ins))
 
 

@@ -5,6 +5,7 @@ fails any test after which the real home's keygen directories or top level chang
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -25,6 +26,19 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
 OPENSSL = shutil.which("openssl")
 SSH_KEYGEN = shutil.which("ssh-keygen")
+
+
+def _openssl_major() -> int:
+    if OPENSSL is None:
+        return 0
+    out = subprocess.run([OPENSSL, "version"], capture_output=True, text=True, check=False).stdout
+    match = re.match(r"OpenSSL (\d+)\.", out)
+    return int(match.group(1)) if match else 0
+
+
+#: The flag for PKCS#1 output: OpenSSL 3 writes PKCS#8 unless told `-traditional`; OpenSSL 1.1.1
+#: (Debian 11, run by .ci/distros) writes PKCS#1 already and has no such flag.
+TRADITIONAL: tuple[str, ...] = ("-traditional",) if _openssl_major() >= 3 else ()
 #: Where keygen (or anything it uses) would write under a real home.
 _GUARDED = (".local/state/keygen", ".config/keygen", ".cache/keygen", ".local/share/keygen", "Library/Logs/keygen")
 
@@ -154,7 +168,7 @@ def _make_key_zoo(root: Path) -> dict[str, Path]:
 
     sh("openssl", "genpkey", "-out", "privateKey.pem", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
     sh("openssl", "rsa", "-in", "privateKey.pem", "-pubout", out="publicKey.pub")
-    sh("openssl", "rsa", "-in", "privateKey.pem", "-traditional", "-out", "pkcs1.pem")
+    sh("openssl", "rsa", "-in", "privateKey.pem", *TRADITIONAL, "-out", "pkcs1.pem")
     sh("openssl", "rsa", "-in", "privateKey.pem", "-RSAPublicKey_out", "-out", "pkcs1_public.pub")
     sh(
         "openssl",
@@ -172,7 +186,7 @@ def _make_key_zoo(root: Path) -> dict[str, Path]:
         "rsa",
         "-in",
         "privateKey.pem",
-        "-traditional",
+        *TRADITIONAL,
         "-aes256",
         "-passout",
         "pass:secret123",

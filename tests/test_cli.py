@@ -14,7 +14,13 @@ import pytest
 from .conftest import NO_PTY, OPENSSL, pty, run_keygen
 
 
-def test_full_disk_on_stdout_is_exit_7(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_full_disk_on_stdout_is_exit_7(tmp_path: Path, unbuffered: str) -> None:
+    # Buffered (no PYTHONUNBUFFERED, as under `env -i` in CI) the text waits in Python's buffer and
+    # a second flush at exit must not turn exit 7 into Python's 120.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = unbuffered
     with open("/dev/full", "w") as full:
         proc = subprocess.run(
             [sys.executable, "-m", "keygen", "audit", "--path"],
@@ -22,6 +28,7 @@ def test_full_disk_on_stdout_is_exit_7(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
             text=True,
             timeout=60,
+            env=env,
         )
     assert proc.returncode == 7
     assert "cannot write to standard output" in proc.stderr and "hint:" in proc.stderr

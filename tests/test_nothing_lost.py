@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OPENSSL, REPO, process_gone, run_keygen
+from .conftest import OPENSSL, REPO, TRADITIONAL, process_gone, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 
@@ -200,7 +200,7 @@ def test_timeout_stops_the_tool(tmp_path: Path, stand_in: StandIn) -> None:
     ("genpkey", "finding"),
     [
         ('"$REAL" genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:1024', "private_key.size"),
-        ('"$REAL" genrsa -traditional -out privateKey.pem 2048 2>/dev/null', "private_key.format"),
+        (f'"$REAL" genrsa {" ".join(TRADITIONAL)} -out privateKey.pem 2048 2>/dev/null', "private_key.format"),
         ('"$REAL" genpkey -out privateKey.pem -algorithm EC -pkeyopt ec_paramgen_curve:P-256', "private_key.algorithm"),
         ("exit 0", "private_key.file"),
     ],

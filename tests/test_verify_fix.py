@@ -150,9 +150,10 @@ def test_failed_replace_leaves_the_original_whole(
     monkeypatch.setattr(verify_mod.os, "replace", disk_full)
     shutil.copyfile(key_zoo["powershell.pub"], work / "publicKey.pub")
     code, doc = fix()
-    assert code == 1
+    # A fix that was asked for and could not be written is a file-system failure: exit 6.
+    assert code == 6
     assert (work / "publicKey.pub").read_bytes() == key_zoo["powershell.pub"].read_bytes()
-    assert doc["fixed"] == [] and "No space left on device" in doc["fix_notes"][0]
+    assert doc["fixed"] == [] and "No space left on device" in doc["error"]["message"] and doc["error"]["hint"]
     # No temporary file and no stray backup: the directory is as it was.
     assert listing(work) == {"privateKey.pem", "publicKey.pub"}
 

@@ -4,6 +4,7 @@ that its POSIX scripts parse. `.ci/install-shells` runs for real (a no-op when t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -49,7 +50,10 @@ def test_jobs_and_runners(workflow: dict[Any, Any]) -> None:
     }
     for job in jobs.values():
         uses = [s["uses"] for s in steps(job) if "uses" in s]
-        assert uses[:2] == ["actions/checkout@v4", "actions/setup-python@v5"]
+        # Pinned by full commit hash (zizmor's unpinned-uses), and checkout keeps no token.
+        assert [u.split("@")[0] for u in uses[:2]] == ["actions/checkout", "actions/setup-python"]
+        assert all(re.fullmatch(r"[0-9a-f]{40}", u.split("@")[1]) for u in uses), uses
+        assert steps(job)[0]["with"]["persist-credentials"] is False
         for step in steps(job):
             assert ("run" in step) != ("uses" in step), step
             assert step.get("name") or "uses" in step

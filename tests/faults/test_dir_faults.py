@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -68,6 +69,36 @@ def test_dir_turns_read_only_between_the_steps(tmp_path: Path, stand_in: StandIn
     names = [p.name for p in out.iterdir()]
     assert "privateKey.pem" not in names and "publicKey.pub" not in names
     # The staging directory could not be unlinked from an immutable DIR, but nothing secret is left in it.
+    for leftover in out.iterdir():
+        assert leftover.name.startswith(".keygen-staging-") and list(leftover.iterdir()) == []
+        assert any(str(leftover) in w for w in doc["warnings"]), doc["warnings"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes through 0500: runs unprivileged")
+def test_dir_turns_read_only_between_the_steps_by_permissions(tmp_path: Path, stand_in: StandIn) -> None:
+    """The twin of the `chattr +i` test for an unprivileged user: `chmod 500` on DIR while openssl
+    works (no capability needed), as a read-only mount or another process would leave it."""
+    out = tmp_path / "keys"
+    out.mkdir()
+    path = stand_in(
+        "openssl",
+        """
+        case "$1" in
+          rsa) chmod 500 "$(dirname "$PWD")"; exec "$REAL" "$@" ;;
+          *) exec "$REAL" "$@" ;;
+        esac
+    """,
+    )
+    try:
+        proc = run_keygen("generate", "--out-dir", str(out), "--json", env={"PATH": path})
+    finally:
+        out.chmod(0o700)
+    assert proc.returncode == 6, proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    assert "cannot" in doc["error"]["message"] and doc["error"]["hint"]
+    names = [p.name for p in out.iterdir()]
+    assert "privateKey.pem" not in names and "publicKey.pub" not in names
+    # The staging directory could not be unlinked from a read-only DIR, but nothing secret is left in it.
     for leftover in out.iterdir():
         assert leftover.name.startswith(".keygen-staging-") and list(leftover.iterdir()) == []
         assert any(str(leftover) in w for w in doc["warnings"]), doc["warnings"]

