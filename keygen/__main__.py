@@ -7,15 +7,14 @@ import sys
 
 def main() -> None:
     # `keygen --version` is what scripts and CI images probe most: answer it before Typer is imported
-    # (Typer alone costs more than the interpreter's own start-up).
+    # (Typer alone costs more than the interpreter's own start-up), through the same output path.
     if sys.argv[1:] == ["--version"]:
-        from keygen import __version__
+        from keygen.edge import version
 
-        sys.stdout.write(f"keygen {__version__}\n")
-        return
-    from keygen.cli import main as cli_main
+        version()
+    from keygen.edge import main as edge_main
 
-    cli_main()
+    edge_main()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OPENSSL, run_keygen
+from tests.helpers import OPENSSL, run_keygen
 
 
 def test_full_disk_on_stdout_is_exit_7(tmp_path: Path) -> None:
@@ -107,11 +107,16 @@ def test_progress_goes_to_a_terminal(tmp_path: Path) -> None:
     assert "running:" not in quiet.stderr
 
 
-def test_cli_choices_are_the_cores_own_lists() -> None:
-    """Typer needs enums for its choices; they must never drift from the data the core uses."""
-    from keygen import amazon_pay, cli, host, plan
+def test_cli_choices_are_the_one_tables_lists() -> None:
+    """The choices of --method, --shell, --os and --region are the table's own lists, in its order."""
+    from keygen import amazon_pay, platforms
 
-    assert [m.value for m in cli.MethodName] == list(plan.METHODS)
-    assert sorted(s.value for s in cli.ShellName) == sorted(host.SHELLS)
-    assert [r.value for r in cli.Region] == list(amazon_pay.REGIONS)
-    assert [o.value for o in cli.OSChoice] == list(host.SHELLS_BY_OS)
+    for args, values in (
+        (("generate", "--method", "x"), platforms.METHODS),
+        (("plan", "--shell", "x"), platforms.SHELLS),
+        (("plan", "--os", "x"), platforms.OSES),
+        (("generate", "--region", "x"), tuple(amazon_pay.REGIONS)),
+    ):
+        done = run_keygen(*args)
+        assert done.returncode == 2
+        assert f"is not one of: {', '.join(values)}" in done.stderr

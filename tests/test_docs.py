@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from keygen.errors import ExitCode
-
-from .conftest import REPO
+from tests.helpers import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
