@@ -61,3 +61,26 @@ def regen_public(ins: Inspection) -> str:
         f"write it again from the private key with the documented line: `openssl rsa -in {priv} -pubout > {pub}` "
         f"(ssh-keygen: `ssh-keygen -f {priv} -e -m PKCS8 > {pub}`)"
     )
+
+
+def pkcs1_to_pkcs8(ins: Inspection) -> str:
+    priv, copy = quote(ins.private_name), quote(sibling(ins.private_name, ".pkcs8.pem"))
+    return (
+        f"convert a copy to PKCS#8, keeping the original: openssl pkcs8 -topk8 -nocrypt -in {priv} -out {copy} "
+        "(then point the SDK at the new file)"
+    )
+
+
+def openssh_to_pkcs8(ins: Inspection, *, encrypted: bool) -> str:
+    """ssh-keygen rewrites a copy as PKCS#8 (OpenSSH 8.1 or later); openssl cannot read the format."""
+    priv, copy = quote(ins.private_name), quote(sibling(ins.private_name, ".pkcs8.pem"))
+    if encrypted:
+        return (
+            f"convert a copy to unencrypted PKCS#8 (it asks for the passphrase): cp {priv} {copy} && "
+            f'ssh-keygen -p -N "" -m PKCS8 -f {copy} (OpenSSH 8.1 or later), '
+            "or make a new pair with `keygen generate`"
+        )
+    return (
+        f'convert a copy to PKCS#8: cp {priv} {copy} && ssh-keygen -p -N "" -m PKCS8 -f {copy} '
+        "(OpenSSH 8.1 or later), or make a new pair with `keygen generate`"
+    )

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from keygen import amazon_pay
-from keygen.advice import quote, regen_public, sibling, unencrypted_copy
+from keygen.advice import openssh_to_pkcs8, pkcs1_to_pkcs8, quote, regen_public, sibling, unencrypted_copy
 from keygen.keyfile import SSH_LINE, Check, Inspection, Role, classify, decode, read_key_file
 from keygen.load import key_kind, load_openssh_private, load_pem_private, load_public, load_rfc4716, openssh_cipher
 
@@ -31,96 +32,112 @@ REQUIRED_EXPONENT = 65537
 _OTHER_PRIVATE = {"EC PRIVATE KEY": "EC", "DSA PRIVATE KEY": "DSA"}
 
 
-def check_private(ins: Inspection, strict: bool) -> None:
-    text = ins.text
-    if text is None:
-        return
-    form = classify(text)
-    ins.form = form
-    priv = quote(ins.private_name)
-    if form == "PRIVATE KEY":
-        ins.add("format", "pass", "PKCS#8 PEM (BEGIN PRIVATE KEY), not encrypted")
-    elif form == "RSA PRIVATE KEY":
-        if "Proc-Type: 4,ENCRYPTED" in text:
-            ins.add(
-                "format",
-                "fail",
-                "PKCS#1 PEM encrypted with a passphrase (Proc-Type: 4,ENCRYPTED): the Amazon Pay SDKs take no "
-                "passphrase",
-                "write an unencrypted PKCS#8 copy " + unencrypted_copy(ins),
-            )
-            return
-        msg = (
-            "PKCS#1 PEM (BEGIN RSA PRIVATE KEY): the PHP, Node, .NET and Ruby SDKs load it, the Java SDK does "
-            "not; the documented form is PKCS#8 (BEGIN PRIVATE KEY)"
-        )
-        copy = quote(sibling(ins.private_name, ".pkcs8.pem"))
-        fix = (
-            f"convert a copy to PKCS#8, keeping the original: openssl pkcs8 -topk8 -nocrypt -in {priv} -out {copy} "
-            "(then point the SDK at the new file)"
-        )
-        ins.add("format", "fail" if strict else "warn", msg, fix)
-    elif form == "ENCRYPTED PRIVATE KEY":
+def _pkcs8(ins: Inspection, text: str, strict: bool) -> bool:
+    ins.add("format", "pass", "PKCS#8 PEM (BEGIN PRIVATE KEY), not encrypted")
+    return True
+
+
+def _pkcs1(ins: Inspection, text: str, strict: bool) -> bool:
+    if "Proc-Type: 4,ENCRYPTED" in text:
         ins.add(
             "format",
             "fail",
-            "PKCS#8 encrypted with a passphrase (BEGIN ENCRYPTED PRIVATE KEY): the Amazon Pay SDKs take no passphrase",
-            "write an unencrypted copy " + unencrypted_copy(ins),
+            "PKCS#1 PEM encrypted with a passphrase (Proc-Type: 4,ENCRYPTED): the Amazon Pay SDKs take no passphrase",
+            "write an unencrypted PKCS#8 copy " + unencrypted_copy(ins),
         )
-        return
-    elif form == "OPENSSH PRIVATE KEY":
-        copy = quote(sibling(ins.private_name, ".pkcs8.pem"))
-        cipher = openssh_cipher(text)
-        if cipher not in (None, "none"):
-            ins.add(
-                "format",
-                "fail",
-                f"OpenSSH private key format, encrypted with a passphrase ({cipher}): openssl and the Amazon Pay "
-                "SDKs can read neither the format nor a passphrase",
-                f"convert a copy to unencrypted PKCS#8 (it asks for the passphrase): cp {priv} {copy} && "
-                f'ssh-keygen -p -N "" -m PKCS8 -f {copy} (OpenSSH 8.1 or later), '
-                "or make a new pair with `keygen generate`",
-            )
-            return
+        return False
+    msg = (
+        "PKCS#1 PEM (BEGIN RSA PRIVATE KEY): the PHP, Node, .NET and Ruby SDKs load it, the Java SDK does "
+        "not; the documented form is PKCS#8 (BEGIN PRIVATE KEY)"
+    )
+    ins.add("format", "fail" if strict else "warn", msg, pkcs1_to_pkcs8(ins))
+    return True
+
+
+def _encrypted_pkcs8(ins: Inspection, text: str, strict: bool) -> bool:
+    ins.add(
+        "format",
+        "fail",
+        "PKCS#8 encrypted with a passphrase (BEGIN ENCRYPTED PRIVATE KEY): the Amazon Pay SDKs take no passphrase",
+        "write an unencrypted copy " + unencrypted_copy(ins),
+    )
+    return False
+
+
+def _openssh(ins: Inspection, text: str, strict: bool) -> bool:
+    cipher = openssh_cipher(text)
+    if cipher not in (None, "none"):
         ins.add(
             "format",
             "fail",
-            "OpenSSH private key format (BEGIN OPENSSH PRIVATE KEY: ssh-keygen 7.8 to 8.0, or run without "
-            "`-m PKCS8`): openssl and the Amazon Pay SDKs cannot load it",
-            f'convert a copy to PKCS#8: cp {priv} {copy} && ssh-keygen -p -N "" -m PKCS8 -f {copy} '
-            "(OpenSSH 8.1 or later), or make a new pair with `keygen generate`",
+            f"OpenSSH private key format, encrypted with a passphrase ({cipher}): openssl and the Amazon Pay "
+            "SDKs can read neither the format nor a passphrase",
+            openssh_to_pkcs8(ins, encrypted=True),
         )
-        ins.key = load_openssh_private(ins, text)
-        if ins.key is None:
-            return
-    elif form in _OTHER_PRIVATE:
-        ins.add(
-            "algorithm",
-            "fail",
-            f"holds an {_OTHER_PRIVATE[form]} private key ({form}); Amazon Pay needs RSA (2048 bits)",
-            "make a new RSA-2048 pair with `keygen generate`",
-        )
-        # Loaded only so the second opinion can compare; the algorithm already failed.
-        ins.key = load_pem_private(ins, text)
-        return
-    elif form in ("PUBLIC KEY", "RSA PUBLIC KEY", "SSH2 PUBLIC KEY") or (form or "").startswith(("ssh-", "ecdsa-")):
-        ins.add(
-            "format",
-            "fail",
-            f"holds a public key ({form}), not a private key",
-            "name the private key file (privateKey.pem); the two arguments may be swapped",
-        )
-        return
-    elif form is None:
+        return False
+    ins.add(
+        "format",
+        "fail",
+        "OpenSSH private key format (BEGIN OPENSSH PRIVATE KEY: ssh-keygen 7.8 to 8.0, or run without "
+        "`-m PKCS8`): openssl and the Amazon Pay SDKs cannot load it",
+        openssh_to_pkcs8(ins, encrypted=False),
+    )
+    ins.key = load_openssh_private(ins, text)
+    return ins.key is not None
+
+
+def _other_private(ins: Inspection, text: str, strict: bool) -> bool:
+    form = ins.form or ""
+    ins.add(
+        "algorithm",
+        "fail",
+        f"holds an {_OTHER_PRIVATE[form]} private key ({form}); Amazon Pay needs RSA (2048 bits)",
+        "make a new RSA-2048 pair with `keygen generate`",
+    )
+    # Loaded only so the second opinion can compare; the algorithm already failed.
+    ins.key = load_pem_private(ins, text)
+    return False
+
+
+#: How each private key form is judged; the handler says whether to go on to the RSA checks.
+_PRIVATE_FORMS: dict[str, Callable[[Inspection, str, bool], bool]] = {
+    "PRIVATE KEY": _pkcs8,
+    "RSA PRIVATE KEY": _pkcs1,
+    "ENCRYPTED PRIVATE KEY": _encrypted_pkcs8,
+    "OPENSSH PRIVATE KEY": _openssh,
+    **dict.fromkeys(_OTHER_PRIVATE, _other_private),
+}
+
+
+def _not_a_private_key(ins: Inspection, form: str | None) -> None:
+    if form is None:
         ins.add(
             "format",
             "fail",
             "holds no PEM key (no -----BEGIN line)",
             "name the private key file, or make a new pair with `keygen generate`",
         )
-        return
+    elif form in ("PUBLIC KEY", "RSA PUBLIC KEY", "SSH2 PUBLIC KEY") or form.startswith(("ssh-", "ecdsa-")):
+        ins.add(
+            "format",
+            "fail",
+            f"holds a public key ({form}), not a private key",
+            "name the private key file (privateKey.pem); the two arguments may be swapped",
+        )
     else:
         ins.add("format", "fail", f"holds a {form}, not an RSA private key", "make a new pair with `keygen generate`")
+
+
+def check_private(ins: Inspection, strict: bool) -> None:
+    text = ins.text
+    if text is None:
+        return
+    ins.form = form = classify(text)
+    handler = _PRIVATE_FORMS.get(form or "")
+    if handler is None:
+        _not_a_private_key(ins, form)
+        return
+    if not handler(ins, text, strict):
         return
     if ins.key is None:
         ins.key = load_pem_private(ins, text)
@@ -321,6 +338,20 @@ def _string_to_sign_check() -> Check:
     return Check("amazon_pay.string_to_sign", "fail", f"string-to-sign digest {digest} is not the SDKs' answer")
 
 
+def _form(ins: Inspection | None) -> str | None:
+    return ins.form if ins is not None else None
+
+
+def _rsa_key(ins: Inspection | None, *, private: bool) -> Any:
+    """The loaded RSA key of the inspection, or None (not loaded, or not RSA)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if ins is None:
+        return None
+    wanted = rsa.RSAPrivateKey if private else rsa.RSAPublicKey
+    return ins.key if isinstance(ins.key, wanted) else None
+
+
 def check_pair(
     private_path: Path | None,
     public_path: Path | None,
@@ -335,23 +366,16 @@ def check_pair(
     for 2048 bits). Only `generate` passes it, for a key that openssl has just made: there the
     sign-and-verify self-test already proves the private key and the public key work together.
     """
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    names = names or Names(str(private_path) if private_path else "", str(public_path) if public_path else "")
+    names = names or Names(str(private_path or ""), str(public_path or ""))
     priv = inspect(private_path, "private", strict, names=names, validate_rsa=validate_rsa) if private_path else None
-    pub = (
-        inspect(public_path, "public", strict, names=names, private_form=priv.form if priv else None)
-        if public_path
-        else None
-    )
+    pub = inspect(public_path, "public", strict, names=names, private_form=_form(priv)) if public_path else None
     checks = [c for ins in (priv, pub) if ins for c in ins.checks]
-    priv_key = priv.key if priv and isinstance(priv.key, rsa.RSAPrivateKey) else None
-    pub_key = pub.key if pub and isinstance(pub.key, rsa.RSAPublicKey) else None
-    public = pub_key if pub_key is not None else (priv_key.public_key() if priv_key is not None else None)
+    priv_key, pub_key = _rsa_key(priv, private=True), _rsa_key(pub, private=False)
     if priv_key is not None and pub_key is not None:
         checks += _pair_checks(priv_key, pub_key, pub)
     if priv_key is not None:
         checks.append(_string_to_sign_check())
+    public = pub_key if pub_key is not None else (priv_key.public_key() if priv_key is not None else None)
     if public is None:
         return Report(priv, pub, checks, None)
     return Report(priv, pub, checks, fingerprint(public), fingerprint_digest(public).hex())

@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 from keygen import hints
 from keygen.errors import KeygenError
-from keygen.host import Host, ToolInfo
+from keygen.host import Host, ToolInfo, shell_dict
 from keygen.method import ssh_keygen_too_old
-from keygen.plan import Note, Plan, describe, shell_dict
+from keygen.plan import Note, Plan, describe
 from keygen.platforms import Method, is_posix_shell
 from keygen.result import Result
 
@@ -48,40 +48,41 @@ class Doctor(Result):
         }
 
 
+def _tool_problems(host: Host, method: Method, windows_console: bool) -> list[Note]:
+    """The documented tool missing, or an ssh-keygen too old to write PKCS#8."""
+    notes: list[Note] = []
+    preferred = "ssh-keygen" if windows_console else "openssl"
+    if host.tool(preferred) is None and method == "auto":
+        where = "on PATH" if preferred == "openssl" else "(the OpenSSH client)"
+        notes.append(
+            Note(
+                "warning",
+                f"{preferred}, the documented tool here, was not found {where}; generate uses another path",
+                hints.install_hint(preferred, host.os),
+            )
+        )
+    ssh = host.ssh_keygen
+    if ssh is not None and ssh_keygen_too_old(ssh) and (windows_console or method != "auto"):
+        notes.append(
+            Note(
+                "warning",
+                f"ssh-keygen is {ssh.version_label}: before 8.1 it writes PKCS#1 or OpenSSH format despite `-m PKCS8`",
+                "update the OpenSSH client to 8.1 or later"
+                + (f"; {hints.OPENSSH_CLIENT_INSTALL}" if host.os == "windows" else ""),
+            )
+        )
+    return notes
+
+
 def diagnose(host: Host, method: Method = "auto") -> Doctor:
     """Everything `plan` says, plus each problem on this machine with its fix."""
     plan = describe(host, method)
     doc = Doctor(plan)
+    windows_console = host.os == "windows" and not is_posix_shell(plan.shell)
     if plan.error is not None:
         doc.problems.append(Note("problem", plan.error.message, plan.error.hint))
-    shell = plan.shell
-    windows_console = host.os == "windows" and not is_posix_shell(shell)
-    preferred = "ssh-keygen" if windows_console else "openssl"
-    tool = host.tool(preferred)
-    if plan.error is None:
-        if tool is None and method == "auto":
-            where = "on PATH" if preferred == "openssl" else "(the OpenSSH client)"
-            doc.problems.append(
-                Note(
-                    "warning",
-                    f"{preferred}, the documented tool here, was not found {where}; generate uses another path",
-                    hints.install_hint(preferred, host.os),
-                )
-            )
-        if (
-            host.ssh_keygen is not None
-            and ssh_keygen_too_old(host.ssh_keygen)
-            and (windows_console or method != "auto")
-        ):
-            doc.problems.append(
-                Note(
-                    "warning",
-                    f"ssh-keygen is {host.ssh_keygen.version_label}: before 8.1 it writes PKCS#1 or OpenSSH "
-                    "format despite `-m PKCS8`",
-                    "update the OpenSSH client to 8.1 or later"
-                    + (f"; {hints.OPENSSH_CLIENT_INSTALL}" if host.os == "windows" else ""),
-                )
-            )
+    else:
+        doc.problems += _tool_problems(host, method, windows_console)
     if host.shell is None:
         doc.problems.append(
             Note("warning", "the shell could not be detected", "pass --shell NAME to `plan` to see its lines")

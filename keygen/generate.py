@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from keygen import __version__, amazon_pay, audit, literal, recipes, safety
 from keygen.errors import ChecksFailed, DirUnusable, Interrupted, KeygenError
-from keygen.host import Host
+from keygen.host import Host, shell_dict
 from keygen.method import Choice, choose
 from keygen.platforms import Method
 from keygen.publish import Published, Workspace, check_dir, existing, refusal
@@ -73,32 +73,21 @@ class Outcome(Result):
 
     def facts(self) -> dict[str, Any]:
         """What happened, as data: `--json` prints it and the audit record is built from it."""
-        o, choice, host = self.options, self.choice, self.host
-        published = self.published
+        o, host, report = self.options, self.host, self.report
         return {
             "keygen_version": __version__,
             "dry_run": o.dry_run,
             "dir": str(o.out_dir.absolute()),
             "os": host.os,
-            "shell": {"name": host.shell.name, "path": host.shell.path, "source": host.shell.source}
-            if host.shell
-            else None,
-            "method": {
-                "name": choice.recipe.name,
-                "reason": choice.reason,
-                "executable": choice.executable,
-                "tool_version": choice.tool.version_text,
-            }
-            if choice
-            else None,
+            "shell": shell_dict(host.shell),
+            "method": self.method_facts(),
             "literal": {"shell": self.literal.name, "path": self.literal.path} if self.literal else None,
             "interactive": o.interactive,
-            "steps": [s.as_dict() for s in self.steps] if not o.dry_run else self.planned_steps(),
-            "checks": [c.as_dict() for c in self.report.checks] if self.report else [],
+            "steps": self.planned_steps() if o.dry_run else [s.as_dict() for s in self.steps],
+            "checks": [c.as_dict() for c in report.checks] if report else [],
             "fingerprint": self.fingerprint,
-            "fingerprint_hex": self.report.fingerprint_hex if self.report else None,
-            "files": [vars(f) for f in published.files] if published else [],
-            "backups": [vars(b) for b in published.backups] if published else [],
+            "fingerprint_hex": report.fingerprint_hex if report else None,
+            **self.published_facts(),
             "existing": self.taken,
             "side_files_not_published": self.side_files,
             "next": {
@@ -109,6 +98,24 @@ class Outcome(Result):
                 ],
             },
             "audit_log": str(self.audit_path) if self.audit_path else None,
+        }
+
+    def method_facts(self) -> dict[str, Any] | None:
+        choice = self.choice
+        if choice is None:
+            return None
+        return {
+            "name": choice.recipe.name,
+            "reason": choice.reason,
+            "executable": choice.executable,
+            "tool_version": choice.tool.version_text,
+        }
+
+    def published_facts(self) -> dict[str, Any]:
+        published = self.published
+        return {
+            "files": [vars(f) for f in published.files] if published else [],
+            "backups": [vars(b) for b in published.backups] if published else [],
         }
 
     def planned_steps(self) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from keygen import run
 from keygen.errors import UsageError
@@ -59,6 +60,11 @@ class Host:
 
     def tool(self, name: str) -> ToolInfo | None:
         return {"openssl": self.openssl, "ssh-keygen": self.ssh_keygen}.get(name)
+
+
+def shell_dict(shell: ShellInfo | None) -> dict[str, Any] | None:
+    """A shell as the JSON and the audit record carry it."""
+    return {"name": shell.name, "path": shell.path, "source": shell.source} if shell else None
 
 
 def current_os(platform: str | None = None) -> OSName:
@@ -210,27 +216,16 @@ def detect_host(
     """
     env = os.environ if env is None else env
     os_name = current_os()
-    cwd = cwd or os.getcwd()
-    shell_info = ShellInfo(shell, run.which(_shell_program(shell), path=env.get("PATH")), "given") if shell else None
-    shell_info = shell_info or detect_shell(env, os_name)
+    shell_info = _shell(shell, env, os_name)
     git = None
     if os_name == "windows":  # pragma: no cover - Windows only
         git = find_git_for_windows(env, os.path.isfile, windows_registry_reader)
-    paths: dict[str, str | None] = {name: run.which(name, path=env.get("PATH")) for name in tools}
-    if os_name == "windows" and "ssh-keygen" in paths and paths["ssh-keygen"] is None:  # pragma: no cover
-        paths["ssh-keygen"] = windows_ssh_keygen(env, os.path.isfile)
+    paths = _locate(tools, env, os_name)
     if versions is None:
         versions = versions_needed(os_name, shell_info.name if shell_info else None, method)
         if method == "auto" and os_name != "windows" and paths.get("openssl") is None:
             versions = (*versions, "ssh-keygen")
-    found: dict[str, ToolInfo | None] = {}
-    for name, path in paths.items():
-        if path is None:
-            found[name] = None
-        elif name in versions:
-            found[name] = probe_openssl(path, cwd) if name == "openssl" else probe_ssh_keygen(path, cwd)
-        else:
-            found[name] = ToolInfo(name, path)
+    found = {name: _tool(name, path, name in versions, cwd or os.getcwd()) for name, path in paths.items()}
     return Host(
         os=os_name,
         shell=shell_info,
@@ -240,6 +235,29 @@ def detect_host(
         user=user_name(env),
         hostname=host_name(),
     )
+
+
+def _shell(given: str | None, env: Mapping[str, str], os_name: OSName) -> ShellInfo | None:
+    """`--shell` as given (found on PATH), else the detected shell."""
+    if given:
+        return ShellInfo(given, run.which(_shell_program(given), path=env.get("PATH")), "given")
+    return detect_shell(env, os_name)
+
+
+def _locate(tools: tuple[str, ...], env: Mapping[str, str], os_name: OSName) -> dict[str, str | None]:
+    paths: dict[str, str | None] = {name: run.which(name, path=env.get("PATH")) for name in tools}
+    if os_name == "windows" and "ssh-keygen" in paths and paths["ssh-keygen"] is None:  # pragma: no cover
+        paths["ssh-keygen"] = windows_ssh_keygen(env, os.path.isfile)
+    return paths
+
+
+def _tool(name: str, path: str | None, ask_version: bool, cwd: str) -> ToolInfo | None:
+    """A located tool; its version is asked (a process started) only when it matters."""
+    if path is None:
+        return None
+    if not ask_version:
+        return ToolInfo(name, path)
+    return probe_openssl(path, cwd) if name == "openssl" else probe_ssh_keygen(path, cwd)
 
 
 def _shell_program(name: str) -> str:

@@ -78,84 +78,107 @@ class Inspection:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Inspection:
-    """Read a key file safely: no blocking on FIFOs, no reading a huge file whole."""
-    ins = ins or Inspection(role, str(path))
+class _Refused(Exception):
+    """A finding that ends the reading: recorded as a failed `file` check."""
+
+    def __init__(self, summary: str, fix: str) -> None:
+        super().__init__(summary)
+        self.summary, self.fix = summary, fix
+
+
+def _look(path: Path, ins: Inspection) -> None:
+    """lstat first: a missing file, and a symbolic link (followed for reading only), are findings."""
     shown = ins.shown
-    regenerate = "run `keygen generate` in an empty directory"
     try:
         lst = os.lstat(path)
     except FileNotFoundError:
-        ins.add("file", "fail", f"{shown} does not exist", f"check the path, or {regenerate}")
-        return ins
+        raise _Refused(
+            f"{shown} does not exist", "check the path, or run `keygen generate` in an empty directory"
+        ) from None
     except OSError as exc:
-        ins.add("file", "fail", f"cannot look at {shown}: {exc.strerror}", "check the path and its permissions")
-        return ins
-    if stat.S_ISLNK(lst.st_mode):
-        ins.is_link = True
-        try:
-            target = os.readlink(path)
-        except OSError:  # replaced between the two looks: say so without the target
-            target = "(unreadable)"
-        ins.add(
-            "link",
-            "warn",
-            f"{shown} is a symbolic link to {target}; followed for reading only",
-            "keep key files as regular files so that nothing else can swap them",
-        )
+        raise _Refused(f"cannot look at {shown}: {exc.strerror}", "check the path and its permissions") from None
+    if not stat.S_ISLNK(lst.st_mode):
+        return
+    ins.is_link = True
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        target = os.readlink(path)
+    except OSError:  # replaced between the two looks: say so without the target
+        target = "(unreadable)"
+    ins.add(
+        "link",
+        "warn",
+        f"{shown} is a symbolic link to {target}; followed for reading only",
+        "keep key files as regular files so that nothing else can swap them",
+    )
+
+
+def _open(path: Path, shown: str) -> int:
+    """Open without blocking: a FIFO must not hang keygen."""
+    try:
+        return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        ins.add("file", "fail", f"{shown} is a link to a missing file", "point it at the key, or replace it")
-        return ins
+        raise _Refused(f"{shown} is a link to a missing file", "point it at the key, or replace it") from None
     except IsADirectoryError:
-        ins.add("file", "fail", f"{shown} is a directory, not a key file", "name the key file itself")
-        return ins
+        raise _Refused(f"{shown} is a directory, not a key file", "name the key file itself") from None
     except OSError as exc:
-        ins.add("file", "fail", f"cannot open {shown}: {exc.strerror}", "check its permissions")
-        return ins
+        raise _Refused(f"cannot open {shown}: {exc.strerror}", "check its permissions") from None
+
+
+def _check_regular(st: os.stat_result, shown: str) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise _Refused(f"{shown} is a directory, not a key file", "name the key file itself")
+    if not stat.S_ISREG(st.st_mode):
+        raise _Refused(f"{shown} is not a regular file (a FIFO, device or socket)", "name the key file itself")
+    if st.st_size > MAX_KEY_FILE:
+        raise _Refused(
+            f"{shown} is {st.st_size} bytes; a key file is a few KiB (refused without reading it)",
+            "name the key file itself",
+        )
+
+
+def _read_bounded(fd: int) -> bytes:
+    """At most MAX_KEY_FILE + 1 bytes: enough to tell that a file grew past the limit."""
+    chunks = []
+    remaining = MAX_KEY_FILE + 1
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 65536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read(path: Path, shown: str) -> tuple[os.stat_result, bytes]:
+    fd = _open(path, shown)
     try:
         st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            ins.add("file", "fail", f"{shown} is a directory, not a key file", "name the key file itself")
-            return ins
-        if not stat.S_ISREG(st.st_mode):
-            ins.add(
-                "file", "fail", f"{shown} is not a regular file (a FIFO, device or socket)", "name the key file itself"
-            )
-            return ins
-        if st.st_size > MAX_KEY_FILE:
-            ins.add(
-                "file",
-                "fail",
-                f"{shown} is {st.st_size} bytes; a key file is a few KiB (refused without reading it)",
-                "name the key file itself",
-            )
-            return ins
-        chunks = []
-        remaining = MAX_KEY_FILE + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 65536))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
+        _check_regular(st, shown)
+        data = _read_bounded(fd)
     except OSError as exc:
-        ins.add("file", "fail", f"cannot read {shown}: {exc.strerror}", "check its permissions")
-        return ins
+        raise _Refused(f"cannot read {shown}: {exc.strerror}", "check its permissions") from None
     finally:
         os.close(fd)
     if len(data) > MAX_KEY_FILE:
-        ins.add("file", "fail", f"{shown} grew past {MAX_KEY_FILE} bytes while being read", "name the key file itself")
+        raise _Refused(f"{shown} grew past {MAX_KEY_FILE} bytes while being read", "name the key file itself")
+    return st, data
+
+
+def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Inspection:
+    """Read a key file safely: no blocking on FIFOs, no reading a huge file whole."""
+    ins = ins or Inspection(role, str(path))
+    try:
+        _look(path, ins)
+        st, ins.data = _read(path, ins.shown)
+    except _Refused as refused:
+        ins.add("file", "fail", refused.summary, refused.fix)
         return ins
-    ins.data = data
     if role == "private" and os.name == "posix" and st.st_mode & 0o077:
         ins.add(
             "permissions",
             "warn",
-            f"{shown} is readable by others (mode {stat.S_IMODE(st.st_mode):04o})",
-            f"chmod 600 {quote(shown)}",
+            f"{ins.shown} is readable by others (mode {stat.S_IMODE(st.st_mode):04o})",
+            f"chmod 600 {quote(ins.shown)}",
         )
     return ins
 
@@ -187,6 +210,87 @@ def _not_text(ins: Inspection) -> None:
     )
 
 
+def _decode_utf16(ins: Inspection, data: bytes, utf16: str) -> None:
+    """What Windows PowerShell 5.1's `>` writes: readable text, but no tool can load it."""
+    try:
+        text = data.decode(utf16).lstrip("\ufeff")
+    except UnicodeDecodeError:
+        _not_text(ins)
+        return
+    if not text.isascii() or "\x00" in text:
+        _not_text(ins)
+        return
+    ins.encoding, ins.bom, ins.crlf = utf16, data[:2] in (b"\xff\xfe", b"\xfe\xff"), "\r\n" in text
+    ins.text = text.replace("\r\n", "\n")
+    fix = (
+        "Windows PowerShell 5.1's `>` writes UTF-16; write the file as ASCII with "
+        f"{advice.powershell_lines(ins.private_name, ins.public_name)}, or let `keygen verify --fix` "
+        "rewrite it (the original is kept as a backup)"
+        if ins.role == "public"
+        else "save the key as ASCII (in an editor: UTF-8 without BOM), keeping the original"
+    )
+    ins.add(
+        "encoding",
+        "fail",
+        f"encoded as {utf16.upper()}{' with a byte order mark' if ins.bom else ''} (what Windows PowerShell "
+        "5.1's `>` writes): openssl, ssh-keygen and the Amazon Pay SDKs cannot read it",
+        fix,
+    )
+
+
+def _not_ascii(ins: Inspection, text_bytes: bytes, exc: UnicodeDecodeError) -> None:
+    try:
+        text_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        _not_text(ins)
+        return
+    line = text_bytes[: exc.start].count(b"\n") + 1
+    ins.encoding = "utf-8"
+    ins.add(
+        "encoding",
+        "fail",
+        f"holds non-ASCII characters (first on line {line}); a PEM key is plain ASCII",
+        "the file was edited or pasted with extra characters: make it again with the documented commands",
+    )
+
+
+def _judge_ascii(ins: Inspection, problems: list[str], strict: bool) -> None:
+    if not problems:
+        ins.add("encoding", "pass", "plain ASCII, LF line ends, no byte order mark")
+        return
+    fix = (
+        "rewrite it as ASCII with LF line ends: `keygen verify --fix` (keeps the original as a backup)"
+        if ins.role == "public"
+        else "save it as ASCII with LF line ends (in an editor: UTF-8 without BOM, LF), keeping the original"
+    )
+    if strict:
+        ins.add("encoding", "fail", " and ".join(problems) + "; the documented commands write plain ASCII", fix)
+    else:
+        ins.add("encoding", "warn", " and ".join(problems) + "; openssl and the SDKs still load it", fix)
+
+
+def _decode_8bit(ins: Inspection, data: bytes, strict: bool) -> None:
+    """ASCII, perhaps with a UTF-8 byte order mark or CRLF (they load, but are not the documented form)."""
+    text_bytes = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    ins.bom, ins.crlf = text_bytes is not data, b"\r\n" in text_bytes
+    problems = [p for p, found in ((_BOM, ins.bom), (_CRLF, ins.crlf)) if found]
+    if b"\x00" in text_bytes:
+        _not_text(ins)
+        return
+    try:
+        text = text_bytes.decode("ascii")
+    except UnicodeDecodeError as exc:
+        _not_ascii(ins, text_bytes, exc)
+        return
+    ins.encoding = "ascii"
+    ins.text = text.replace("\r\n", "\n")
+    _judge_ascii(ins, problems, strict)
+
+
+_BOM = "starts with a UTF-8 byte order mark"
+_CRLF = "has CRLF (Windows) line ends"
+
+
 def decode(ins: Inspection, strict: bool) -> None:
     """Find the text inside the bytes, and say how it is encoded."""
     data = ins.data
@@ -202,74 +306,9 @@ def decode(ins: Inspection, strict: bool) -> None:
         return
     utf16 = _utf16_order(data)
     if utf16:
-        try:
-            text = data.decode(utf16).lstrip("\ufeff")
-        except UnicodeDecodeError:
-            _not_text(ins)
-            return
-        if not text.isascii() or "\x00" in text:
-            _not_text(ins)
-            return
-        ins.encoding, ins.bom, ins.crlf = utf16, data[:2] in (b"\xff\xfe", b"\xfe\xff"), "\r\n" in text
-        ins.text = text.replace("\r\n", "\n")
-        fix = (
-            "Windows PowerShell 5.1's `>` writes UTF-16; write the file as ASCII with "
-            f"{advice.powershell_lines(ins.private_name, ins.public_name)}, or let `keygen verify --fix` "
-            "rewrite it (the original is kept as a backup)"
-            if ins.role == "public"
-            else "save the key as ASCII (in an editor: UTF-8 without BOM), keeping the original"
-        )
-        ins.add(
-            "encoding",
-            "fail",
-            f"encoded as {utf16.upper()}{' with a byte order mark' if ins.bom else ''} (what Windows PowerShell "
-            "5.1's `>` writes): openssl, ssh-keygen and the Amazon Pay SDKs cannot read it",
-            fix,
-        )
-        return
-    text_bytes = data
-    problems = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        problems.append("starts with a UTF-8 byte order mark")
-        text_bytes = data[3:]
-        ins.bom = True
-    if b"\r\n" in text_bytes:
-        problems.append("has CRLF (Windows) line ends")
-        ins.crlf = True
-    if b"\x00" in text_bytes:
-        _not_text(ins)
-        return
-    try:
-        text = text_bytes.decode("ascii")
-    except UnicodeDecodeError as exc:
-        try:
-            text_bytes.decode("utf-8")
-        except UnicodeDecodeError:
-            _not_text(ins)
-            return
-        line = text_bytes[: exc.start].count(b"\n") + 1
-        ins.encoding = "utf-8"
-        ins.add(
-            "encoding",
-            "fail",
-            f"holds non-ASCII characters (first on line {line}); a PEM key is plain ASCII",
-            "the file was edited or pasted with extra characters: make it again with the documented commands",
-        )
-        return
-    ins.encoding = "ascii"
-    ins.text = text.replace("\r\n", "\n")
-    if problems:
-        fix = (
-            "rewrite it as ASCII with LF line ends: `keygen verify --fix` (keeps the original as a backup)"
-            if ins.role == "public"
-            else "save it as ASCII with LF line ends (in an editor: UTF-8 without BOM, LF), keeping the original"
-        )
-        if strict:
-            ins.add("encoding", "fail", " and ".join(problems) + "; the documented commands write plain ASCII", fix)
-        else:
-            ins.add("encoding", "warn", " and ".join(problems) + "; openssl and the SDKs still load it", fix)
+        _decode_utf16(ins, data, utf16)
     else:
-        ins.add("encoding", "pass", "plain ASCII, LF line ends, no byte order mark")
+        _decode_8bit(ins, data, strict)
 
 
 # --- forms -------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from keygen import recipes
 from keygen.errors import KeygenError
-from keygen.host import Host, ShellInfo, ToolInfo, check_combination
+from keygen.host import Host, ShellInfo, ToolInfo, check_combination, shell_dict
 from keygen.method import Choice, choose
 from keygen.platforms import DEFAULT_SHELL, Method, OSName, is_posix_shell
 from keygen.result import Result
@@ -83,10 +83,6 @@ class Plan(Result):
             else [],
             "notes": [n.as_dict() for n in self.notes],
         }
-
-
-def shell_dict(shell: ShellInfo | None) -> dict[str, Any] | None:
-    return {"name": shell.name, "path": shell.path, "source": shell.source} if shell else None
 
 
 # --- described machines ------------------------------------------------------------------------
