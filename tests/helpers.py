@@ -22,6 +22,8 @@ from keygen.host import ToolInfo
 from keygen.windows import GitForWindows
 
 REPO = Path(__file__).resolve().parents[1]
+#: The CLI as a user runs it from a checkout.
+KEYGEN = [sys.executable, "-m", "keygen"]
 OPENSSL = shutil.which("openssl")
 SSH_KEYGEN = shutil.which("ssh-keygen")
 
@@ -156,3 +158,23 @@ GIT = GitForWindows(
     found_by="%ProgramW6432%",
 )
 GIT_BASH_OPENSSL = ToolInfo("openssl", r"/mingw64/bin/openssl", "OpenSSL 3.2.1 30 Jan 2024", "OpenSSL", (3, 2, 1))
+
+
+def on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> str:
+    """Run keygen with a pseudo-terminal as stdout and stderr (NO_COLOR removed); return what it wrote."""
+    env = {k: v for k, v in {**os.environ, **env}.items() if k != "NO_COLOR" or "NO_COLOR" in env}
+    main, child = pty.openpty()
+    proc = subprocess.Popen([*KEYGEN, *args], stdout=child, stderr=child, env=env, cwd=cwd)
+    os.close(child)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(60)
+    os.close(main)
+    return out.decode(errors="replace")

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import OPENSSL, run_keygen
-
-KEYGEN = [sys.executable, "-m", "keygen"]
+from tests.helpers import KEYGEN, OPENSSL, on_a_terminal, run_keygen
 
 
 def shell(command: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -138,35 +134,17 @@ def test_generate_text_ends_with_the_next_step_and_the_record(tmp_path: Path, au
     ]
 
 
-def _on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> str:
-    main, child = pty.openpty()
-    proc = subprocess.Popen([*KEYGEN, *args], stdout=child, stderr=child, env={**os.environ, **env}, cwd=cwd)
-    os.close(child)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    proc.wait(60)
-    os.close(main)
-    return out.decode(errors="replace")
-
-
 @pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 def test_colour_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run_keygen("generate", "--out-dir", str(tmp_path))
     monkeypatch.delenv("NO_COLOR", raising=False)
-    coloured = _on_a_terminal(["verify", "-v"], {"TERM": "xterm"}, tmp_path)
+    coloured = on_a_terminal(["verify", "-v"], {"TERM": "xterm"}, tmp_path)
     assert "\x1b[32mok\x1b[0m" in coloured and "\x1b[1m" in coloured
-    plain = _on_a_terminal(["verify", "-v"], {"NO_COLOR": "1", "TERM": "xterm"}, tmp_path)
+    plain = on_a_terminal(["verify", "-v"], {"NO_COLOR": "1", "TERM": "xterm"}, tmp_path)
     assert "\x1b[" not in plain and "ok   private_key.format" in plain
     piped = run_keygen("verify", "-v", cwd=tmp_path)
     assert "\x1b[" not in piped.stdout
-    as_json = _on_a_terminal(["verify", "--json"], {"TERM": "xterm"}, tmp_path)
+    as_json = on_a_terminal(["verify", "--json"], {"TERM": "xterm"}, tmp_path)
     assert "\x1b[" not in as_json
 
 
