@@ -160,21 +160,32 @@ GIT = GitForWindows(
 GIT_BASH_OPENSSL = ToolInfo("openssl", r"/mingw64/bin/openssl", "OpenSSL 3.2.1 30 Jan 2024", "OpenSSL", (3, 2, 1))
 
 
-def on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> str:
-    """Run keygen with a pseudo-terminal as stdout and stderr (NO_COLOR removed); return what it wrote."""
+def terminal_run(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[int, str]:
+    """Run keygen with a pseudo-terminal as stdin, stdout and stderr (NO_COLOR removed unless given);
+    return its exit code and everything it wrote."""
     env = {k: v for k, v in {**os.environ, **env}.items() if k != "NO_COLOR" or "NO_COLOR" in env}
     main, child = pty.openpty()
-    proc = subprocess.Popen([*KEYGEN, *args], stdout=child, stderr=child, env=env, cwd=cwd)
+    proc = subprocess.Popen([*KEYGEN, *args], stdin=child, stdout=child, stderr=child, env=env, cwd=cwd)
     os.close(child)
     out = b""
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # EIO: the child side closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
             break
-        if not chunk:
-            break
-        out += chunk
-    proc.wait(60)
+    code = proc.wait(60)
     os.close(main)
-    return out.decode(errors="replace")
+    return code, out.decode(errors="replace")
+
+
+def on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> str:
+    """What keygen writes on a terminal."""
+    return terminal_run(args, env, cwd)[1]

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import pty
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import OPENSSL, run_keygen
+from tests.helpers import OPENSSL, run_keygen, terminal_run
 
 
 def test_full_disk_on_stdout_is_exit_7(tmp_path: Path) -> None:
@@ -73,33 +69,8 @@ def test_a_bug_is_exit_70_with_one_line_and_no_traceback(
 @pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 def test_progress_goes_to_a_terminal(tmp_path: Path) -> None:
     """With stderr a terminal, keygen says what it is running while openssl works."""
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "keygen", "generate", "--out-dir", str(tmp_path)],
-        stdin=child,
-        stdout=subprocess.PIPE,
-        stderr=child,
-        env=os.environ.copy(),
-    )
-    os.close(child)
-    seen = b""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([main], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(main, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        elif proc.poll() is not None:
-            break
-    proc.wait(60)
-    os.close(main)
-    assert proc.returncode == 0
-    text = seen.decode(errors="replace")
+    code, text = terminal_run(["generate", "--out-dir", str(tmp_path)], {})
+    assert code == 0
     assert "running: openssl genpkey -out privateKey.pem" in text
     assert "checking the key pair" in text
     # Progress is for people: with stderr not a terminal (CI, --json) there is none.
