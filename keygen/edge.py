@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Optional
 
-from keygen.errors import ExitCode, KeygenError, OutputFailed, UsageError
+from keygen.errors import DirUnusable, ExitCode, KeygenError, OutputFailed, ToolMissing, UsageError
 from keygen.render import stream
 
 #: The shells Typer has completion scripts for.
@@ -61,34 +61,57 @@ def usage_error(exc: Exception, argv: Sequence[str]) -> UsageError:
     return UsageError(message, f"`{where}` lists the options and arguments")
 
 
+def _current_shell() -> str:
+    """The shell to complete for when none is named: the detected one, else $SHELL."""
+    try:
+        import shellingham
+
+        name = str(shellingham.detect_shell()[0])
+    except Exception:  # noqa: BLE001 - shellingham raises several kinds; all mean "unknown"
+        name = os.path.basename(os.environ.get("SHELL", ""))
+    if name not in COMPLETION_SHELLS:
+        raise UsageError(
+            f"cannot tell which shell to complete for (found {name or 'none'})",
+            f"name it: keygen --show-completion SHELL, with SHELL one of {', '.join(COMPLETION_SHELLS)}",
+        )
+    return name
+
+
+def _install_completion(shell: str, install: Any) -> int:
+    try:
+        _, path = install(shell=shell, prog_name="keygen", complete_var="_KEYGEN_COMPLETE")
+    except FileNotFoundError:
+        # PowerShell's profile path is asked of PowerShell itself.
+        raise ToolMissing(
+            f"{shell} was not found on PATH, so its profile (where completion goes) is unknown",
+            f"install {shell}, or print the script with `keygen --show-completion {shell}` and add it yourself",
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - writing start-up files can fail in several ways
+        raise DirUnusable(
+            f"could not install {shell} completion: {exc}",
+            f"print the script with `keygen --show-completion {shell}` and add it to the shell's start-up file",
+        ) from None
+    stream.out(f"{shell} completion installed in {path}; it takes effect in a new shell")
+    return 0
+
+
 def completion(argv: Sequence[str]) -> Optional[int]:
-    """`--show-completion SHELL` / `--install-completion SHELL`: Typer ignores SHELL when it can
-    detect the current shell (0.28), and fails when it cannot; keygen uses SHELL as given."""
-    if len(argv) != 2 or argv[0] not in COMPLETION_FLAGS or argv[1].startswith("-"):
+    """`--show-completion [SHELL]` / `--install-completion [SHELL]`: Typer 0.28 ignores SHELL when
+    it can detect the current shell, and fails in its own words when it cannot; keygen uses SHELL
+    as given, else the detected shell, and says so in its own words when there is none."""
+    if not argv or argv[0] not in COMPLETION_FLAGS or len(argv) > 2 or argv[1:2] == ["--help"]:
         return None
-    shell = argv[1]
+    shell = argv[1] if len(argv) == 2 else _current_shell()
     if shell not in COMPLETION_SHELLS:
         raise UsageError(f"no completion for the shell {shell!r}", f"use one of: {', '.join(COMPLETION_SHELLS)}")
     # typer.completion's own names (it is a public module; the functions live in a private one).
     from typer import completion as typer_completion
 
     names: dict[str, Any] = vars(typer_completion)
-    init, script_of, install = names["completion_init"], names["get_completion_script"], names["install"]
-    init()
-    if argv[0] == "--show-completion":
-        script = script_of(prog_name="keygen", complete_var="_KEYGEN_COMPLETE", shell=shell)
-        stream.out(script)
-        return 0
-    try:
-        _, path = install(shell=shell, prog_name="keygen", complete_var="_KEYGEN_COMPLETE")
-    except Exception as exc:  # noqa: BLE001 - PowerShell's profile is found by running it
-        from keygen.errors import DirUnusable
-
-        raise DirUnusable(
-            f"could not install {shell} completion: {exc}",
-            f"print the script with `keygen --show-completion {shell}` and add it to the shell's start-up file",
-        ) from None
-    stream.out(f"{shell} completion installed in {path}; it takes effect in a new shell")
+    names["completion_init"]()
+    if argv[0] == "--install-completion":
+        return _install_completion(shell, names["install"])
+    stream.out(names["get_completion_script"](prog_name="keygen", complete_var="_KEYGEN_COMPLETE", shell=shell))
     return 0
 
 

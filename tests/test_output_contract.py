@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -178,3 +179,32 @@ def test_install_completion_honours_the_shell_named(shell_name: str, installed: 
 def test_unknown_completion_shell_is_a_usage_error() -> None:
     done = run_keygen("--show-completion", "tcsh")
     assert done.returncode == 2 and done.stderr.startswith("keygen: error: no completion for the shell 'tcsh'")
+
+
+@pytest.mark.skipif(
+    any(shutil.which(s) for s in ("pwsh", "powershell")), reason="PowerShell is installed: install would succeed"
+)
+def test_install_completion_for_a_missing_powershell_is_tool_missing(home: Path) -> None:
+    done = run_keygen("--install-completion", "powershell")
+    assert done.returncode == 3
+    assert done.stderr.startswith("keygen: error: powershell was not found on PATH")
+    assert "keygen --show-completion powershell" in done.stderr
+
+
+def test_completion_without_a_name_uses_the_detected_shell_or_says_to_name_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shellingham
+
+    from keygen import edge
+    from keygen.errors import UsageError
+
+    def undetectable(*args: object, **kwargs: object) -> tuple[str, str]:
+        raise shellingham.ShellDetectionFailure()
+
+    monkeypatch.setattr(shellingham, "detect_shell", undetectable)
+    monkeypatch.setenv("SHELL", "/usr/bin/fish")
+    assert edge._current_shell() == "fish"
+    monkeypatch.delenv("SHELL")
+    with pytest.raises(UsageError, match="cannot tell which shell to complete for"):
+        edge._current_shell()
