@@ -72,3 +72,12 @@ def test_fail_and_warn_are_coloured_on_a_terminal(key_zoo: dict[str, Path], tmp_
     assert "\x1b[33mWARN\x1b[0m public_key.encoding" in shown
     dumb = on_a_terminal(["verify", "--no-second-opinion"], {"TERM": "dumb"}, where)
     assert "\x1b[" not in dumb and "WARN public_key.encoding" in dumb
+
+
+def test_one_tool_agreeing_once_is_one_line_in_the_singular(key_zoo: dict[str, Path], tmp_path: Path) -> None:
+    shutil.copyfile(key_zoo["publicKey.pub"], tmp_path / "publicKey.pub")
+    done = run_keygen("verify", "--public-only", cwd=tmp_path)
+    assert done.returncode == 0
+    assert [line for line in done.stdout.splitlines() if "Second opinion" in line] == [
+        "Second opinion: openssl agrees (1 answer)"
+    ]

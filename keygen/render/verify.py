@@ -13,22 +13,27 @@ from keygen.verify import Outcome
 _AGREEMENT = {True: "agrees", False: "DISAGREES", None: "no comparison"}
 
 
+def _answer_lines(op: Opinion, verbose: bool) -> list[str]:
+    library = f"library: {op.library}" if op.library else "library: -"
+    lines = [f"  {op.tool}: {op.question}: {op.verdict} ({op.detail}); {library}; {_AGREEMENT[op.agrees]}"]
+    if op.commands and verbose:
+        lines.append("     ran: " + " && ".join(shlex.join(c) for c in op.commands))
+    return lines
+
+
 def opinion_lines(opinions: list[Opinion], style: Style, verbose: bool) -> list[str]:
     """One line when every answer agrees; otherwise (or with -v) each answer, and with -v what ran."""
-    tools = sorted({op.tool for op in opinions})
-    if not verbose and all(op.agrees for op in opinions):
-        return [f"{style.heading('Second opinion:')} {' and '.join(tools)} agree ({plural(len(opinions), 'answer')})"]
+    agreed = [op for op in opinions if op.agrees]
+    if not verbose and len(agreed) == len(opinions):
+        tools = sorted({op.tool for op in opinions})
+        verb = "agrees" if len(tools) == 1 else "agree"
+        answers = plural(len(opinions), "answer")
+        return [f"{style.heading('Second opinion:')} {' and '.join(tools)} {verb} ({answers})"]
     lines = [style.heading("Second opinion (the system's tools, beside the library):")]
-    for op in opinions:
-        if op.agrees and not verbose:
-            continue
-        library = f"library: {op.library}" if op.library else "library: -"
-        lines.append(f"  {op.tool}: {op.question}: {op.verdict} ({op.detail}); {library}; {_AGREEMENT[op.agrees]}")
-        if op.commands and verbose:
-            lines.append("     ran: " + " && ".join(shlex.join(c) for c in op.commands))
-    agreed = sum(bool(op.agrees) for op in opinions)
+    for op in opinions if verbose else [op for op in opinions if not op.agrees]:
+        lines += _answer_lines(op, verbose)
     if agreed and not verbose:
-        lines.append(f"  {plural(agreed, 'other answer')} agreed (-v shows them)")
+        lines.append(f"  {plural(len(agreed), 'other answer')} agreed (-v shows them)")
     return lines
 
 
