@@ -2,9 +2,9 @@
 
 The choices of `--os`, `--shell`, `--method` and `--region` come from `keygen.platforms` and
 `keygen.amazon_pay`; the process edge (usage errors, output failures, completion) is `keygen.edge`.
+No `from __future__ import annotations` here: Typer 0.23 on Python 3.9 drops the `Annotated`
+metadata of string annotations (options would lose their names and checks).
 """
-
-from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
@@ -69,7 +69,7 @@ AuditLogOption = Annotated[
 ]
 
 
-def show(result: Result, *, as_json: bool = False, verbose: bool = False) -> None:
+def show(result: "Result", *, as_json: bool = False, verbose: bool = False) -> None:
     from keygen import render
 
     raise typer.Exit(render.emit(result, as_json=as_json, verbose=verbose))

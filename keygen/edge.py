@@ -126,6 +126,9 @@ def run(argv: Sequence[str]) -> int:
     from keygen.cli import app
 
     try:
+        if not argv and "_KEYGEN_COMPLETE" not in os.environ:  # completion requests come with no argv
+            # Click's no_args_is_help is exit 0 (Click 8.1) or 2 with the help on stderr (8.2): one way here.
+            return report(usage_error(Exception(), argv), argv)
         handled = completion(argv)
         if handled is not None:
             return handled

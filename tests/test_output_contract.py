@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -57,10 +58,19 @@ def test_generate_with_stdout_closed_publishes_then_exits_7(tmp_path: Path) -> N
 
 
 USAGE = [
-    (("generate", "--region", "xx"), "generate", "invalid value for '--region': 'xx' is not one of: us, eu, jp"),
-    (("generate", "--timeout", "abc"), "generate", "invalid value for '--timeout': 'abc' is not a valid float"),
-    (("audit", "--last", "0"), "audit", "invalid value for '--last': 0 is not in the range x>=1"),
-    (("verify", "a", "b", "c"), "verify", "got unexpected extra argument(s) (c)"),
+    (
+        ("generate", "--region", "xx"),
+        "generate",
+        re.escape("invalid value for '--region': 'xx' is not one of: us, eu, jp"),
+    ),
+    (
+        ("generate", "--timeout", "abc"),
+        "generate",
+        re.escape("invalid value for '--timeout': 'abc' is not a valid float"),
+    ),
+    (("audit", "--last", "0"), "audit", re.escape("invalid value for '--last': 0 is not in the range x>=1")),
+    # Click 8.1 says "argument (c)", 8.2 "argument(s) (c)": the form is the contract, not Click's words.
+    (("verify", "a", "b", "c"), "verify", r"got unexpected extra argument(\(s\))? \(c\)"),
 ]
 
 
@@ -69,10 +79,9 @@ def test_usage_errors_are_one_error_and_a_hint(args: tuple[str, ...], command: s
     done = run_keygen(*args)
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.splitlines() == [
-        f"keygen: error: {message}",
-        f"  hint: `keygen {command} --help` lists the options and arguments",
-    ]
+    error, hint = done.stderr.splitlines()
+    assert re.fullmatch(f"keygen: error: {message}", error), error
+    assert hint == f"  hint: `keygen {command} --help` lists the options and arguments"
 
 
 @pytest.mark.parametrize(("args", "command", "message"), USAGE)
@@ -81,7 +90,7 @@ def test_usage_errors_under_json_are_one_object(args: tuple[str, ...], command: 
     assert done.returncode == 2 and done.stderr == ""
     doc = json.loads(done.stdout)
     assert doc["command"] == command and doc["ok"] is False and doc["exit_code"] == 2
-    assert doc["error"]["kind"] == "usage" and doc["error"]["message"] == message
+    assert doc["error"]["kind"] == "usage" and re.fullmatch(message, doc["error"]["message"])
     assert doc["warnings"] == []
 
 
