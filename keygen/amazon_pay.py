@@ -27,6 +27,11 @@ REGIONS: dict[str, Region] = {
     )
 }
 
+def regions(region: str | None) -> list[Region]:
+    """The one region asked for, or all three."""
+    return [REGIONS[region]] if region else list(REGIONS.values())
+
+
 #: Optional environment prefix, then 24 characters of A-Z and 0-9 (as the Magento plugin checks).
 PUBLIC_KEY_ID_RE = re.compile(r"^(?:(SANDBOX|LIVE)-)?([0-9A-Z]{24})$")
 

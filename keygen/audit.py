@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from keygen.errors import DirUnusable
+from keygen.errors import DirUnusable, KeygenError
+from keygen.result import Result
 
 ENV_VAR = "KEYGEN_AUDIT_LOG"
 FILE_NAME = "audit.jsonl"
@@ -116,10 +117,6 @@ def read(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
     return records, problems
 
 
-def iter_last(records: list[dict[str, Any]], last: int | None) -> Iterator[dict[str, Any]]:
-    yield from (records[-last:] if last else records)
-
-
 #: Amazon Pay's help pages recommend rotating keys, ideally every 90 days.
 ROTATE_AFTER_DAYS = 90
 
@@ -192,27 +189,6 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def key_lines(keys: list[KeyHistory], now: _dt.datetime) -> list[str]:
-    lines = ["Keys by fingerprint:"]
-    for k in keys:
-        age = k.age_days(now)
-        made = "made" if k.created else "first recorded"
-        age_text = f"{int(age)} days old" if age is not None else "age unknown"
-        lines.append(f"  {k.fingerprint}  {made} {k.since or '?'} ({age_text})")
-        for i in k.ids:
-            env = i.get("environment") or "no prefix"
-            region = str(i["region"]).upper() if i.get("region") else "region not given"
-            lines.append(f"    Public Key ID {i.get('public_key_id')} ({env}, {region}) recorded {i.get('time')}")
-        if not k.ids:
-            lines.append("    no Public Key ID recorded (keygen exchange --public-key-id ID records one)")
-        if age is not None and age > ROTATE_AFTER_DAYS:
-            lines.append(
-                f"    WARN older than {ROTATE_AFTER_DAYS} days: Amazon Pay recommends rotating keys; make a new pair, "
-                "exchange it, switch the SDKs over, then delete the old key in Integration Central"
-            )
-    return lines
-
-
 def utc_now() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc)
 
@@ -222,26 +198,44 @@ def timestamp() -> str:
     return utc_now().isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def exchange_line(r: dict[str, Any]) -> str:
-    """One `keygen audit` line for an exchange record (which key got which Public Key ID)."""
-    env = r.get("environment") or "no prefix"
-    region = str(r["region"]).upper() if r.get("region") else "-"
-    return (
-        f"{r.get('time', '?')}  exchange  {r.get('result', '?')} (exit {r.get('exit_code')})  "
-        f"Public Key ID {r.get('public_key_id', '?')} ({env}, region {region})  {r.get('fingerprint') or '-'}"
-    )
+@dataclass
+class Listing(Result):
+    """`keygen audit`: the log's records and keys (the last N of each), and the lines it skipped."""
+
+    command: ClassVar[str] = "audit"
+    path: Path
+    records: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[KeyHistory] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    #: `--path`: only say where the log is.
+    path_only: bool = False
+    now: _dt.datetime = field(default_factory=utc_now)
+    error: KeygenError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def facts(self) -> dict[str, Any]:
+        if self.path_only:
+            return {"path": str(self.path)}
+        return {
+            "path": str(self.path),
+            "records": self.records,
+            "skipped": [vars(p) for p in self.skipped],
+            "keys": [k.as_dict(self.now) for k in self.keys],
+        }
 
 
-def confirm_line(r: dict[str, Any]) -> str:
-    """One `keygen audit` line for a confirm record: what Amazon Pay answered for which ID and key."""
-    answers = ", ".join(
-        f"{a.get('status') or 'no answer'} {a.get('reason_code') or ''}".strip()
-        for a in r.get("attempts", [])
-        if isinstance(a, dict)
-    )
-    region = str(r["region"]).upper() if r.get("region") else "-"
-    return (
-        f"{r.get('time', '?')}  confirm  {r.get('result', '?')} (exit {r.get('exit_code')})  "
-        f"Public Key ID {r.get('public_key_id', '?')} ({r.get('environment') or '?'}, region {region})  "
-        f"answer {answers or '-'}  {r.get('fingerprint') or '-'}"
-    )
+def show(path: Path, last: int | None = None, *, path_only: bool = False) -> Listing:
+    """Read the log for `keygen audit`; `last` limits the records and the keys alike."""
+    listing = Listing(path, path_only=path_only)
+    if path_only:
+        return listing
+    try:
+        records, listing.skipped = read_if_there(path)
+    except DirUnusable as exc:
+        listing.error = exc
+        return listing
+    keys = key_history(records)
+    listing.records = records[-last:] if last else records
+    listing.keys = keys[-last:] if last else keys
+    listing.warnings = [f"{path} line {p.line_no} skipped: {p.reason}" for p in listing.skipped]
+    return listing

@@ -14,19 +14,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from keygen import recipes
 from keygen.audit_chain import Line
 from keygen.audit_verify import read_log
-from keygen.errors import ExitCode, KeygenError, UsageError
+from keygen.errors import KeygenError, UsageError
+from keygen.result import Result
 
 SHELLS = ("posix", "cmd", "powershell")
 _UNSAFE = re.compile(r"[^A-Za-z0-9 ._:/\\@+=,()\-]")
 
 
 @dataclass
-class Shown:
+class Shown(Result):
+    command: ClassVar[str] = "audit show"
     path: Path
     which: str
     line: Line | None = None
@@ -36,12 +38,20 @@ class Shown:
     error: KeygenError | None = None
 
     @property
-    def exit_code(self) -> int:
-        return int(self.error.code) if self.error else int(ExitCode.OK)
-
-    @property
     def record(self) -> dict[str, Any] | None:
         return self.line.value if self.line else None
+
+    def facts(self) -> dict[str, Any]:
+        line = self.line
+        return {
+            "path": str(self.path),
+            "file": str(line.file) if line else None,
+            "line": line.no if line else None,
+            "seq": line.seq if line else None,
+            "sha256": line.digest if line else None,
+            "record": self.record,
+            "script": {"shell": self.shell, "text": self.script} if self.script is not None else None,
+        }
 
 
 def show(path: Path, which: str, shell: str | None = None) -> Shown:
@@ -229,7 +239,7 @@ def _cmd(recipe: recipes.Recipe, about: list[str]) -> str:
 def _powershell(recipe: recipes.Recipe, about: list[str]) -> str:
     """Windows PowerShell 5.1's `>` writes UTF-16, which no tool reads: there the redirect goes through
     Out-File -Encoding ascii (the line `keygen plan` gives); PowerShell 7 keeps the documented `>`."""
-    from keygen.doctor import powershell_ascii_line
+    from keygen.plan import powershell_ascii_line
 
     run: list[str] = []
     for s in recipe.steps:
@@ -282,21 +292,3 @@ def _powershell(recipe: recipes.Recipe, about: list[str]) -> str:
         "",
     ]
     return "\r\n".join(text)
-
-
-def as_json(shown: Shown) -> dict[str, Any]:
-    line = shown.line
-    return {
-        "command": "audit show",
-        "ok": shown.error is None,
-        "exit_code": shown.exit_code,
-        "path": str(shown.path),
-        "file": str(line.file) if line else None,
-        "line": line.no if line else None,
-        "seq": line.seq if line else None,
-        "sha256": line.digest if line else None,
-        "record": shown.record,
-        "script": {"shell": shown.shell, "text": shown.script} if shown.script is not None else None,
-        "warnings": shown.warnings,
-        "error": shown.error.as_dict() if shown.error else None,
-    }

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from keygen import audit_chain, audit_store
 from keygen.audit_chain import Line, Walk
-from keygen.errors import ChecksFailed, DirUnusable, ExitCode, KeygenError, UsageError
+from keygen.errors import ChecksFailed, DirUnusable, KeygenError, UsageError
+from keygen.result import Result
 
 BREAK_HINT = (
     "the log was changed after keygen wrote it; compare it with a copy kept elsewhere, and keep the "
@@ -18,17 +19,28 @@ BREAK_HINT = (
 
 
 @dataclass
-class Verdict:
+class Verdict(Result):
+    command: ClassVar[str] = "audit verify"
     path: Path
     files: list[Path] = field(default_factory=list)
     walk: Walk | None = None
     anchor: str | None = None
     anchor_line: Line | None = None
     error: KeygenError | None = None
+    warnings: list[str] = field(default_factory=list)
 
-    @property
-    def exit_code(self) -> int:
-        return int(self.error.code) if self.error else int(ExitCode.OK)
+    def facts(self) -> dict[str, Any]:
+        walk = self.walk
+        return {
+            "path": str(self.path),
+            "files": [str(f) for f in self.files],
+            "records": walk.chained if walk else 0,
+            "unchained": walk.unchained if walk else 0,
+            "log_id": walk.log_id if walk else None,
+            "head": _line_dict(walk.head) if walk else None,
+            "break": walk.brk.as_dict() if walk and walk.brk else None,
+            "anchor": _anchor_dict(self),
+        }
 
 
 def read_log(path: Path) -> tuple[list[Path], list[Line]]:
@@ -89,47 +101,3 @@ def _anchor_dict(verdict: Verdict) -> dict[str, Any] | None:
         return None
     found = _line_dict(verdict.anchor_line) or {}
     return {"sha256": verdict.anchor, "found": verdict.anchor_line is not None, **found}
-
-
-def as_json(verdict: Verdict) -> dict[str, Any]:
-    walk = verdict.walk
-    return {
-        "command": "audit verify",
-        "ok": verdict.error is None,
-        "exit_code": verdict.exit_code,
-        "path": str(verdict.path),
-        "files": [str(f) for f in verdict.files],
-        "records": walk.chained if walk else 0,
-        "unchained": walk.unchained if walk else 0,
-        "log_id": walk.log_id if walk else None,
-        "head": _line_dict(walk.head) if walk else None,
-        "break": walk.brk.as_dict() if walk and walk.brk else None,
-        "anchor": _anchor_dict(verdict),
-        "error": verdict.error.as_dict() if verdict.error else None,
-    }
-
-
-def render_text(verdict: Verdict) -> str:
-    walk = verdict.walk
-    if walk is None:
-        return ""
-    names = ", ".join(f.name for f in verdict.files)
-    several = f" ({len(verdict.files)} files: {names})" if len(verdict.files) > 1 else ""
-    lines = [f"Audit log {verdict.path}{several}"]
-    if not walk.chained and not walk.unchained and walk.brk is None:
-        lines.append("  no records: nothing to verify")
-    if walk.unchained:
-        lines.append(f"  {walk.unchained} line(s) from keygen 0.1.0 before the chain began: unchained, not checked")
-    if walk.chained:
-        whole = "up to the break" if walk.brk else "whole"
-        lines.append(f"  {walk.chained} chained record(s), {whole}, from record 1 (log ID {walk.log_id})")
-    if walk.head is not None and walk.brk is None:
-        lines.append(f"Head: record {walk.head.seq} sha256:{walk.head.digest} ({walk.head.where()})")
-        lines.append(
-            "  keep this hash somewhere else (a ticket, a commit, a notebook); later, "
-            f"`keygen audit verify --anchor sha256:{walk.head.digest}` proves the log still holds this record"
-        )
-    if verdict.anchor_line is not None:
-        a = verdict.anchor_line
-        lines.append(f"Anchor sha256:{verdict.anchor}: found, record {a.seq} ({a.where()})")
-    return "\n".join(lines)

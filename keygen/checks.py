@@ -1,552 +1,148 @@
-"""Verification of a key pair, independent of the tool that made it.
+"""Judging a key pair, independent of the tool that made it.
 
 Every finding is a named `Check` (pass, warn or fail) with what was found and the fix. `strict`
 is how `generate` judges its own output: only the documented form (PKCS#8, SPKI, ASCII, LF) passes.
 Without it (`verify`), forms that still load in some SDKs are warnings, not failures.
-
-pyca/cryptography is imported here only, and only when a check runs: it costs start-up time.
+Reading and decoding are `keygen.keyfile` and `keygen.load`; the fixes' wording `keygen.advice`.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import re
-import stat
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from keygen import amazon_pay
+from keygen.advice import openssh_to_pkcs8, pkcs1_to_pkcs8, quote, regen_public, sibling, unencrypted_copy
+from keygen.keyfile import SSH_LINE, Check, Inspection, Role, classify, decode, read_key_file
+from keygen.load import key_kind, load_openssh_private, load_pem_private, load_public, load_rfc4716, openssh_cipher
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-Status = Literal["pass", "warn", "fail"]
-Role = Literal["private", "public"]
+__all__ = ["Check", "Inspection", "Names", "Report", "check_pair", "fingerprint", "inspect"]
 
-#: No key file is near this size; a larger one is refused without being read whole.
-MAX_KEY_FILE = 1024 * 1024
 REQUIRED_BITS = 2048
 REQUIRED_EXPONENT = 65537
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: Status
-    summary: str
-    fix: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "status": self.status, "summary": self.summary, "fix": self.fix}
-
-
-@dataclass
-class Inspection:
-    """What was learnt about one key file."""
-
-    role: Role
-    path: str
-    checks: list[Check] = field(default_factory=list)
-    data: bytes | None = None
-    text: str | None = None
-    #: The PEM label or form found: "PRIVATE KEY", "RSA PRIVATE KEY", "ssh-rsa", "SSH2 PUBLIC KEY"...
-    form: str | None = None
-    key: Any = None
-    #: How the bytes were encoded: "ascii", "utf-8", "utf-16-le", "utf-16-be" or "binary" (None: unread).
-    encoding: str | None = None
-    bom: bool = False
-    #: Line-end style of the text: "lf", "crlf" (what native Windows openssl writes) or "mixed".
-    line_ends: str | None = None
-    #: The path was a symbolic link (followed for reading only: never written through).
-    is_link: bool = False
-    #: Names the fix commands use for the pair (the paths as given, so commands can be pasted).
-    private_name: str = "privateKey.pem"
-    public_name: str = "publicKey.pub"
-    #: The form of the pair's private key, when known: it decides which tool can derive the public key.
-    private_form: str | None = None
-    #: Run OpenSSL's full RSA key validation when loading a private key (see check_pair).
-    validate_rsa: bool = True
-
-    def add(self, name: str, status: Status, summary: str, fix: str = "") -> None:
-        self.checks.append(Check(f"{self.role}_key.{name}", status, summary, fix))
-
-    @property
-    def failed(self) -> bool:
-        return any(c.status == "fail" for c in self.checks)
-
-
-# --- reading -----------------------------------------------------------------------------------
-
-
-def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Inspection:
-    """Read a key file safely: no blocking on FIFOs, no reading a huge file whole."""
-    ins = ins or Inspection(role, str(path))
-    regenerate = "run `keygen generate` in an empty directory"
-    try:
-        lst = os.lstat(path)
-    except FileNotFoundError:
-        ins.add("file", "fail", f"{path} does not exist", f"check the path, or {regenerate}")
-        return ins
-    except OSError as exc:
-        ins.add("file", "fail", f"cannot look at {path}: {exc.strerror}", "check the path and its permissions")
-        return ins
-    if stat.S_ISLNK(lst.st_mode):
-        ins.is_link = True
-        try:
-            target = os.readlink(path)
-        except OSError:  # replaced between the two looks: say so without the target
-            target = "(unreadable)"
-        ins.add(
-            "link",
-            "warn",
-            f"{path} is a symbolic link to {target}; followed for reading only",
-            "keep key files as regular files so that nothing else can swap them",
-        )
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        ins.add("file", "fail", f"{path} is a link to a missing file", "point it at the key, or replace it")
-        return ins
-    except IsADirectoryError:
-        ins.add("file", "fail", f"{path} is a directory, not a key file", "name the key file itself")
-        return ins
-    except OSError as exc:
-        ins.add("file", "fail", f"cannot open {path}: {exc.strerror}", "check its permissions")
-        return ins
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            ins.add("file", "fail", f"{path} is a directory, not a key file", "name the key file itself")
-            return ins
-        if not stat.S_ISREG(st.st_mode):
-            ins.add(
-                "file", "fail", f"{path} is not a regular file (a FIFO, device or socket)", "name the key file itself"
-            )
-            return ins
-        if st.st_size > MAX_KEY_FILE:
-            ins.add(
-                "file",
-                "fail",
-                f"{path} is {st.st_size} bytes; a key file is a few KiB (refused without reading it)",
-                "name the key file itself",
-            )
-            return ins
-        chunks = []
-        remaining = MAX_KEY_FILE + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 65536))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-    except OSError as exc:
-        ins.add("file", "fail", f"cannot read {path}: {exc.strerror}", "check its permissions")
-        return ins
-    finally:
-        os.close(fd)
-    if len(data) > MAX_KEY_FILE:
-        ins.add("file", "fail", f"{path} grew past {MAX_KEY_FILE} bytes while being read", "name the key file itself")
-        return ins
-    ins.data = data
-    if role == "private" and os.name == "posix" and st.st_mode & 0o077:
-        ins.add(
-            "permissions",
-            "warn",
-            f"{path} is readable by others (mode {stat.S_IMODE(st.st_mode):04o})",
-            f"chmod 600 {_quote(str(path))}",
-        )
-    return ins
-
-
-def _quote(path: str) -> str:
-    return path if re.fullmatch(r"[\w./-]+", path) else "'" + path.replace("'", "'\\''") + "'"
-
-
-#: For other modules that print commands naming the user's files.
-quote = _quote
-
-
-# --- encoding ----------------------------------------------------------------------------------
-
-
-def _utf16_order(data: bytes) -> str | None:
-    if data.startswith(b"\xff\xfe"):
-        return "utf-16-le"
-    if data.startswith(b"\xfe\xff"):
-        return "utf-16-be"
-    if len(data) >= 4 and b"\x00" in data[:64]:
-        head = data[:64]
-        if all(b == 0 for b in head[1::2]) and any(head[0::2]):
-            return "utf-16-le"
-        if all(b == 0 for b in head[0::2]) and any(head[1::2]):
-            return "utf-16-be"
-    return None
-
-
-def powershell_lines(private_name: str, public_name: str) -> str:
-    """The two ways to write the public key as ASCII from Windows PowerShell 5.1."""
-    priv, pub = _quote(private_name), _quote(public_name)
-    return (
-        f"`ssh-keygen -f {priv} -e -m PKCS8 | Out-File -Encoding ascii {pub}` "
-        f"(or with openssl: `openssl rsa -in {priv} -pubout -out {pub}`)"
-    )
-
-
-def _not_text(ins: Inspection) -> None:
-    ins.encoding = "binary"
-    ins.add(
-        "encoding",
-        "fail",
-        "is not a text file: it holds bytes that no PEM key file has (binary data)",
-        "this is not a key file: name the right file, or make the pair again with `keygen generate`",
-    )
-
-
-def decode(ins: Inspection, strict: bool) -> None:
-    """Find the text inside the bytes, and say how it is encoded."""
-    data = ins.data
-    assert data is not None
-    if not data.strip():
-        ins.add(
-            "file",
-            "fail",
-            f"{ins.path} is empty ({len(data)} bytes)" if not data else f"{ins.path} holds only white space",
-            "a `>` redirect creates its file before the command runs, so a failed command leaves an empty one: "
-            "make the pair again in an empty directory (`keygen generate`)",
-        )
-        return
-    utf16 = _utf16_order(data)
-    if utf16:
-        try:
-            text = data.decode(utf16).lstrip("\ufeff")
-        except UnicodeDecodeError:
-            _not_text(ins)
-            return
-        if not text.isascii() or "\x00" in text:
-            _not_text(ins)
-            return
-        ins.encoding, ins.bom = utf16, data[:2] in (b"\xff\xfe", b"\xfe\xff")
-        ins.line_ends = line_end_style(text.encode("ascii"))
-        ins.text = text.replace("\r\n", "\n")
-        fix = (
-            "Windows PowerShell 5.1's `>` writes UTF-16; write the file as ASCII with "
-            f"{powershell_lines(ins.private_name, ins.public_name)}, or let `keygen verify --fix` "
-            "rewrite it (the original is kept as a backup)"
-            if ins.role == "public"
-            else "save the key as ASCII (in an editor: UTF-8 without BOM), keeping the original"
-        )
-        ins.add(
-            "encoding",
-            "fail",
-            f"encoded as {utf16.upper()}{' with a byte order mark' if ins.bom else ''} (what Windows PowerShell "
-            "5.1's `>` writes): openssl, ssh-keygen and the Amazon Pay SDKs cannot read it",
-            fix,
-        )
-        return
-    text_bytes = data
-    problems = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        problems.append("starts with a UTF-8 byte order mark")
-        text_bytes = data[3:]
-        ins.bom = True
-    if b"\x00" in text_bytes:
-        _not_text(ins)
-        return
-    ins.line_ends = line_end_style(text_bytes)
-    if ins.line_ends == "mixed":
-        problems.append("mixes CRLF and LF line ends")
-    try:
-        text = text_bytes.decode("ascii")
-    except UnicodeDecodeError as exc:
-        try:
-            text_bytes.decode("utf-8")
-        except UnicodeDecodeError:
-            _not_text(ins)
-            return
-        line = text_bytes[: exc.start].count(b"\n") + 1
-        ins.encoding = "utf-8"
-        ins.add(
-            "encoding",
-            "fail",
-            f"holds non-ASCII characters (first on line {line}); a PEM key is plain ASCII",
-            "the file was edited or pasted with extra characters: make it again with the documented commands",
-        )
-        return
-    ins.encoding = "ascii"
-    ins.text = text.replace("\r\n", "\n")
-    style = LINE_END_NAMES[ins.line_ends]
-    if problems:
-        fix = (
-            "rewrite it as plain ASCII with one line-end style: `keygen verify --fix` (keeps the original as a backup)"
-            if ins.role == "public"
-            else "save it as plain ASCII with one line-end style (an editor: UTF-8 without BOM), keeping the original"
-        )
-        if strict:
-            ins.add("encoding", "fail", " and ".join(problems) + "; the documented commands write plain ASCII", fix)
-        else:
-            ins.add("encoding", "warn", " and ".join(problems) + "; openssl and the SDKs still load it", fix)
-    else:
-        # CRLF is what the documented openssl lines write on Windows (OpenSSL's apps open PEM output
-        # in text mode), and the SDKs load it: a consistent style passes, and is only reported.
-        ins.add("encoding", "pass", f"plain ASCII, {style} line ends, no byte order mark")
-
-
-#: How each line-end style is named to the user.
-LINE_END_NAMES = {"lf": "LF", "crlf": "CRLF (Windows)", "mixed": "mixed CRLF and LF"}
-
-
-def line_end_style(data: bytes) -> str:
-    """"lf", "crlf" or "mixed": a file with no line break at all counts as LF."""
-    crlf = data.count(b"\r\n")
-    bare_lf = data.count(b"\n") - crlf
-    bare_cr = data.count(b"\r") - crlf
-    if crlf and (bare_lf or bare_cr):
-        return "mixed"
-    if bare_cr:
-        return "mixed"
-    return "crlf" if crlf else "lf"
-
-
-# --- forms -------------------------------------------------------------------------------------
-
-_PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
-_SSH_LINE = re.compile(r"^(ssh-rsa|ssh-ed25519|ssh-dss|ecdsa-sha2-[\w-]+)\s+([A-Za-z0-9+/=]+)", re.M)
-_RFC4716 = "---- BEGIN SSH2 PUBLIC KEY ----"
-
-
-def classify(text: str) -> str | None:
-    if _RFC4716 in text:
-        return "SSH2 PUBLIC KEY"
-    m = _PEM_BEGIN.search(text)
-    if m:
-        return m.group(1)
-    m = _SSH_LINE.search(text)
-    if m:
-        return m.group(1)
-    return None
-
-
-PKCS8_FROM_PKCS1 = "openssl pkcs8 -topk8 -nocrypt -in privateKey.pem -out privateKey.pkcs8.pem"
-
-
-def _unencrypted_copy(ins: Inspection) -> str:
-    """How to write the key again without its passphrase, beside the original, never over it."""
-    return (
-        "(it asks for the passphrase; the original stays as it is): "
-        f"openssl pkey -in {_quote(ins.private_name)} -out {_quote(_sibling(ins.private_name, '.unencrypted.pem'))}"
-    )
-
-
-def _sibling(path: str, suffix: str) -> str:
-    """A new name beside `path` for a converted copy, so that no fix ever overwrites its input."""
-    head, tail = os.path.split(path)
-    stem = tail[:-4] if tail.endswith((".pem", ".pub")) else tail
-    return os.path.join(head, stem + suffix) if head else stem + suffix
-
-
-def _regen_public(ins: Inspection) -> str:
-    public_name = ins.public_name
-    if public_name.endswith(".pem.pub"):
-        # ssh-keygen's side file: keep it for ssh-keygen, and write the documented file beside it.
-        public_name = os.path.join(os.path.dirname(public_name), "publicKey.pub")
-    priv, pub = _quote(ins.private_name), _quote(public_name)
-    if ins.private_form == "OPENSSH PRIVATE KEY":
-        # openssl cannot read this private key; ssh-keygen can, but `-e` prefers a stale side file.
-        return (
-            f"write it again from the private key with ssh-keygen (openssl cannot read the OpenSSH format): "
-            f"`ssh-keygen -f {priv} -e -m PKCS8 > {pub}`; `-e` reads {_quote(ins.private_name + '.pub')} "
-            "instead of the key when that file exists, so make sure it belongs to this key"
-        )
-    return (
-        f"write it again from the private key with the documented line: `openssl rsa -in {priv} -pubout > {pub}` "
-        f"(ssh-keygen: `ssh-keygen -f {priv} -e -m PKCS8 > {pub}`)"
-    )
-
-
-def _key_kind(key: Any) -> str:
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, x448, x25519
-
-    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
-        return f"EC ({key.curve.name})"
-    for name, types in (
-        ("Ed25519", (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)),
-        ("Ed448", (ed448.Ed448PrivateKey, ed448.Ed448PublicKey)),
-        ("X25519", (x25519.X25519PrivateKey, x25519.X25519PublicKey)),
-        ("X448", (x448.X448PrivateKey, x448.X448PublicKey)),
-        ("DSA", (dsa.DSAPrivateKey, dsa.DSAPublicKey)),
-    ):
-        if isinstance(key, types):
-            return name
-    return type(key).__name__.lstrip("_")
-
-
-#: PEM labels of private keys that are not RSA, and what they are.
 _OTHER_PRIVATE = {"EC PRIVATE KEY": "EC", "DSA PRIVATE KEY": "DSA"}
 
 
-def check_private(ins: Inspection, strict: bool) -> None:
-    text = ins.text
-    if text is None:
-        return
-    form = classify(text)
-    ins.form = form
-    priv = _quote(ins.private_name)
-    if form == "PRIVATE KEY":
-        ins.add("format", "pass", "PKCS#8 PEM (BEGIN PRIVATE KEY), not encrypted")
-    elif form == "RSA PRIVATE KEY":
-        if "Proc-Type: 4,ENCRYPTED" in text:
-            ins.add(
-                "format",
-                "fail",
-                "PKCS#1 PEM encrypted with a passphrase (Proc-Type: 4,ENCRYPTED): the Amazon Pay SDKs take no "
-                "passphrase",
-                "write an unencrypted PKCS#8 copy " + _unencrypted_copy(ins),
-            )
-            return
-        msg = (
-            "PKCS#1 PEM (BEGIN RSA PRIVATE KEY): the PHP, Node, .NET and Ruby SDKs load it, the Java SDK does "
-            "not; the documented form is PKCS#8 (BEGIN PRIVATE KEY)"
-        )
-        copy = _quote(_sibling(ins.private_name, ".pkcs8.pem"))
-        fix = (
-            f"convert a copy to PKCS#8, keeping the original: openssl pkcs8 -topk8 -nocrypt -in {priv} -out {copy} "
-            "(then point the SDK at the new file)"
-        )
-        ins.add("format", "fail" if strict else "warn", msg, fix)
-    elif form == "ENCRYPTED PRIVATE KEY":
+def _pkcs8(ins: Inspection, text: str, strict: bool) -> bool:
+    ins.add("format", "pass", "PKCS#8 PEM (BEGIN PRIVATE KEY), not encrypted")
+    return True
+
+
+def _pkcs1(ins: Inspection, text: str, strict: bool) -> bool:
+    if "Proc-Type: 4,ENCRYPTED" in text:
         ins.add(
             "format",
             "fail",
-            "PKCS#8 encrypted with a passphrase (BEGIN ENCRYPTED PRIVATE KEY): the Amazon Pay SDKs take no passphrase",
-            "write an unencrypted copy " + _unencrypted_copy(ins),
+            "PKCS#1 PEM encrypted with a passphrase (Proc-Type: 4,ENCRYPTED): the Amazon Pay SDKs take no passphrase",
+            "write an unencrypted PKCS#8 copy " + unencrypted_copy(ins),
         )
-        return
-    elif form == "OPENSSH PRIVATE KEY":
-        copy = _quote(_sibling(ins.private_name, ".pkcs8.pem"))
-        cipher = _openssh_cipher(text)
-        if cipher not in (None, "none"):
-            ins.add(
-                "format",
-                "fail",
-                f"OpenSSH private key format, encrypted with a passphrase ({cipher}): openssl and the Amazon Pay "
-                "SDKs can read neither the format nor a passphrase",
-                f"convert a copy to unencrypted PKCS#8 (it asks for the passphrase): cp {priv} {copy} && "
-                f'ssh-keygen -p -N "" -m PKCS8 -f {copy} (OpenSSH 8.1 or later), '
-                "or make a new pair with `keygen generate`",
-            )
-            return
+        return False
+    msg = (
+        "PKCS#1 PEM (BEGIN RSA PRIVATE KEY): the PHP, Node, .NET and Ruby SDKs load it, the Java SDK does "
+        "not; the documented form is PKCS#8 (BEGIN PRIVATE KEY)"
+    )
+    ins.add("format", "fail" if strict else "warn", msg, pkcs1_to_pkcs8(ins))
+    return True
+
+
+def _encrypted_pkcs8(ins: Inspection, text: str, strict: bool) -> bool:
+    ins.add(
+        "format",
+        "fail",
+        "PKCS#8 encrypted with a passphrase (BEGIN ENCRYPTED PRIVATE KEY): the Amazon Pay SDKs take no passphrase",
+        "write an unencrypted copy " + unencrypted_copy(ins),
+    )
+    return False
+
+
+def _openssh(ins: Inspection, text: str, strict: bool) -> bool:
+    cipher = openssh_cipher(text)
+    if cipher not in (None, "none"):
         ins.add(
             "format",
             "fail",
-            "OpenSSH private key format (BEGIN OPENSSH PRIVATE KEY: ssh-keygen 7.8 to 8.0, or run without "
-            "`-m PKCS8`): openssl and the Amazon Pay SDKs cannot load it",
-            f'convert a copy to PKCS#8: cp {priv} {copy} && ssh-keygen -p -N "" -m PKCS8 -f {copy} '
-            "(OpenSSH 8.1 or later), or make a new pair with `keygen generate`",
+            f"OpenSSH private key format, encrypted with a passphrase ({cipher}): openssl and the Amazon Pay "
+            "SDKs can read neither the format nor a passphrase",
+            openssh_to_pkcs8(ins, encrypted=True),
         )
-        ins.key = _load_openssh_private(ins, text)
-        if ins.key is None:
-            return
-    elif form in _OTHER_PRIVATE:
-        ins.add(
-            "algorithm",
-            "fail",
-            f"holds an {_OTHER_PRIVATE[form]} private key ({form}); Amazon Pay needs RSA (2048 bits)",
-            "make a new RSA-2048 pair with `keygen generate`",
-        )
-        # Loaded only so the second opinion can compare; the algorithm already failed.
-        ins.key = _load_pem_private(ins, text)
-        return
-    elif form in ("PUBLIC KEY", "RSA PUBLIC KEY", "SSH2 PUBLIC KEY") or (form or "").startswith(("ssh-", "ecdsa-")):
-        ins.add(
-            "format",
-            "fail",
-            f"holds a public key ({form}), not a private key",
-            "name the private key file (privateKey.pem); the two arguments may be swapped",
-        )
-        return
-    elif form is None:
+        return False
+    ins.add(
+        "format",
+        "fail",
+        "OpenSSH private key format (BEGIN OPENSSH PRIVATE KEY: ssh-keygen 7.8 to 8.0, or run without "
+        "`-m PKCS8`): openssl and the Amazon Pay SDKs cannot load it",
+        openssh_to_pkcs8(ins, encrypted=False),
+    )
+    ins.key = load_openssh_private(ins, text)
+    return ins.key is not None
+
+
+def _other_private(ins: Inspection, text: str, strict: bool) -> bool:
+    form = ins.form or ""
+    ins.add(
+        "algorithm",
+        "fail",
+        f"holds an {_OTHER_PRIVATE[form]} private key ({form}); Amazon Pay needs RSA (2048 bits)",
+        "make a new RSA-2048 pair with `keygen generate`",
+    )
+    # Loaded only so the second opinion can compare; the algorithm already failed.
+    ins.key = load_pem_private(ins, text)
+    return False
+
+
+#: How each private key form is judged; the handler says whether to go on to the RSA checks.
+_PRIVATE_FORMS: dict[str, Callable[[Inspection, str, bool], bool]] = {
+    "PRIVATE KEY": _pkcs8,
+    "RSA PRIVATE KEY": _pkcs1,
+    "ENCRYPTED PRIVATE KEY": _encrypted_pkcs8,
+    "OPENSSH PRIVATE KEY": _openssh,
+    **dict.fromkeys(_OTHER_PRIVATE, _other_private),
+}
+
+
+def _not_a_private_key(ins: Inspection, form: str | None) -> None:
+    if form is None:
         ins.add(
             "format",
             "fail",
             "holds no PEM key (no -----BEGIN line)",
             "name the private key file, or make a new pair with `keygen generate`",
         )
-        return
+    elif form in ("PUBLIC KEY", "RSA PUBLIC KEY", "SSH2 PUBLIC KEY") or form.startswith(("ssh-", "ecdsa-")):
+        ins.add(
+            "format",
+            "fail",
+            f"holds a public key ({form}), not a private key",
+            "name the private key file (privateKey.pem); the two arguments may be swapped",
+        )
     else:
         ins.add("format", "fail", f"holds a {form}, not an RSA private key", "make a new pair with `keygen generate`")
+
+
+def check_private(ins: Inspection, strict: bool) -> None:
+    text = ins.text
+    if text is None:
+        return
+    ins.form = form = classify(text)
+    handler = _PRIVATE_FORMS.get(form or "")
+    if handler is None:
+        _not_a_private_key(ins, form)
+        return
+    if not handler(ins, text, strict):
         return
     if ins.key is None:
-        ins.key = _load_pem_private(ins, text)
+        ins.key = load_pem_private(ins, text)
     if ins.key is not None:
         _check_rsa(ins, ins.key, strict)
-
-
-def _load_pem_private(ins: Inspection, text: str) -> Any:
-    from cryptography.hazmat.primitives import serialization
-
-    try:
-        return serialization.load_pem_private_key(
-            text.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=not ins.validate_rsa
-        )
-    except TypeError:
-        ins.add(
-            "load",
-            "fail",
-            "is encrypted: the Amazon Pay SDKs take no passphrase",
-            "write an unencrypted copy " + _unencrypted_copy(ins),
-        )
-    except Exception as exc:  # noqa: BLE001 - cryptography raises several kinds for damaged input
-        ins.add(
-            "load",
-            "fail",
-            f"the PEM block does not load: {_reason(exc)}",
-            "the file is damaged or truncated: make a new pair with `keygen generate`",
-        )
-    return None
-
-
-def _openssh_cipher(text: str) -> str | None:
-    """The cipher named in an OpenSSH private key's header ("none" when not encrypted)."""
-    m = re.search(r"-----BEGIN OPENSSH PRIVATE KEY-----(.*?)-----END OPENSSH PRIVATE KEY-----", text, re.S)
-    if not m:
-        return None
-    try:
-        raw = base64.b64decode("".join(m.group(1).split()), validate=True)
-    except ValueError:
-        return None
-    magic = b"openssh-key-v1\x00"
-    if not raw.startswith(magic) or len(raw) < len(magic) + 4:
-        return None
-    size = int.from_bytes(raw[len(magic) : len(magic) + 4], "big")
-    name = raw[len(magic) + 4 : len(magic) + 4 + size]
-    try:
-        return name.decode("ascii") if 0 < len(name) == size <= 64 else None
-    except UnicodeDecodeError:
-        return None
-
-
-def _load_openssh_private(ins: Inspection, text: str) -> Any:
-    from cryptography.hazmat.primitives import serialization
-
-    try:
-        return serialization.load_ssh_private_key(text.encode("ascii"), password=None)
-    except Exception as exc:  # noqa: BLE001 - cryptography raises several kinds for damaged input
-        ins.add(
-            "load",
-            "fail",
-            f"the OpenSSH key does not load: {_reason(exc)}",
-            "the file is damaged or truncated: make a new pair with `keygen generate`",
-        )
-        return None
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
 
 
 def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
@@ -556,7 +152,7 @@ def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
         ins.add(
             "algorithm",
             "fail",
-            f"is an {_key_kind(key)} key; Amazon Pay needs RSA (2048 bits)",
+            f"is an {key_kind(key)} key; Amazon Pay needs RSA (2048 bits)",
             "make a new RSA-2048 pair with `keygen generate`",
         )
         return
@@ -589,12 +185,12 @@ def check_public(ins: Inspection, strict: bool) -> None:
         return
     form = classify(text)
     ins.form = form
-    redo = _regen_public(ins)
-    src = _quote(ins.path)
-    out = _quote(ins.public_name if ins.public_name != ins.path else _sibling(ins.path, ".spki.pub"))
+    redo = regen_public(ins)
+    src = quote(ins.shown)
+    out = quote(ins.public_name if ins.public_name != ins.shown else sibling(ins.shown, ".spki.pub"))
     if form == "PUBLIC KEY":
         ins.add("format", "pass", "SubjectPublicKeyInfo PEM (BEGIN PUBLIC KEY)")
-        ins.key = _load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
+        ins.key = load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
     elif form == "RSA PUBLIC KEY":
         ins.add(
             "format",
@@ -602,17 +198,17 @@ def check_public(ins: Inspection, strict: bool) -> None:
             "PKCS#1 public key (BEGIN RSA PUBLIC KEY); Integration Central expects BEGIN PUBLIC KEY",
             f"{redo}; from this file alone: openssl rsa -RSAPublicKey_in -in {src} -pubout -out {out}",
         )
-        ins.key = _load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
+        ins.key = load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
     elif form == "SSH2 PUBLIC KEY":
         ins.add(
             "format",
             "fail",
             "RFC 4716 SSH2 public key (---- BEGIN SSH2 PUBLIC KEY ----: `ssh-keygen -e` without `-m PKCS8`); "
             "Integration Central expects BEGIN PUBLIC KEY",
-            f"{redo}; from this file alone: ssh-keygen -i -f {src} > {_quote(_sibling(ins.path, '.openssh.pub'))} "
-            f"&& ssh-keygen -e -m PKCS8 -f {_quote(_sibling(ins.path, '.openssh.pub'))} > {out}",
+            f"{redo}; from this file alone: ssh-keygen -i -f {src} > {quote(sibling(ins.shown, '.openssh.pub'))} "
+            f"&& ssh-keygen -e -m PKCS8 -f {quote(sibling(ins.shown, '.openssh.pub'))} > {out}",
         )
-        ins.key = _load_rfc4716(ins, text)
+        ins.key = load_rfc4716(ins, text)
     elif form and form.startswith(("ssh-", "ecdsa-")):
         ins.add(
             "format",
@@ -621,9 +217,9 @@ def check_public(ins: Inspection, strict: bool) -> None:
             "not the documented BEGIN PUBLIC KEY",
             f"{redo}; from this file alone: ssh-keygen -e -m PKCS8 -f {src} > {out}",
         )
-        m = _SSH_LINE.search(text)
+        m = SSH_LINE.search(text)
         assert m is not None
-        ins.key = _load_public(ins, lambda s: s.load_ssh_public_key(f"{m.group(1)} {m.group(2)}".encode()))
+        ins.key = load_public(ins, lambda s: s.load_ssh_public_key(f"{m.group(1)} {m.group(2)}".encode()))
     elif form is not None and "PRIVATE KEY" in form:
         ins.add(
             "format",
@@ -642,56 +238,20 @@ def check_public(ins: Inspection, strict: bool) -> None:
         _check_rsa(ins, ins.key, strict)
 
 
-def _load_public(ins: Inspection, loader: Any) -> Any:
-    from cryptography.hazmat.primitives import serialization
-
-    try:
-        return loader(serialization)
-    except Exception as exc:  # noqa: BLE001 - cryptography raises several kinds
-        ins.add(
-            "load",
-            "fail",
-            f"the key does not load: {_reason(exc)}",
-            f"the file is damaged or truncated: {_regen_public(ins)}",
-        )
-        return None
-
-
-def _load_rfc4716(ins: Inspection, text: str) -> Any:
-    lines = []
-    inside = continued = False
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("---- BEGIN SSH2"):
-            inside = True
-        elif line.startswith("---- END SSH2"):
-            break
-        elif inside:
-            if continued or ":" in line:
-                continued = line.endswith("\\")
-                continue
-            lines.append(line)
-    blob = "".join(lines)
-    try:
-        raw = base64.b64decode(blob, validate=True)
-        kind = raw[4 : 4 + int.from_bytes(raw[:4], "big")].decode("ascii")
-        if not re.fullmatch(r"[\w@.-]{1,64}", kind):
-            raise ValueError(kind)
-    except (ValueError, UnicodeDecodeError):
-        ins.add("load", "fail", "the SSH2 block does not decode", _regen_public(ins))
-        return None
-    return _load_public(ins, lambda s: s.load_ssh_public_key(f"{kind} {blob}".encode()))
-
-
 # --- the pair ----------------------------------------------------------------------------------
 
 
-def fingerprint(public_key: RSAPublicKey) -> str:
-    """SHA-256 of the DER SubjectPublicKeyInfo: `openssl pkey -pubin -outform DER | sha256sum`."""
+def fingerprint_digest(public_key: RSAPublicKey) -> bytes:
+    """SHA-256 of the OpenSSH public key blob: what `ssh-keygen -l` and OpenSSH print."""
     from cryptography.hazmat.primitives import serialization
 
-    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return "SHA256:" + hashlib.sha256(der).hexdigest()
+    line = public_key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return hashlib.sha256(base64.b64decode(line.split()[1])).digest()
+
+
+def fingerprint(public_key: RSAPublicKey) -> str:
+    """`SHA256:<base64>`, as ssh-keygen prints it (`ssh-keygen -l -f` on the key's ssh-rsa line)."""
+    return "SHA256:" + base64.b64encode(fingerprint_digest(public_key)).decode("ascii").rstrip("=")
 
 
 @dataclass
@@ -700,6 +260,8 @@ class Report:
     public: Inspection | None
     checks: list[Check]
     fingerprint: str | None
+    #: The same digest as `fingerprint`, in hex (JSON only: people see one format).
+    fingerprint_hex: str | None = None
 
     @property
     def failed(self) -> list[Check]:
@@ -710,21 +272,30 @@ class Report:
         return not self.failed
 
 
+@dataclass(frozen=True)
+class Names:
+    """What messages and fix commands call the two files (generate: the final names, not staging's)."""
+
+    private: str = ""
+    public: str = ""
+
+
 def inspect(
     path: Path,
     role: Role,
     strict: bool,
     *,
-    private_name: str = "",
-    public_name: str = "",
+    names: Names | None = None,
     private_form: str | None = None,
     validate_rsa: bool = True,
 ) -> Inspection:
     """Read, decode and judge one key file. The names are what fix commands say for the pair."""
-    ins = Inspection(role, str(path))
+    names = names or (Names(str(path), "") if role == "private" else Names("", str(path)))
+    shown = names.private if role == "private" else names.public
+    ins = Inspection(role, str(path), shown=shown or str(path))
     ins.validate_rsa = validate_rsa
-    ins.private_name = private_name or (str(path) if role == "private" else ins.private_name)
-    ins.public_name = public_name or (str(path) if role == "public" else ins.public_name)
+    ins.private_name = names.private or ins.private_name
+    ins.public_name = names.public or ins.public_name
     ins.private_form = private_form
     read_key_file(path, role, ins)
     if ins.data is not None:
@@ -733,8 +304,61 @@ def inspect(
     return ins
 
 
+def _pair_checks(priv_key: Any, pub_key: Any, pub: Inspection | None) -> list[Check]:
+    """Both keys loaded: do they match, and do the Amazon Pay signatures verify?"""
+    derived = priv_key.public_key()
+    if derived.public_numbers() != pub_key.public_numbers():
+        return [
+            Check(
+                "pair.match",
+                "fail",
+                f"the public key does not belong to the private key: private key's public part is "
+                f"{fingerprint(derived)}, the public key file is {fingerprint(pub_key)}",
+                "the two files are from different pairs: name the right ones, or "
+                + regen_public(pub if pub else Inspection("public", "")),
+            )
+        ]
+    checks = [Check("pair.match", "pass", "the public key belongs to the private key")]
+    for result in amazon_pay.self_test(priv_key, pub_key):
+        checks.append(
+            Check(
+                f"amazon_pay.sign.{result.algorithm}",
+                "pass" if result.ok else "fail",
+                result.detail,
+                "" if result.ok else "make a new pair with `keygen generate`",
+            )
+        )
+    return checks
+
+
+def _string_to_sign_check() -> Check:
+    digest = amazon_pay.string_to_sign("AMZN-PAY-RSASSA-PSS", amazon_pay.KNOWN_PAYLOAD).split("\n")[1]
+    if digest == amazon_pay.KNOWN_DIGEST:
+        return Check("amazon_pay.string_to_sign", "pass", "the button string to sign matches the SDKs' known answer")
+    return Check("amazon_pay.string_to_sign", "fail", f"string-to-sign digest {digest} is not the SDKs' answer")
+
+
+def _form(ins: Inspection | None) -> str | None:
+    return ins.form if ins is not None else None
+
+
+def _rsa_key(ins: Inspection | None, *, private: bool) -> Any:
+    """The loaded RSA key of the inspection, or None (not loaded, or not RSA)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if ins is None:
+        return None
+    wanted = rsa.RSAPrivateKey if private else rsa.RSAPublicKey
+    return ins.key if isinstance(ins.key, wanted) else None
+
+
 def check_pair(
-    private_path: Path | None, public_path: Path | None, *, strict: bool, validate_rsa: bool = True
+    private_path: Path | None,
+    public_path: Path | None,
+    *,
+    strict: bool,
+    validate_rsa: bool = True,
+    names: Names | None = None,
 ) -> Report:
     """Inspect one or both files, then, with both loaded, match them and run the self-test.
 
@@ -742,77 +366,16 @@ def check_pair(
     for 2048 bits). Only `generate` passes it, for a key that openssl has just made: there the
     sign-and-verify self-test already proves the private key and the public key work together.
     """
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    names = {
-        "private_name": str(private_path) if private_path else "",
-        "public_name": str(public_path) if public_path else "",
-    }
-    priv = (
-        inspect(
-            private_path,
-            "private",
-            strict,
-            private_name=names["private_name"],
-            public_name=names["public_name"],
-            validate_rsa=validate_rsa,
-        )
-        if private_path
-        else None
-    )
-    pub = (
-        inspect(
-            public_path,
-            "public",
-            strict,
-            private_name=names["private_name"],
-            public_name=names["public_name"],
-            private_form=priv.form if priv else None,
-        )
-        if public_path
-        else None
-    )
-    checks: list[Check] = []
-    for ins in (priv, pub):
-        if ins:
-            checks.extend(ins.checks)
-    priv_key = priv.key if priv and isinstance(priv.key, rsa.RSAPrivateKey) else None
-    pub_key = pub.key if pub and isinstance(pub.key, rsa.RSAPublicKey) else None
-    fp = fingerprint(pub_key) if pub_key else (fingerprint(priv_key.public_key()) if priv_key else None)
+    names = names or Names(str(private_path or ""), str(public_path or ""))
+    priv = inspect(private_path, "private", strict, names=names, validate_rsa=validate_rsa) if private_path else None
+    pub = inspect(public_path, "public", strict, names=names, private_form=_form(priv)) if public_path else None
+    checks = [c for ins in (priv, pub) if ins for c in ins.checks]
+    priv_key, pub_key = _rsa_key(priv, private=True), _rsa_key(pub, private=False)
     if priv_key is not None and pub_key is not None:
-        derived = priv_key.public_key()
-        if derived.public_numbers() == pub_key.public_numbers():
-            checks.append(Check("pair.match", "pass", "the public key belongs to the private key"))
-            for result in amazon_pay.self_test(priv_key, pub_key):
-                checks.append(
-                    Check(
-                        f"amazon_pay.sign.{result.algorithm}",
-                        "pass" if result.ok else "fail",
-                        result.detail,
-                        "" if result.ok else "make a new pair with `keygen generate`",
-                    )
-                )
-        else:
-            checks.append(
-                Check(
-                    "pair.match",
-                    "fail",
-                    f"the public key does not belong to the private key: private key's public part is "
-                    f"{fingerprint(derived)}, the public key file is {fingerprint(pub_key)}",
-                    "the two files are from different pairs: name the right ones, or "
-                    + _regen_public(pub if pub else Inspection("public", "")),
-                )
-            )
-    digest = amazon_pay.string_to_sign("AMZN-PAY-RSASSA-PSS", amazon_pay.KNOWN_PAYLOAD).split("\n")[1]
+        checks += _pair_checks(priv_key, pub_key, pub)
     if priv_key is not None:
-        checks.append(
-            Check(
-                "amazon_pay.string_to_sign",
-                "pass" if digest == amazon_pay.KNOWN_DIGEST else "fail",
-                "the button string to sign matches the SDKs' known answer"
-                if digest == amazon_pay.KNOWN_DIGEST
-                else f"string-to-sign digest {digest} is not the SDKs' answer",
-                "",
-            )
-        )
-    return Report(priv, pub, checks, fp)
+        checks.append(_string_to_sign_check())
+    public = pub_key if pub_key is not None else (priv_key.public_key() if priv_key is not None else None)
+    if public is None:
+        return Report(priv, pub, checks, None)
+    return Report(priv, pub, checks, fingerprint(public), fingerprint_digest(public).hex())

@@ -1,24 +1,30 @@
-"""Typer commands: parse, call the core, render. Nothing else lives here."""
+"""Typer commands: parse, call the core, hand the result to the renderer. Nothing else lives here.
 
-from __future__ import annotations
+The choices of `--os`, `--shell`, `--method` and `--region` come from `keygen.platforms` and
+`keygen.amazon_pay`; the process edge (usage errors, output failures, completion) is `keygen.edge`.
+No `from __future__ import annotations` here: Typer 0.23 on Python 3.9 drops the `Annotated`
+metadata of string annotations (options would lose their names and checks).
+"""
 
-import enum
-import os
-import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from keygen import __version__
-from keygen.cli_audit import audit_app
-from keygen.errors import ExitCode, KeygenError, OutputFailed, UsageError
-from keygen.sdk_config import Sdk
+from keygen.amazon_pay import REGIONS
+from keygen.errors import KeygenError, UsageError
+from keygen.platforms import METHODS, OSES, SHELLS
+from keygen.sdk_config import SDKS
 
 if TYPE_CHECKING:
-    from keygen.plan import Method
+    from keygen.platforms import Method
+    from keygen.result import Result
+
+#: The commands, in the order `keygen --help` lists them.
+COMMANDS = ("generate", "verify", "exchange", "confirm", "plan", "doctor", "audit")
 
 app = typer.Typer(
     name="keygen",
@@ -29,200 +35,169 @@ app = typer.Typer(
 )
 
 
-class Region(str, enum.Enum):
-    us = "us"
-    eu = "eu"
-    jp = "jp"
+def choice(values: Sequence[str]) -> dict[str, Any]:
+    """An option that takes one of `values` (from the one table), checked and completed by Typer.
+    A repeatable option (a list) has each of its values checked."""
+
+    def check(value: Any) -> Any:
+        for one in value if isinstance(value, (list, tuple)) else [value]:
+            if one is not None and one not in values:
+                raise typer.BadParameter(f"{one!r} is not one of: {', '.join(values)}")
+        return value
+
+    def complete(incomplete: str) -> list[str]:
+        return [v for v in values if v.startswith(incomplete)]
+
+    return {"callback": check, "autocompletion": complete, "metavar": "|".join(values)}
 
 
-class MethodName(str, enum.Enum):
-    auto = "auto"
-    openssl = "openssl"
-    ssh_keygen = "ssh-keygen"
-    git_bash = "git-bash"
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+VerboseFlag = Annotated[bool, typer.Option("-v", "--verbose", help="Show every command run, and every check.")]
+RegionOption = Annotated[
+    Optional[str], typer.Option("--region", **choice(tuple(REGIONS)), help="Integration Central region.")
+]
+MethodOption = Annotated[
+    str,
+    typer.Option(
+        "--method", **choice(METHODS), help="Which documented path: auto picks the one for this OS and shell."
+    ),
+]
+ShellOption = Annotated[
+    Optional[str],
+    typer.Option("--shell", **choice(SHELLS), help="The shell the lines are typed into (default: detected)."),
+]
+AuditLogOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--audit-log",
+        readable=False,
+        help="Audit log file (default: KEYGEN_AUDIT_LOG, else the user log directory).",
+    ),
+]
 
 
-class ShellName(str, enum.Enum):
-    bash = "bash"
-    zsh = "zsh"
-    sh = "sh"
-    dash = "dash"
-    fish = "fish"
-    cmd = "cmd"
-    powershell = "powershell"
-    pwsh = "pwsh"
-    git_bash = "git-bash"
+EnvironmentOption = Annotated[
+    Optional[bool],
+    typer.Option("--sandbox/--live", help="For an ID without a SANDBOX-/LIVE- prefix: which environment."),
+]
 
 
-class OSChoice(str, enum.Enum):
-    linux = "linux"
-    macos = "macos"
-    windows = "windows"
+def environment_name(sandbox: Optional[bool]) -> Optional[str]:
+    return None if sandbox is None else ("sandbox" if sandbox else "live")
 
 
-def _err(text: str) -> None:
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()
+def show(result: "Result", *, as_json: bool = False, verbose: bool = False) -> None:
+    from keygen import render
+
+    raise typer.Exit(render.emit(result, as_json=as_json, verbose=verbose))
 
 
-def _out(text: str) -> None:
-    _emit(lambda: sys.stdout.write(text + "\n"))
+def fail(error: KeygenError, command: str, *, as_json: bool = False) -> None:
+    from keygen.result import Failure
 
-
-def _out_bytes(data: bytes) -> None:
-    """Exact bytes (a script's CRLF must not become CR CR LF in Windows' text-mode stdout)."""
-
-    def write() -> None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-
-    _emit(write)
-
-
-def _emit(write: Callable[[], object]) -> None:
-    try:
-        write()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader went away (`keygen audit | head -1`): stop writing; the command's own result
-        # (and exit code) stands.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except OSError as exc:
-        # The unwritten text stays in Python's buffer, and the flush at exit would fail again and
-        # turn exit 7 into 120: send what is left to the null device.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise OutputFailed(
-            f"cannot write to standard output: {exc.strerror or exc}",
-            "check where the output goes (a full disk, a closed file); the command itself finished",
-        ) from None
-
-
-def fail(error: KeygenError, *, as_json: bool = False, command: str = "") -> NoReturn:
-    """Report a failure as one line plus a hint (or one JSON object) and exit with its code."""
-    if as_json:
-        from keygen.report import dumps
-
-        _out(dumps({"command": command, "ok": False, "exit_code": int(error.code), "error": error.as_dict()}))
-    else:
-        _err(f"keygen: error: {error.message}")
-        if error.hint:
-            _err(f"  hint: {error.hint}")
-    raise typer.Exit(int(error.code))
+    show(Failure(command, error), as_json=as_json)
 
 
 def _progress(message: str) -> None:
-    _err(f"keygen: {message}")
+    from keygen.render import stream
+
+    stream.err(f"keygen: {message}")
 
 
 def _version_callback(value: bool) -> None:
     if value:
-        _out(f"keygen {__version__}")
+        from keygen.render import stream
+
+        stream.out(f"keygen {__version__}")
         raise typer.Exit(0)
 
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False, "--version", help="Print the version and exit.", callback=_version_callback, is_eager=True
-    ),
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_version_callback, is_eager=True)
+    ] = False,
 ) -> None:
     """keygen: the Amazon Pay key pair, made by the documented commands and checked."""
 
 
+def _check_shell(os_name: str, shell: Optional[str]) -> None:
+    from keygen.host import check_combination
+    from keygen.platforms import SHELLS_BY_OS
+
+    if os_name in SHELLS_BY_OS:
+        check_combination(os_name, shell)
+
+
 @app.command()
 def generate(
-    # readable=False on every path: keygen itself reports a path it cannot read or enter (exit 6, or a
-    # failed file check), with the fix, instead of Click's usage error (exit 2).
-    out_dir: Path = typer.Option(
-        Path("."), "--out-dir", readable=False, help="Directory for privateKey.pem and publicKey.pub."
-    ),
-    region: Optional[Region] = typer.Option(None, "--region", help="Integration Central region for the next step."),
-    force: bool = typer.Option(False, "--force", help="Move existing key files aside to timestamped backups."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; run and write nothing."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
-    audit_log: Optional[Path] = typer.Option(
-        None,
-        "--audit-log",
-        readable=False,
-        help="Audit log file (default: KEYGEN_AUDIT_LOG, else the user log directory).",
-    ),
-    timeout: float = typer.Option(120.0, "--timeout", help="Seconds each documented command may take."),
-    method: MethodName = typer.Option(
-        MethodName.auto, "--method", help="Which documented path: auto picks the one for this OS and shell."
-    ),
-    literal: bool = typer.Option(
-        False, "--literal", help="Type each documented line into a real shell, `>` and all, instead of running argv."
-    ),
-    shell: Optional[ShellName] = typer.Option(
-        None, "--shell", help="The shell you are in (default: detected); --literal types the lines into it."
-    ),
-    interactive: bool = typer.Option(
-        False, "--interactive", help="Let ssh-keygen ask for a passphrase on this terminal, as the document does."
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", readable=False, help="Directory for privateKey.pem and publicKey.pub.")
+    ] = Path("."),
+    region: RegionOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Move existing key files aside to timestamped backups.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; run and write nothing.")] = False,
+    as_json: JsonFlag = False,
+    audit_log: AuditLogOption = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds each documented command may take.")] = 120.0,
+    method: MethodOption = "auto",
+    literal: Annotated[
+        bool, typer.Option("--literal", help="Type each documented line into a real shell, `>` and all.")
+    ] = False,
+    shell: ShellOption = None,
+    interactive: Annotated[
+        bool, typer.Option("--interactive", help="Let ssh-keygen ask for a passphrase on this terminal.")
+    ] = False,
+    verbose: VerboseFlag = False,
 ) -> None:
     """Run the documented commands, check the pair, and publish it only when every check passes."""
     from keygen import host as host_mod
     from keygen.generate import Options
     from keygen.generate import generate as run_generate
 
-    if not timeout > 0 or timeout != timeout:
-        fail(
-            UsageError(f"--timeout must be a positive number of seconds, not {timeout:g}", "for example --timeout 60"),
-            as_json=as_json,
-            command="generate",
-        )
-    shell_name = shell.value if shell else None
     try:
-        _check_shell(host_mod.current_os(), shell_name)
+        if not timeout > 0 or timeout != timeout:
+            raise UsageError(
+                f"--timeout must be a positive number of seconds, not {timeout:g}", "for example --timeout 60"
+            )
+        _check_shell(host_mod.current_os(), shell)
     except KeygenError as exc:
-        fail(exc, as_json=as_json, command="generate")
-    host = host_mod.detect_host(method=method.value, shell=shell_name)
-    options = Options(
-        out_dir=out_dir,
-        region=region.value if region else None,
-        force=force,
-        dry_run=dry_run,
-        timeout=timeout,
-        audit_log=audit_log,
-        method=_method(method),
-        literal=literal,
-        shell=shell_name,
-        interactive=interactive,
-    )
+        fail(exc, "generate", as_json=as_json)
+    host = host_mod.detect_host(method=method, shell=shell)
+    chosen: Method = next(m for m in METHODS if m == method)
+    options = Options(out_dir, region, force, dry_run, timeout, audit_log, chosen, literal, shell, interactive)
     show_progress = not as_json and sys.stderr.isatty()
-    outcome = run_generate(options, host, progress=_progress if show_progress else None)
-    from keygen import report  # already loaded by generate's warm-up thread while openssl worked
-
-    if as_json:
-        _out(report.dumps(report.generate_json(outcome)))
-    else:
-        text = report.generate_text(outcome)
-        if text:
-            (_out if outcome.error is None else _err)(text)
-        for warning in outcome.warnings:
-            _err(f"keygen: warning: {warning}")
-        if outcome.error:
-            fail(outcome.error)
-    raise typer.Exit(outcome.exit_code)
+    show(run_generate(options, host, progress=_progress if show_progress else None), as_json=as_json, verbose=verbose)
 
 
 @app.command()
 def verify(
-    private_key: Optional[Path] = typer.Argument(
-        None,
-        readable=False,
-        help="Private key file (default: privateKey.pem; with --public-only: the public key file).",
-    ),
-    public_key: Optional[Path] = typer.Argument(None, readable=False, help="Public key file (default: publicKey.pub)."),
-    private_only: bool = typer.Option(False, "--private-only", help="Check only the private key."),
-    public_only: bool = typer.Option(False, "--public-only", help="Check only a public key (the one file given)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
-    fix: bool = typer.Option(
-        False, "--fix", help="Rewrite a public key's encoding as plain ASCII (keeps a backup). Never a private key."
-    ),
-    second_opinion: bool = typer.Option(
-        True, "--second-opinion/--no-second-opinion", help="Also ask the system's openssl and ssh-keygen."
-    ),
+    private_key: Annotated[
+        Optional[Path],
+        typer.Argument(
+            readable=False, help="Private key file (default: privateKey.pem; with --public-only: the public key file)."
+        ),
+    ] = None,
+    public_key: Annotated[
+        Optional[Path], typer.Argument(readable=False, help="Public key file (default: publicKey.pub).")
+    ] = None,
+    private_only: Annotated[bool, typer.Option("--private-only", help="Check only the private key.")] = False,
+    public_only: Annotated[
+        bool, typer.Option("--public-only", help="Check only a public key (the one file given).")
+    ] = False,
+    as_json: JsonFlag = False,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix", help="Rewrite a public key's encoding as plain ASCII (keeps a backup). Never a private key."
+        ),
+    ] = False,
+    second_opinion: Annotated[
+        bool, typer.Option("--second-opinion/--no-second-opinion", help="Also ask the system's openssl and ssh-keygen.")
+    ] = True,
+    verbose: VerboseFlag = False,
 ) -> None:
     """Check a key pair from anywhere: each finding named, with the fix. Exit 0 ok, 1 failed, 2 usage."""
     from keygen import verify as verify_mod
@@ -232,170 +207,103 @@ def verify(
             private_key, public_key, private_only=private_only, public_only=public_only
         )
     except KeygenError as exc:
-        fail(exc, as_json=as_json, command="verify")
+        fail(exc, "verify", as_json=as_json)
     options = verify_mod.Options(priv, pub, fix=fix, second_opinion=second_opinion, defaulted=defaulted)
-    outcome = verify_mod.verify(options)
-    if as_json:
-        from keygen.report import dumps
-
-        _out(dumps(verify_mod.as_json(outcome)))
-    elif outcome.error:
-        if outcome.report is not None:  # what was found before the failure (a --fix that could not write)
-            _err(verify_mod.render_text(outcome))
-        fail(outcome.error)
-    else:
-        _out(verify_mod.render_text(outcome))
-    raise typer.Exit(outcome.exit_code)
+    show(verify_mod.verify(options), as_json=as_json, verbose=verbose)
 
 
 @app.command()
 def exchange(
-    region: Optional[Region] = typer.Option(None, "--region", help="Integration Central region (default: all three)."),
-    public_key: Path = typer.Option(
-        Path("publicKey.pub"), "--public-key", readable=False, help="The public key to exchange."
-    ),
-    public_key_id: Optional[str] = typer.Option(
-        None, "--public-key-id", help="The ID Integration Central gave: recorded in the audit log with the key."
-    ),
-    open_browser: bool = typer.Option(False, "--open", help="Open the region's Integration Central in the browser."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
-    audit_log: Optional[Path] = typer.Option(
-        None, "--audit-log", readable=False, help="Audit log file to record the ID in."
-    ),
-    sdk: list[Sdk] = typer.Option([], "--sdk", help="Print this SDK's configuration block (repeatable)."),
-    private_key: Optional[Path] = typer.Option(
-        None,
-        "--private-key",
-        readable=False,
-        help="The private key the SDK blocks name (default: privateKey.pem beside the key).",
-    ),
-    environment: Optional[bool] = typer.Option(None, "--sandbox/--live", help="For an ID without a prefix."),
+    region: RegionOption = None,
+    public_key: Annotated[
+        Path, typer.Option("--public-key", readable=False, help="The public key to exchange.")
+    ] = Path("publicKey.pub"),
+    public_key_id: Annotated[
+        Optional[str],
+        typer.Option(
+            "--public-key-id", help="The ID Integration Central gave: recorded in the audit log with the key."
+        ),
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the region's Integration Central in the browser.")
+    ] = False,
+    as_json: JsonFlag = False,
+    audit_log: AuditLogOption = None,
+    sdk: Annotated[
+        Optional[list[str]],
+        typer.Option("--sdk", **choice(SDKS), help="Print this SDK's configuration block (repeatable)."),
+    ] = None,
+    private_key: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--private-key",
+            readable=False,
+            help="The private key the SDK blocks name (default: privateKey.pem beside the key).",
+        ),
+    ] = None,
+    environment: EnvironmentOption = None,
 ) -> None:
     """Print the public key ready to paste and the Integration Central steps; record the Public Key ID."""
     from keygen import exchange as exchange_mod
 
     options = exchange_mod.Options(
-        public_key=public_key,
-        region=region.value if region else None,
-        public_key_id=public_key_id,
-        open_browser=open_browser,
-        audit_log=audit_log,
-        sdks=tuple(s.value for s in sdk),
+        public_key,
+        region,
+        public_key_id,
+        open_browser,
+        audit_log,
+        sdks=tuple(sdk or ()),
         private_key=private_key,
-        environment=_environment(environment),
+        environment=environment_name(environment),
     )
-    outcome = exchange_mod.exchange(options)
-    if as_json:
-        from keygen.report import dumps
-
-        _out(dumps(exchange_mod.as_json(outcome)))
-        raise typer.Exit(outcome.exit_code)
-    text = exchange_mod.render_text(outcome)
-    if text:
-        (_out if outcome.error is None else _err)(text)
-    for warning in outcome.warnings:
-        _err(f"keygen: warning: {warning}")
-    if outcome.error:
-        fail(outcome.error)
-    raise typer.Exit(0)
-
-
-def _environment(sandbox: Optional[bool]) -> Optional[str]:
-    return None if sandbox is None else ("sandbox" if sandbox else "live")
-
-
-def _method(method: MethodName) -> Method:
-    from keygen.plan import METHODS
-
-    return next(m for m in METHODS if m == method.value)
-
-
-def _check_shell(os_name: str, shell: Optional[str]) -> None:
-    from keygen.host import SHELLS_BY_OS, check_combination
-
-    if os_name in SHELLS_BY_OS:
-        check_combination(os_name, shell)
+    show(exchange_mod.exchange(options), as_json=as_json)
 
 
 @app.command("plan")
 def plan_cmd(
-    os_name: Optional[OSChoice] = typer.Option(
-        None, "--os", help="Describe a typical machine with this OS instead of looking at this one."
-    ),
-    shell: Optional[ShellName] = typer.Option(None, "--shell", help="The shell the lines are typed into."),
-    method: MethodName = typer.Option(MethodName.auto, "--method", help="Which documented path."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+    os_name: Annotated[
+        Optional[str], typer.Option("--os", **choice(OSES), help="Describe a typical machine with this OS instead.")
+    ] = None,
+    shell: ShellOption = None,
+    method: MethodOption = "auto",
+    as_json: JsonFlag = False,
 ) -> None:
     """Show the documented commands generate would run, as typed in the shell, and why this method."""
-    from keygen import doctor
     from keygen import host as host_mod
-    from keygen.report import dumps
+    from keygen import plan
 
-    shell_name = shell.value if shell else None
     try:
         if os_name is not None:
-            host = doctor.described_host(os_name.value, shell_name)
+            host = plan.described_host(os_name, shell)  # type: ignore[arg-type]
         else:
-            _check_shell(host_mod.current_os(), shell_name)
-            host = host_mod.detect_host(method=method.value, shell=shell_name)
+            _check_shell(host_mod.current_os(), shell)
+            host = host_mod.detect_host(method=method, shell=shell)
     except KeygenError as exc:
-        fail(exc, as_json=as_json, command="plan")
-    plan = doctor.make_plan(host, _method(method), described=os_name is not None)
-    if as_json:
-        _out(dumps(doctor.plan_dict(plan)))
-    else:
-        _out(doctor.plan_text(plan))
-        if plan.error:
-            fail(plan.error)
-    raise typer.Exit(plan.exit_code)
+        fail(exc, "plan", as_json=as_json)
+    chosen: Method = next(m for m in METHODS if m == method)
+    show(plan.describe(host, chosen, described=os_name is not None), as_json=as_json)
 
 
 @app.command("doctor")
-def doctor_cmd(
-    method: MethodName = typer.Option(MethodName.auto, "--method", help="Which documented path to judge."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
-) -> None:
+def doctor_cmd(method: MethodOption = "auto", as_json: JsonFlag = False) -> None:
     """Check this machine: OS, shell, tools and versions, what generate would do, and each problem's fix."""
     from keygen import doctor
     from keygen import host as host_mod
-    from keygen.report import dumps
 
     # Doctor shows every tool's version, so it asks each one (generate asks only what it needs).
-    host = host_mod.detect_host(versions=("openssl", "ssh-keygen"), method=method.value)
-    result = doctor.diagnose(host, _method(method))
-    if as_json:
-        _out(dumps(doctor.doctor_dict(result)))
-    else:
-        (_out if result.exit_code == 0 else _err)(doctor.doctor_text(result))
-    raise typer.Exit(result.exit_code)
-
-
-app.add_typer(audit_app, name="audit")
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-from keygen import cli_confirm  # noqa: E402, F401 - registers `keygen confirm` on app
+    host = host_mod.detect_host(versions=("openssl", "ssh-keygen"), method=method)
+    chosen: Method = next(m for m in METHODS if m == method)
+    show(doctor.diagnose(host, chosen), as_json=as_json)
 
 
 def main() -> None:
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        app(prog_name="keygen")
-    except KeyboardInterrupt:
-        _err("keygen: interrupted")
-        sys.exit(int(ExitCode.INTERRUPTED))
-    except KeygenError as exc:  # an error raised outside a command's own handling
-        _err(f"keygen: error: {exc.message}")
-        if exc.hint:
-            _err(f"  hint: {exc.hint}")
-        sys.exit(int(exc.code))
-    except Exception as exc:
-        if os.environ.get("KEYGEN_DEBUG"):
-            raise
-        _err(f"keygen: internal error: {type(exc).__name__}: {exc}")
-        _err("  hint: this is a bug in keygen; rerun with KEYGEN_DEBUG=1 for a traceback and report it")
-        sys.exit(int(ExitCode.INTERNAL))
+    from keygen.edge import main as edge_main
+
+    edge_main()
+
+
+# The commands kept in modules of their own: `confirm` registers itself on `app`; `audit` is a group.
+from keygen import cli_confirm  # noqa: E402, F401
+from keygen.cli_audit import audit_app  # noqa: E402
+
+app.add_typer(audit_app, name="audit")

@@ -15,12 +15,13 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from keygen import __version__, audit, checks, diagnosis, recipes, sdk_config, signing, transport
 from keygen import host as host_mod
-from keygen.errors import ChecksFailed, ExitCode, KeygenError, Rejected, ServiceError, UsageError
+from keygen.errors import ChecksFailed, KeygenError, Rejected, ServiceError, UsageError
 from keygen.exchange import parse_id
+from keygen.result import Result
 
 ENDPOINT_ENV = "KEYGEN_AMAZON_PAY_ENDPOINT"
 #: A checkout session ID that cannot exist: looking it up changes nothing on the account.
@@ -61,7 +62,8 @@ class Attempt:
 
 
 @dataclass
-class Outcome:
+class Outcome(Result):
+    command: ClassVar[str] = "confirm"
     options: Options
     fingerprint: str | None = None
     public_key_id: str | None = None
@@ -85,12 +87,28 @@ class Outcome:
     other_keys: list[str] = field(default_factory=list)
 
     @property
-    def exit_code(self) -> int:
-        return int(self.error.code) if self.error else int(ExitCode.OK)
-
-    @property
     def confirmed(self) -> bool:
         return self.error is None and bool(self.attempts) and all(a.accepted for a in self.attempts)
+
+    def facts(self) -> dict[str, Any]:
+        return {
+            "confirmed": self.confirmed,
+            "public_key_id": self.public_key_id,
+            "id_source": self.id_source,
+            "region": self.region,
+            "region_source": self.region_source,
+            "environment": self.environment,
+            "environment_source": self.environment_source,
+            "endpoint": self.endpoint,
+            "request": {"method": "GET", "path": self.path} if self.path else None,
+            "proxy": self.proxy,
+            "private_key": str(self.options.private_key),
+            "fingerprint": self.fingerprint,
+            "attempts": [a.as_dict() for a in self.attempts],
+            "diagnosis": self.diagnosis.as_dict() if self.diagnosis else None,
+            "sdk": [b.as_dict() for b in self.sdk_blocks],
+            "audit_log": str(self.audit_path) if self.audit_path else None,
+        }
 
 
 Sender = Callable[..., transport.Response]

@@ -11,11 +11,13 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from keygen import __version__, amazon_pay, audit, checks, recipes
 from keygen import host as host_mod
-from keygen.errors import ChecksFailed, ExitCode, KeygenError, UsageError
+from keygen.errors import ChecksFailed, KeygenError, UsageError
+from keygen.load import spki_pem
+from keygen.result import Result
 
 ID_HINT = (
     "a Public Key ID is 24 characters of A-Z and 0-9, optionally after SANDBOX- or LIVE- "
@@ -38,7 +40,8 @@ class Options:
 
 
 @dataclass
-class Outcome:
+class Outcome(Result):
+    command: ClassVar[str] = "exchange"
     options: Options
     report: checks.Report | None = None
     pem: str | None = None
@@ -50,9 +53,23 @@ class Outcome:
     error: KeygenError | None = None
     sdk_blocks: list[Any] = field(default_factory=list)
 
-    @property
-    def exit_code(self) -> int:
-        return int(self.error.code) if self.error else int(ExitCode.OK)
+    def facts(self) -> dict[str, Any]:
+        o, r = self.options, self.report
+        return {
+            "public_key": str(o.public_key),
+            "checks": [c.as_dict() for c in r.checks] if r else [],
+            "fingerprint": r.fingerprint if r else None,
+            "fingerprint_hex": r.fingerprint_hex if r else None,
+            "pem": self.pem,
+            "integration_central": [
+                {"region": g.code, "name": g.name, "url": g.integration_central} for g in amazon_pay.regions(o.region)
+            ],
+            "opened": self.opened,
+            "public_key_id": self.public_key_id,
+            "environment": self.environment,
+            "audit_log": str(self.audit_path) if self.audit_path else None,
+            "sdk": [b.as_dict() for b in self.sdk_blocks],
+        }
 
 
 def parse_id(value: str) -> tuple[str | None, str]:
@@ -80,7 +97,7 @@ def exchange(
             first = report.failed[0]
             raise ChecksFailed(f"{options.public_key} is not ready to paste: {first.summary}", first.fix)
         assert report.public is not None
-        outcome.pem = _spki_pem(report.public.key)
+        outcome.pem = spki_pem(report.public.key).decode("ascii")
         if options.open_browser and options.region:
             url = amazon_pay.REGIONS[options.region].integration_central
             if (opener or _open)(url):
@@ -144,13 +161,6 @@ def _open(url: str) -> bool:
         return False
 
 
-def _spki_pem(key: Any) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return str(pem.decode("ascii"))
-
-
 def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
     o, report = outcome.options, outcome.report
     record = {
@@ -174,58 +184,3 @@ def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
         outcome.warnings.append(
             f"the audit log {path} could not be written ({exc.strerror or exc}); the Public Key ID was not recorded"
         )
-
-
-def as_json(outcome: Outcome) -> dict[str, Any]:
-    from keygen.report import regions_for
-
-    o, r = outcome.options, outcome.report
-    return {
-        "command": "exchange",
-        "ok": outcome.error is None,
-        "exit_code": outcome.exit_code,
-        "public_key": str(o.public_key),
-        "checks": [c.as_dict() for c in r.checks] if r else [],
-        "fingerprint": r.fingerprint if r else None,
-        "pem": outcome.pem,
-        "integration_central": [
-            {"region": g.code, "name": g.name, "url": g.integration_central} for g in regions_for(o.region)
-        ],
-        "opened": outcome.opened,
-        "public_key_id": outcome.public_key_id,
-        "environment": outcome.environment,
-        "audit_log": str(outcome.audit_path) if outcome.audit_path else None,
-        "warnings": outcome.warnings,
-        "error": outcome.error.as_dict() if outcome.error else None,
-        "sdk": [b.as_dict() for b in outcome.sdk_blocks],
-    }
-
-
-def render_text(outcome: Outcome) -> str:
-    from keygen.report import check_lines, next_steps
-
-    o, r = outcome.options, outcome.report
-    if r is None:
-        return ""
-    if outcome.pem is None:
-        return "\n".join([f"Checked {o.public_key}:", *check_lines(r.checks)])
-    lines = [f"{o.public_key} is ready: {r.fingerprint}"]
-    lines += check_lines([c for c in r.checks if c.status != "pass"])
-    lines += ["", "Paste this (the whole block, both marker lines included):", "", outcome.pem.rstrip("\n"), ""]
-    lines += next_steps(o.region)
-    if outcome.opened:
-        lines.append(f"Opened {outcome.opened} in the browser.")
-    if outcome.public_key_id and outcome.audit_path:
-        env = outcome.environment or "no environment prefix"
-        lines.append(
-            f"Recorded in {outcome.audit_path}: {r.fingerprint} has Public Key ID {outcome.public_key_id} ({env})."
-        )
-    elif not outcome.public_key_id:
-        args = "" if o.public_key == Path(recipes.PUBLIC_KEY) else f" --public-key {checks.quote(str(o.public_key))}"
-        args += f" --region {o.region}" if o.region else ""
-        lines.append(f"Then record the ID it shows (in the audit log): keygen exchange{args} --public-key-id ID")
-    if outcome.sdk_blocks:
-        from keygen.render_confirm import sdk_lines
-
-        lines += sdk_lines(outcome.sdk_blocks)
-    return "\n".join(lines)

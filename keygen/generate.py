@@ -1,33 +1,35 @@
-"""`keygen generate`, end to end: plan, stage, run the documented steps, check, publish, record.
+"""`keygen generate`, end to end: choose, stage, run the documented steps, check, publish, record.
 
 The CLI builds the Options and the Host, calls `generate`, and renders the Outcome; nothing here
 prints. Every exit path (success, refusal, failure, Ctrl-C) leaves DIR holding either the old
 files or a checked pair, never anything in between, and writes one audit record once a step ran.
+The record is the Outcome's own facts (what `--json` prints) plus who, where and the tool
+environment: the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from keygen import __version__, audit, literal, recipes, run, safety
-from keygen.errors import ChecksFailed, CommandFailed, DirUnusable, ExitCode, Interrupted, KeygenError, ToolMissing
-from keygen.host import Host, OSName
-from keygen.plan import Choice, Method, choose
+from keygen import __version__, amazon_pay, audit, literal, recipes, safety
+from keygen.errors import ChecksFailed, DirUnusable, Interrupted, KeygenError
+from keygen.host import Host, shell_dict
+from keygen.method import Choice, choose
+from keygen.platforms import Method
 from keygen.publish import Published, Workspace, check_dir, existing, refusal
+from keygen.result import Result
+from keygen.steps import Progress, Runner, StepRecord, step_env
 
 if TYPE_CHECKING:
     # Imported where used: the warm-up thread loads them while openssl works (start-up cost).
     from keygen import checks
 
 DEFAULT_TIMEOUT_S = 120.0
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -46,44 +48,9 @@ class Options:
     interactive: bool = False
 
 
-@dataclass(frozen=True)
-class StepRecord:
-    """What ran, as an auditor needs it; holds no key material."""
-
-    line: str
-    argv: tuple[str, ...]
-    executable: str
-    tool_version: str | None
-    cwd: str
-    stdout_to: str | None
-    exit_code: int | None
-    duration_s: float
-    stderr: str
-    timed_out: bool = False
-    signal: int | None = None
-    #: Literal mode: the shell that interpreted `line` (argv is then `[shell, -c, line]`).
-    shell: str | None = None
-    shell_path: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "argv": list(self.argv),
-            "executable": self.executable,
-            "tool_version": self.tool_version,
-            "cwd": self.cwd,
-            "stdout_to": self.stdout_to,
-            "exit_code": self.exit_code,
-            "duration_s": round(self.duration_s, 4),
-            "stderr": self.stderr,
-            "timed_out": self.timed_out,
-            "signal": self.signal,
-            "shell": {"name": self.shell, "path": self.shell_path} if self.shell else None,
-        }
-
-
 @dataclass
-class Outcome:
+class Outcome(Result):
+    command: ClassVar[str] = "generate"
     options: Options
     host: Host
     choice: Choice | None = None
@@ -101,10 +68,6 @@ class Outcome:
     literal: literal.LiteralShell | None = None
 
     @property
-    def exit_code(self) -> int:
-        return int(self.error.code) if self.error else int(ExitCode.OK)
-
-    @property
     def fingerprint(self) -> str | None:
         return self.report.fingerprint if self.report else None
 
@@ -119,6 +82,70 @@ class Outcome:
             if ins is not None
         }
 
+    def facts(self) -> dict[str, Any]:
+        """What happened, as data: `--json` prints it and the audit record is built from it."""
+        o, host, report = self.options, self.host, self.report
+        return {
+            "keygen_version": __version__,
+            "dry_run": o.dry_run,
+            "dir": str(o.out_dir.absolute()),
+            "os": host.os,
+            "shell": shell_dict(host.shell),
+            "method": self.method_facts(),
+            "literal": {"shell": self.literal.name, "path": self.literal.path} if self.literal else None,
+            "interactive": o.interactive,
+            "steps": self.planned_steps() if o.dry_run else [s.as_dict() for s in self.steps],
+            "checks": [c.as_dict() for c in report.checks] if report else [],
+            "fingerprint": self.fingerprint,
+            "fingerprint_hex": report.fingerprint_hex if report else None,
+            "line_ends": self.line_ends,
+            **self.published_facts(),
+            "existing": self.taken,
+            "side_files_not_published": self.side_files,
+            "next": {
+                "public_key": str(o.out_dir.absolute() / recipes.PUBLIC_KEY),
+                "integration_central": [
+                    {"region": r.code, "name": r.name, "url": r.integration_central}
+                    for r in amazon_pay.regions(o.region)
+                ],
+            },
+            "audit_log": str(self.audit_path) if self.audit_path else None,
+        }
+
+    def method_facts(self) -> dict[str, Any] | None:
+        choice = self.choice
+        if choice is None:
+            return None
+        return {
+            "name": choice.recipe.name,
+            "reason": choice.reason,
+            "executable": choice.executable,
+            "tool_version": choice.tool.version_text,
+        }
+
+    def published_facts(self) -> dict[str, Any]:
+        published = self.published
+        return {
+            "files": [vars(f) for f in published.files] if published else [],
+            "backups": [vars(b) for b in published.backups] if published else [],
+        }
+
+    def planned_steps(self) -> list[dict[str, Any]]:
+        choice = self.choice
+        if choice is None:
+            return []
+        return [
+            {
+                "line": s.line,
+                "argv": list(s.argv),
+                "executable": choice.executable,
+                "tool_version": choice.tool.version_text,
+                "stdout_to": s.stdout_to,
+                "exit_code": None,
+            }
+            for s in choice.recipe.steps
+        ]
+
 
 def _warm_imports() -> threading.Thread:
     """Import the checking and rendering code while openssl works: it hides their start-up cost."""
@@ -128,166 +155,14 @@ def _warm_imports() -> threading.Thread:
             from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401
             from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: F401
 
-            from keygen import checks, report  # noqa: F401
+            from keygen import checks  # noqa: F401
+            from keygen.render import generate  # noqa: F401
         except ImportError:
             pass
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
     return thread
-
-
-#: Windows askpass helper: ssh-keygen runs it for the passphrase and reads one empty line back.
-ASKPASS_HELPER = "keygen-askpass.cmd"
-ASKPASS_HELPER_TEXT = "@echo(\r\n"
-
-
-def step_env(
-    choice: Choice,
-    environ: Mapping[str, str],
-    *,
-    os_name: OSName = "linux",
-    helper_dir: Path | None = None,
-    interactive: bool = False,
-) -> dict[str, str]:
-    """The child's environment: unchanged for openssl; for ssh-keygen, whatever makes it not ask.
-
-    POSIX: without DISPLAY, WAYLAND_DISPLAY and the askpass variables, and with no controlling
-    terminal (a new session), ssh-keygen reads the passphrase from stdin, where it finds an empty
-    line: no prompt, no GUI popup, an unencrypted key, and no `-N` in argv.
-    """
-    env = dict(environ)
-    if choice.recipe.tool != "ssh-keygen":
-        return env
-    for name in recipes.SSH_ASKPASS_VARS:
-        env.pop(name, None)
-    if os_name == "windows" and not interactive:
-        env.update(windows_askpass_env(helper_dir))
-    return env
-
-
-def windows_askpass_env(helper_dir: Path | None) -> dict[str, str]:
-    """FACTS.md's Windows route; NOT YET RUN ON REAL WINDOWS (only built and inspected in tests).
-
-    Win32-OpenSSH reads passphrases from the console with _getwch(), never from stdin, so the
-    Linux trick cannot work there. It asks the SSH_ASKPASS program instead when
-    SSH_ASKPASS_REQUIRE=force (8.6 and later), or, in 7.7 and 8.1, when DISPLAY is set and stdin is
-    a pipe (keygen's stdin is one). The helper prints an empty line: the empty passphrase.
-    """
-    if helper_dir is None:
-        return {}
-    helper = helper_dir / ASKPASS_HELPER
-    fd = os.open(helper, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o700)
-    with os.fdopen(fd, "w", encoding="ascii", newline="") as f:
-        f.write(ASKPASS_HELPER_TEXT)
-    return {"SSH_ASKPASS": str(helper), "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": "keygen:0"}
-
-
-#: Where an interactive child's stdout goes when the step has no `>`: the terminal's stderr, so
-#: that `--json` keeps stdout to its one object.
-_STDERR_FD = 2
-
-
-def _step_record(
-    step: recipes.Step,
-    argv: tuple[str, ...],
-    executable: str,
-    choice: Choice,
-    staging: Path,
-    shell: literal.LiteralShell | None,
-    started: float,
-    done: run.Completed | None,
-    why: str = "",
-) -> StepRecord:
-    """The audit view of one step; `done` is None when it never finished (`why` says what happened)."""
-    return StepRecord(
-        line=step.line,
-        argv=argv,
-        executable=executable,
-        tool_version=choice.tool.version_text,
-        cwd=str(staging),
-        stdout_to=step.stdout_to,
-        exit_code=done.returncode if done else None,
-        duration_s=done.duration_s if done else time.monotonic() - started,
-        stderr=run.trim_stderr(done.stderr) if done else why,
-        timed_out=done.timed_out if done else False,
-        signal=done.signal if done else None,
-        shell=shell.name if shell else None,
-        shell_path=shell.path if shell else None,
-    )
-
-
-def run_steps(
-    choice: Choice,
-    staging: Path,
-    timeout: float,
-    outcome: Outcome,
-    progress: Progress | None,
-    environ: Mapping[str, str],
-) -> None:
-    options, host = outcome.options, outcome.host
-    interactive = options.interactive
-    env = step_env(choice, environ, os_name=host.os, helper_dir=staging, interactive=interactive)
-    shell = outcome.literal
-    if shell is not None:
-        env = literal.shell_env(shell, host, env)
-    # ssh-keygen reads an empty passphrase (and its confirmation) here; openssl reads nothing.
-    stdin = b"\n\n" if choice.recipe.tool == "ssh-keygen" else None
-    for step in choice.recipe.steps:
-        if progress:
-            progress(f"running: {step.line}" + (f"  (typed into {shell.name})" if shell else ""))
-        if shell is not None:
-            argv, executable, stdout_to = literal.shell_argv(shell.name, step.line), shell.path, None
-        else:
-            argv, executable, stdout_to = step.argv, choice.executable, step.stdout_to
-        fd = None
-        if stdout_to:
-            # keygen's own `>`: a new file in the private staging directory, never an existing one.
-            fd = os.open(
-                staging / stdout_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
-            )
-        started = time.monotonic()
-
-        def record(done: run.Completed | None, why: str = "") -> StepRecord:
-            return _step_record(step, tuple(argv), executable, choice, staging, shell, started, done, why)  # noqa: B023 - used within this iteration only
-
-        # Interactive: the person at the terminal answers ssh-keygen's prompts, so it shares our
-        # session (the terminal and Ctrl-C reach it) and the terminal is its stdin and stderr.
-        io: dict[str, Any] = (
-            {"stdout_fd": fd if fd is not None else _STDERR_FD, "new_session": False, "inherit_stdio": True}
-            if interactive
-            else {"stdout_fd": fd, "stdin_data": stdin}
-        )
-        try:
-            done = run.run(argv, executable=executable, cwd=staging, timeout=timeout, env=env, **io)
-        except OSError as exc:
-            outcome.steps.append(record(None, f"could not start: {exc.strerror}"))
-            if not staging.is_dir():
-                raise  # the directory went away under us: generate() reports it as such
-            raise ToolMissing(
-                f"cannot run {executable}: {exc.strerror}", "check that the tool is installed and executable"
-            ) from None
-        except KeyboardInterrupt:
-            # The step ran and was stopped: the audit record must show it (no exit code of its own).
-            outcome.steps.append(record(None, "interrupted"))
-            raise
-        finally:
-            if fd is not None:
-                os.close(fd)
-        ran = record(done)
-        outcome.steps.append(ran)
-        if done.timed_out:
-            raise CommandFailed(
-                f"`{step.line}` did not finish within {timeout:g} s and was stopped",
-                "raise --timeout, or check that the tool is not waiting for input",
-            )
-        if not done.ok:
-            how = f"was killed by signal {done.signal}" if done.signal else f"exited {done.returncode}"
-            detail = f": {ran.stderr.splitlines()[-1]}" if ran.stderr else ""
-            via = f" (typed into {shell.name})" if shell else ""
-            raise CommandFailed(
-                f"`{step.line}`{via} {how}{detail}", "see the command's error output above; the tool itself failed"
-            )
 
 
 def leftover_warning(staging: Path) -> str:
@@ -306,6 +181,40 @@ def surroundings(out_dir: Path, environ: Mapping[str, str]) -> list[str]:
     return safety.dir_warnings(out_dir) + safety.git_warnings(out_dir, environ)
 
 
+def _dry_run(outcome: Outcome, environ: Mapping[str, str]) -> None:
+    options = outcome.options
+    check_dir(options.out_dir, create=False)
+    outcome.taken = existing(options.out_dir) if options.out_dir.is_dir() else []
+    outcome.warnings += surroundings(options.out_dir, environ)
+    if outcome.taken and not options.force:
+        raise refusal(options.out_dir, outcome.taken)
+
+
+def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None, environ: Mapping[str, str]) -> None:
+    options, host, choice = outcome.options, outcome.host, outcome.choice
+    assert ws.staging is not None and choice is not None
+    outcome.warnings += surroundings(options.out_dir, environ)
+    env = step_env(choice, environ, os_name=host.os, helper_dir=ws.staging, interactive=options.interactive)
+    if outcome.literal is not None:
+        env = literal.shell_env(outcome.literal, host, env)
+    Runner(
+        choice, ws.staging, options.timeout, env, outcome.literal, options.interactive, outcome.steps, progress
+    ).run_all()
+    outcome.side_files = [n for n in choice.recipe.side_files if (ws.staging / n).exists()]
+    if progress:
+        progress("checking the key pair")
+    from keygen import checks
+
+    names = checks.Names(recipes.PRIVATE_KEY, recipes.PUBLIC_KEY)
+    report = checks.check_pair(
+        ws.staging / recipes.PRIVATE_KEY, ws.staging / recipes.PUBLIC_KEY, strict=True, validate_rsa=False, names=names
+    )
+    outcome.report = report
+    if not report.ok:
+        raise checks_failed(report, choice, interactive=options.interactive)
+    outcome.published = ws.publish()
+
+
 def generate(
     options: Options, host: Host, *, progress: Progress | None = None, environ: Mapping[str, str] | None = None
 ) -> Outcome:
@@ -319,65 +228,20 @@ def generate(
         if options.literal:
             outcome.literal = literal.resolve(options.shell or literal.default_shell(host), host, environ)
         if options.dry_run:
-            check_dir(options.out_dir, create=False)
-            outcome.taken = existing(options.out_dir) if options.out_dir.is_dir() else []
-            outcome.warnings += surroundings(options.out_dir, environ)
-            if outcome.taken and not options.force:
-                raise refusal(options.out_dir, outcome.taken)
+            _dry_run(outcome, environ)
             return outcome
         ws = Workspace(options.out_dir, force=options.force)
         with ws:
-            assert ws.staging is not None
             # Started only once there is work to overlap, and always joined below: a daemon thread
             # still inside an extension import when the interpreter exits can abort the process.
             warm = _warm_imports()
-            outcome.warnings += surroundings(options.out_dir, environ)
-            run_steps(outcome.choice, ws.staging, options.timeout, outcome, progress, environ)
-            outcome.side_files = [n for n in outcome.choice.recipe.side_files if (ws.staging / n).exists()]
-            warm.join()
-            if progress:
-                progress("checking the key pair")
-            from keygen import checks
-
-            report = checks.check_pair(
-                ws.staging / recipes.PRIVATE_KEY, ws.staging / recipes.PUBLIC_KEY, strict=True, validate_rsa=False
-            )
-            report = _relabel(report, ws.staging, options.out_dir)
-            outcome.report = report
-            if not report.ok:
-                error = checks_failed(report)
-                _name_old_ssh_keygen(error, report, outcome.choice)
-                if options.interactive and _encrypted(report):
-                    error.hint = (
-                        "a passphrase was typed at ssh-keygen's prompt, so the key is encrypted and the "
-                        "Amazon Pay SDKs cannot load it; run again and press Enter at both prompts, or "
-                        "without --interactive"
-                    )
-                raise error
-            outcome.published = ws.publish()
+            _run_and_publish(outcome, ws, progress, environ)
     except KeygenError as exc:
         outcome.error = exc
     except OSError as exc:
-        # Whatever the tools could not cause (they are mapped in run_steps) is the directory failing
-        # under us: removed, moved, made read-only, or out of space.
-        gone = not options.out_dir.is_dir()
-        outcome.error = DirUnusable(
-            f"{options.out_dir} disappeared while keygen worked"
-            if gone
-            else f"cannot write in {options.out_dir}: {exc.strerror or exc}",
-            "make sure nothing else changes the directory while keygen runs, then run it again",
-        )
+        outcome.error = _dir_failed(options.out_dir, exc)
     except KeyboardInterrupt:
-        if outcome.published:
-            # Only the clean-up was cut short: the pair is in place, checked and whole.
-            outcome.error = Interrupted(
-                "interrupted after the checked pair was published", "the pair is complete; nothing to do"
-            )
-        else:
-            outcome.error = Interrupted(
-                "interrupted; nothing was published and the staging directory was removed",
-                "run keygen generate again",
-            )
+        outcome.error = _interrupted(outcome)
     finally:
         if warm is not None:
             warm.join()
@@ -386,6 +250,26 @@ def generate(
         if outcome.steps:
             _record(outcome, environ)
     return outcome
+
+
+def _dir_failed(out_dir: Path, exc: OSError) -> DirUnusable:
+    """Whatever the tools could not cause (they are mapped in steps) is the directory failing
+    under us: removed, moved, made read-only, or out of space."""
+    return DirUnusable(
+        f"{out_dir} disappeared while keygen worked"
+        if not out_dir.is_dir()
+        else f"cannot write in {out_dir}: {exc.strerror or exc}",
+        "make sure nothing else changes the directory while keygen runs, then run it again",
+    )
+
+
+def _interrupted(outcome: Outcome) -> Interrupted:
+    if outcome.published:
+        # Only the clean-up was cut short: the pair is in place, checked and whole.
+        return Interrupted("interrupted after the checked pair was published", "the pair is complete; nothing to do")
+    return Interrupted(
+        "interrupted; nothing was published and the staging directory was removed", "run keygen generate again"
+    )
 
 
 #: What ssh-keygen before 8.1 writes for `-m PKCS8` (FACTS.md), by PEM label.
@@ -414,26 +298,22 @@ def _encrypted(report: checks.Report) -> bool:
     return any(c.name.startswith("private_key.") and "encrypted" in c.summary for c in report.failed)
 
 
-def checks_failed(report: checks.Report) -> KeygenError:
-
+def checks_failed(report: checks.Report, choice: Choice | None = None, *, interactive: bool = False) -> KeygenError:
+    """The one error a failed check becomes: the first failure, how many more, its fix and the cause."""
     failed = report.failed
     first = failed[0]
     more = f" (and {len(failed) - 1} more failed check{'s' if len(failed) > 2 else ''})" if len(failed) > 1 else ""
-    return ChecksFailed(
+    error = ChecksFailed(
         f"the new key pair failed its checks, so nothing was published: {first.name}: {first.summary}{more}", first.fix
     )
-
-
-def _relabel(report: checks.Report, staging: Path, out_dir: Path) -> checks.Report:
-    """Check texts name the staged files; say the final names instead (staging is gone after)."""
-    from keygen import checks
-
-    prefix = str(staging) + os.sep
-
-    def fix(c: checks.Check) -> checks.Check:
-        return checks.Check(c.name, c.status, c.summary.replace(prefix, ""), c.fix.replace(prefix, ""))
-
-    return checks.Report(report.private, report.public, [fix(c) for c in report.checks], report.fingerprint)
+    _name_old_ssh_keygen(error, report, choice)
+    if interactive and _encrypted(report):
+        error.hint = (
+            "a passphrase was typed at ssh-keygen's prompt, so the key is encrypted and the "
+            "Amazon Pay SDKs cannot load it; run again and press Enter at both prompts, or "
+            "without --interactive"
+        )
+    return error
 
 
 #: Variables that change what openssl or ssh-keygen do; recorded by name and value.
@@ -449,35 +329,22 @@ TOOL_ENV_VARS = (
     "WAYLAND_DISPLAY",
     "MSYSTEM",
 )
+#: Facts that describe the screen, not the run: not recorded.
+_NOT_RECORDED = ("next", "audit_log", "dry_run", "existing")
 
 
 def audit_record(outcome: Outcome, environ: Mapping[str, str]) -> dict[str, Any]:
-    host, choice, options = outcome.host, outcome.choice, outcome.options
+    """The run's envelope and facts (as `--json` prints them), with when, who, where and the tools'
+    environment; `result` names the outcome for `keygen audit`."""
+    host = outcome.host
+    envelope = {k: v for k, v in outcome.envelope().items() if k not in _NOT_RECORDED}
     return {
         "time": outcome.started_at,
-        "command": "generate",
-        "keygen_version": __version__,
         "user": host.user,
         "host": host.hostname,
-        "os": host.os,
-        "shell": {"name": host.shell.name, "path": host.shell.path} if host.shell else None,
-        "method": choice.recipe.name if choice else options.method,
-        "method_reason": choice.reason if choice else None,
-        "literal": {"shell": outcome.literal.name, "path": outcome.literal.path} if outcome.literal else None,
-        "interactive": options.interactive,
-        "dir": str(options.out_dir.absolute()),
         "env": {k: environ[k] for k in TOOL_ENV_VARS if k in environ},
-        "steps": [s.as_dict() for s in outcome.steps],
-        "checks": [c.as_dict() for c in outcome.report.checks] if outcome.report else [],
-        "fingerprint": outcome.fingerprint,
-        "line_ends": outcome.line_ends,
-        "files": [f.__dict__ for f in outcome.published.files] if outcome.published else [],
-        "backups": [b.__dict__ for b in outcome.published.backups] if outcome.published else [],
-        "side_files_not_published": outcome.side_files,
         "result": "ok" if outcome.error is None else outcome.error.kind,
-        "exit_code": outcome.exit_code,
-        "error": outcome.error.as_dict() if outcome.error else None,
-        "warnings": outcome.warnings,
+        **envelope,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from keygen.host import OSName
+from keygen.platforms import OSName
 
 #: Linux package managers by os-release ID (or ID_LIKE), with the package for each tool.
 _LINUX: tuple[tuple[tuple[str, ...], str, Mapping[str, str]], ...] = (

@@ -7,19 +7,18 @@ a process only for a version it needs, and never raises for anything the machine
 
 from __future__ import annotations
 
-import ntpath
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
+from typing import Any
 
 from keygen import run
 from keygen.errors import UsageError
+from keygen.platforms import SHELLS, SHELLS_BY_OS, OSName, is_posix_shell
+from keygen.windows import GitForWindows, find_git_for_windows, windows_registry_reader, windows_ssh_keygen
 
-OSName = Literal["linux", "macos", "windows", "other"]
 VERSION_TIMEOUT_S = 10.0
 
 
@@ -49,19 +48,6 @@ class ShellInfo:
 
 
 @dataclass(frozen=True)
-class GitForWindows:
-    root: str
-    bash: str | None
-    openssl: str | None
-    found_by: str
-
-    @property
-    def launcher(self) -> str:
-        """git-bash.exe: what the Start menu's "Git Bash" entry runs (a mintty window)."""
-        return ntpath.join(self.root, "git-bash.exe")
-
-
-@dataclass(frozen=True)
 class Host:
     os: OSName
     shell: ShellInfo | None = None
@@ -74,6 +60,11 @@ class Host:
 
     def tool(self, name: str) -> ToolInfo | None:
         return {"openssl": self.openssl, "ssh-keygen": self.ssh_keygen}.get(name)
+
+
+def shell_dict(shell: ShellInfo | None) -> dict[str, Any] | None:
+    """A shell as the JSON and the audit record carry it."""
+    return {"name": shell.name, "path": shell.path, "source": shell.source} if shell else None
 
 
 def current_os(platform: str | None = None) -> OSName:
@@ -179,17 +170,6 @@ def _normalise_shell(name: str, path: str | None) -> str:
     return name
 
 
-#: Windows shell names as shellingham reports them (FACTS.md), plus git-bash for Git for Windows' bash.
-POSIX_SHELLS = ("bash", "sh", "dash", "zsh", "fish")
-#: The shells `--shell` accepts, and where each exists. pwsh (PowerShell 7) runs everywhere.
-SHELLS: tuple[str, ...] = ("bash", "zsh", "sh", "dash", "fish", "cmd", "powershell", "pwsh", "git-bash")
-SHELLS_BY_OS: dict[str, tuple[str, ...]] = {
-    "linux": (*POSIX_SHELLS, "pwsh"),
-    "macos": (*POSIX_SHELLS, "pwsh"),
-    "windows": ("cmd", "powershell", "pwsh", "git-bash", *POSIX_SHELLS),
-}
-
-
 def check_combination(os_name: str, shell: str | None) -> None:
     """cmd, Windows PowerShell and Git Bash exist only on Windows: anything else is a usage error."""
     if os_name not in SHELLS_BY_OS:
@@ -214,145 +194,9 @@ def versions_needed(os_name: OSName, shell_name: str | None, method: str) -> tup
         return ("openssl",)
     if method == "ssh-keygen":
         return ("ssh-keygen",)
-    if os_name == "windows" and shell_name not in ("git-bash", *POSIX_SHELLS):
+    if os_name == "windows" and not is_posix_shell(shell_name):
         return ("ssh-keygen",)
     return ("openssl",)
-
-
-# --- Git for Windows ---------------------------------------------------------------------------
-
-#: `exists(windows_path)`: is there a file at this path? The seam that lets tests lay out fake
-#: Git for Windows trees in a temporary directory and drive the finder from Linux.
-Exists = Callable[[str], bool]
-#: `read_registry(hive, key, value)`: a registry string value, or None.
-RegistryReader = Callable[[str, str, str], "str | None"]
-
-_BASH_IN_ROOT = (ntpath.join("usr", "bin", "bash.exe"), ntpath.join("bin", "bash.exe"))
-#: Git Bash runs mingw64's openssl first (clangarm64 on ARM64 builds); usr\bin has another.
-_OPENSSL_IN_ROOT = (
-    ntpath.join("mingw64", "bin", "openssl.exe"),
-    ntpath.join("clangarm64", "bin", "openssl.exe"),
-    ntpath.join("usr", "bin", "openssl.exe"),
-)
-GIT_REGISTRY_KEY = r"Software\GitForWindows"
-
-
-def windows_path_list(value: str | None) -> list[str]:
-    """%PATH% on Windows: `;`-separated, entries may be quoted, empty entries mean nothing."""
-    if not value:
-        return []
-    return [p.strip().strip('"') for p in value.split(";") if p.strip().strip('"')]
-
-
-def _git_root(candidate: str, exists: Exists, found_by: str) -> GitForWindows | None:
-    """A Git for Windows root is only accepted when a bash is really in it."""
-    if not any(exists(ntpath.join(candidate, rel)) for rel in _BASH_IN_ROOT):
-        return None
-    bash = next((ntpath.join(candidate, rel) for rel in _BASH_IN_ROOT if exists(ntpath.join(candidate, rel))), None)
-    openssl = next(
-        (ntpath.join(candidate, rel) for rel in _OPENSSL_IN_ROOT if exists(ntpath.join(candidate, rel))), None
-    )
-    return GitForWindows(root=candidate, bash=bash, openssl=openssl, found_by=found_by)
-
-
-def find_git_for_windows(
-    env: Mapping[str, str],
-    exists: Exists,
-    read_registry: RegistryReader | None = None,
-) -> GitForWindows | None:
-    r"""Find Git for Windows in FACTS.md's order (VS Code's): first hit wins.
-
-    1. `git.exe` on PATH, two folders up (`<root>\cmd\git.exe`, `<root>\bin\git.exe`);
-    2. %ProgramW6432%, %ProgramFiles%, %ProgramFiles(X86)%, %LocalAppData%\Programs, each `\Git`;
-    3. Scoop: %SCOOP% when set, then %USERPROFILE%\scoop, `apps\git\current`;
-    4. the installer's registry value `InstallPath` under HKLM, then HKCU, `Software\GitForWindows`.
-
-    Pure over its arguments: Windows paths are handled with ntpath, so it runs the same on Linux.
-    Environment variable names are case-insensitive on Windows, hence the folded lookup.
-    """
-    folded = {k.upper(): v for k, v in env.items()}
-    for directory in windows_path_list(folded.get("PATH")):
-        git_exe = ntpath.join(directory, "git.exe")
-        if exists(git_exe):
-            found = _git_root(ntpath.dirname(ntpath.dirname(git_exe)), exists, "git.exe on PATH")
-            if found:
-                return found
-    for var, sub in (
-        ("PROGRAMW6432", "Git"),
-        ("PROGRAMFILES", "Git"),
-        ("PROGRAMFILES(X86)", "Git"),
-        ("LOCALAPPDATA", ntpath.join("Programs", "Git")),
-    ):
-        base = folded.get(var)
-        if base:
-            found = _git_root(ntpath.join(base, sub), exists, f"%{_ENV_CASE.get(var, var)}%")
-            if found:
-                return found
-    for var in ("SCOOP", "USERPROFILE"):
-        base = folded.get(var)
-        if base:
-            scoop = base if var == "SCOOP" else ntpath.join(base, "scoop")
-            found = _git_root(ntpath.join(scoop, "apps", "git", "current"), exists, f"Scoop (%{var}%)")
-            if found:
-                return found
-    if read_registry is not None:
-        for hive in ("HKLM", "HKCU"):
-            try:
-                root = read_registry(hive, GIT_REGISTRY_KEY, "InstallPath")
-            except OSError:
-                root = None
-            if root:
-                found = _git_root(root, exists, f"registry {hive}\\{GIT_REGISTRY_KEY}")
-                if found:
-                    return found
-    return None
-
-
-_ENV_CASE = {
-    "PROGRAMW6432": "ProgramW6432",
-    "PROGRAMFILES": "ProgramFiles",
-    "PROGRAMFILES(X86)": "ProgramFiles(X86)",
-    "LOCALAPPDATA": "LocalAppData",
-}
-
-
-def rooted_exists(root: Path) -> Exists:
-    """An `exists` that maps `C:\\X\\Y` to `<root>/C/X/Y`: fake Windows trees for tests and demos."""
-
-    def exists(windows_path: str) -> bool:
-        drive, rest = ntpath.splitdrive(windows_path)
-        parts = [p for p in rest.replace("/", "\\").split("\\") if p]
-        return root.joinpath(drive.rstrip(":") or "_", *parts).is_file()
-
-    return exists
-
-
-def windows_registry_reader(hive: str, key: str, value: str) -> str | None:
-    """Read one string value with winreg; absent keys are None, not errors."""
-    if sys.platform != "win32":
-        return None
-    import winreg  # pragma: no cover - Windows only
-
-    root = winreg.HKEY_LOCAL_MACHINE if hive == "HKLM" else winreg.HKEY_CURRENT_USER
-    try:
-        with winreg.OpenKey(root, key) as handle:
-            data, _ = winreg.QueryValueEx(handle, value)
-    except OSError:
-        return None
-    return data if isinstance(data, str) else None
-
-
-def windows_ssh_keygen(env: Mapping[str, str], exists: Exists) -> str | None:
-    """The in-box OpenSSH client when it is not on PATH; a 32-bit process must look in Sysnative."""
-    folded = {k.upper(): v for k, v in env.items()}
-    root = folded.get("SYSTEMROOT") or folded.get("WINDIR")
-    if not root:
-        return None
-    for sub in ("System32", "Sysnative"):
-        path = ntpath.join(root, sub, "OpenSSH", "ssh-keygen.exe")
-        if exists(path):
-            return path
-    return None
 
 
 def detect_host(
@@ -372,27 +216,16 @@ def detect_host(
     """
     env = os.environ if env is None else env
     os_name = current_os()
-    cwd = cwd or os.getcwd()
-    shell_info = ShellInfo(shell, run.which(_shell_program(shell), path=env.get("PATH")), "given") if shell else None
-    shell_info = shell_info or detect_shell(env, os_name)
+    shell_info = _shell(shell, env, os_name)
     git = None
     if os_name == "windows":  # pragma: no cover - Windows only
         git = find_git_for_windows(env, os.path.isfile, windows_registry_reader)
-    paths: dict[str, str | None] = {name: run.which(name, path=env.get("PATH")) for name in tools}
-    if os_name == "windows" and "ssh-keygen" in paths and paths["ssh-keygen"] is None:  # pragma: no cover
-        paths["ssh-keygen"] = windows_ssh_keygen(env, os.path.isfile)
+    paths = _locate(tools, env, os_name)
     if versions is None:
         versions = versions_needed(os_name, shell_info.name if shell_info else None, method)
         if method == "auto" and os_name != "windows" and paths.get("openssl") is None:
             versions = (*versions, "ssh-keygen")
-    found: dict[str, ToolInfo | None] = {}
-    for name, path in paths.items():
-        if path is None:
-            found[name] = None
-        elif name in versions:
-            found[name] = probe_openssl(path, cwd) if name == "openssl" else probe_ssh_keygen(path, cwd)
-        else:
-            found[name] = ToolInfo(name, path)
+    found = {name: _tool(name, path, name in versions, cwd or os.getcwd()) for name, path in paths.items()}
     return Host(
         os=os_name,
         shell=shell_info,
@@ -402,6 +235,29 @@ def detect_host(
         user=user_name(env),
         hostname=host_name(),
     )
+
+
+def _shell(given: str | None, env: Mapping[str, str], os_name: OSName) -> ShellInfo | None:
+    """`--shell` as given (found on PATH), else the detected shell."""
+    if given:
+        return ShellInfo(given, run.which(_shell_program(given), path=env.get("PATH")), "given")
+    return detect_shell(env, os_name)
+
+
+def _locate(tools: tuple[str, ...], env: Mapping[str, str], os_name: OSName) -> dict[str, str | None]:
+    paths: dict[str, str | None] = {name: run.which(name, path=env.get("PATH")) for name in tools}
+    if os_name == "windows" and "ssh-keygen" in paths and paths["ssh-keygen"] is None:  # pragma: no cover
+        paths["ssh-keygen"] = windows_ssh_keygen(env, os.path.isfile)
+    return paths
+
+
+def _tool(name: str, path: str | None, ask_version: bool, cwd: str) -> ToolInfo | None:
+    """A located tool; its version is asked (a process started) only when it matters."""
+    if path is None:
+        return None
+    if not ask_version:
+        return ToolInfo(name, path)
+    return probe_openssl(path, cwd) if name == "openssl" else probe_ssh_keygen(path, cwd)
 
 
 def _shell_program(name: str) -> str:

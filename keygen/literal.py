@@ -10,17 +10,13 @@ redirect leaves), which the checks then judge like any other output.
 from __future__ import annotations
 
 import ntpath
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from keygen import run
 from keygen.errors import ToolMissing, UsageError
-from keygen.host import POSIX_SHELLS, Host
-
-#: Every shell literal mode knows how to hand a line to.
-SHELL_NAMES: tuple[str, ...] = (*POSIX_SHELLS, "git-bash", "cmd", "powershell", "pwsh")
-WINDOWS_ONLY = ("git-bash", "cmd", "powershell")
+from keygen.host import Host
+from keygen.platforms import POSIX_SHELLS, SHELLS, WINDOWS_ONLY
 
 
 @dataclass(frozen=True)
@@ -44,20 +40,20 @@ def shell_argv(name: str, line: str) -> tuple[str, ...]:
         return ("cmd", "/d", "/c", line)
     if name in ("powershell", "pwsh"):
         return (name, "-NoProfile", "-NonInteractive", "-Command", line)
-    raise UsageError(f"literal mode does not know the shell {name!r}", f"use one of: {', '.join(SHELL_NAMES)}")
+    raise UsageError(f"literal mode does not know the shell {name!r}", f"use one of: {', '.join(SHELLS)}")
 
 
 def default_shell(host: Host) -> str:
     """The shell the user is in, when literal mode can drive it; else the platform's plain shell."""
-    if host.shell and host.shell.name in SHELL_NAMES:
+    if host.shell and host.shell.name in SHELLS:
         return host.shell.name
     return "cmd" if host.os == "windows" else "sh"
 
 
 def resolve(name: str, host: Host, env: Mapping[str, str]) -> LiteralShell:
     """Find the shell's executable: Git Bash's own bash for git-bash, else the one on PATH."""
-    if name not in SHELL_NAMES:
-        raise UsageError(f"literal mode does not know the shell {name!r}", f"use one of: {', '.join(SHELL_NAMES)}")
+    if name not in SHELLS:
+        raise UsageError(f"literal mode does not know the shell {name!r}", f"use one of: {', '.join(SHELLS)}")
     if name == "git-bash":
         if host.git and host.git.bash:
             return LiteralShell(name, host.git.bash)
@@ -88,7 +84,3 @@ def shell_env(shell: LiteralShell, host: Host, env: Mapping[str, str]) -> dict[s
         out["PATH"] = ";".join([*extra, env.get("PATH", "")]) if extra else env.get("PATH", "")
         out.setdefault("MSYSTEM", "MINGW64")
     return out
-
-
-def describe(shell: LiteralShell) -> str:
-    return f"{shell.name} ({shell.path})" if os.path.basename(shell.path) != shell.path else shell.name

@@ -1,135 +1,198 @@
-"""Choosing the documented path for a host: which recipe, which executable, and why."""
+"""Describing a plan: the documented lines generate would run on a host, as typed in its shell.
+
+Works from a `Host` value, so every OS and shell combination can be shown and tested without
+that machine: `plan --os windows --shell powershell` describes a typical Windows PowerShell with
+the documented tools in place; without `--os` the machine at hand is looked at. The lines are the
+recipe's documented lines, byte for byte; anything keygen adds (a safer line for Windows
+PowerShell 5.1, how to open Git Bash) is a labelled note, never mixed into them.
+(`keygen.method` chooses the method; this module describes the plan around the choice.)
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import ntpath
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 
-from keygen import hints, recipes
-from keygen.errors import ToolMissing, UsageError
-from keygen.host import POSIX_SHELLS, Host, ToolInfo
+from keygen import recipes
+from keygen.errors import KeygenError
+from keygen.host import Host, ShellInfo, ToolInfo, check_combination, shell_dict
+from keygen.method import Choice, choose
+from keygen.platforms import DEFAULT_SHELL, Method, OSName, is_posix_shell
+from keygen.result import Result
+from keygen.windows import GitForWindows
 
-Method = Literal["auto", "openssl", "ssh-keygen", "git-bash"]
-METHODS: tuple[Method, ...] = ("auto", "openssl", "ssh-keygen", "git-bash")
-#: ssh-keygen writes PKCS#8 for `-m PKCS8` only from OpenSSH 8.1 on (FACTS.md).
-SSH_KEYGEN_PKCS8_SINCE = (8, 1)
+#: The default Git for Windows install, for a described Windows machine in Git Bash.
+DEFAULT_GIT_ROOT = r"C:\Program Files\Git"
+
+Severity = Literal["problem", "warning", "tip"]
 
 
 @dataclass(frozen=True)
-class Choice:
-    recipe: recipes.Recipe
-    executable: str
-    tool: ToolInfo
-    reason: str
+class Note:
+    severity: Severity
+    message: str
+    fix: str = ""
+    #: Lines to type, when the note offers some (exactly as they are to be typed).
+    lines: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"severity": self.severity, "message": self.message, "fix": self.fix, "lines": list(self.lines)}
 
 
-def ssh_keygen_too_old(tool: ToolInfo) -> bool:
-    return tool.version is not None and tool.version[:2] < SSH_KEYGEN_PKCS8_SINCE
+@dataclass
+class Plan(Result):
+    """What generate would run on a host (detected or described), why, and what to mind."""
+
+    command: ClassVar[str] = "plan"
+    host: Host
+    method: Method
+    described: bool
+    choice: Choice | None = None
+    error: KeygenError | None = None
+    notes: list[Note] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def shell(self) -> str | None:
+        return self.host.shell.name if self.host.shell else None
+
+    @property
+    def lines(self) -> list[str]:
+        return [s.line for s in self.choice.recipe.steps] if self.choice else []
+
+    def facts(self) -> dict[str, Any]:
+        host, choice = self.host, self.choice
+        return {
+            "described": self.described,
+            "os": host.os,
+            "shell": shell_dict(host.shell),
+            "method": {
+                "asked": self.method,
+                "name": choice.recipe.name,
+                "reason": choice.reason,
+                "executable": choice.executable,
+                "tool_version": choice.tool.version_text,
+                "where": choice.recipe.where,
+            }
+            if choice
+            else None,
+            "lines": self.lines,
+            "steps": [{"line": s.line, "argv": list(s.argv), "stdout_to": s.stdout_to} for s in choice.recipe.steps]
+            if choice
+            else [],
+            "notes": [n.as_dict() for n in self.notes],
+        }
 
 
-def _old_ssh_keygen_reason(tool: ToolInfo) -> str:
-    return (
-        f"ssh-keygen is {tool.version_label}, which writes PKCS#1 or OpenSSH format despite "
-        "`-m PKCS8` (8.1 or later needed)"
+# --- described machines ------------------------------------------------------------------------
+
+
+def described_host(os_name: OSName, shell: str | None = None) -> Host:
+    """A typical machine of that kind with the documented tools where its vendor puts them.
+
+    Versions are left unknown: a described machine is never judged too old.
+    """
+    check_combination(os_name, shell)
+    shell = shell or DEFAULT_SHELL[os_name]
+    if os_name == "windows":
+        git = None
+        openssl = None
+        if is_posix_shell(shell):
+            git = GitForWindows(
+                root=DEFAULT_GIT_ROOT,
+                bash=ntpath.join(DEFAULT_GIT_ROOT, "usr", "bin", "bash.exe"),
+                openssl=ntpath.join(DEFAULT_GIT_ROOT, "mingw64", "bin", "openssl.exe"),
+                found_by="assumed (described machine)",
+            )
+            openssl = ToolInfo("openssl", git.openssl or "openssl")
+        return Host(
+            os="windows",
+            shell=ShellInfo(shell, None, "given"),
+            openssl=openssl,
+            ssh_keygen=ToolInfo("ssh-keygen", r"C:\Windows\System32\OpenSSH\ssh-keygen.exe"),
+            git=git,
+        )
+    return Host(
+        os=os_name,
+        shell=ShellInfo(shell, None, "given"),
+        openssl=ToolInfo("openssl", "/usr/bin/openssl"),
+        ssh_keygen=ToolInfo("ssh-keygen", "/usr/bin/ssh-keygen"),
     )
 
 
-def _git_bash_tool(host: Host) -> ToolInfo | None:
-    if host.git and host.git.openssl:
-        return ToolInfo("openssl", host.git.openssl)
-    return None
+# --- the plan ----------------------------------------------------------------------------------
 
 
-def choose(host: Host, method: Method = "auto") -> Choice:
-    """Pick the recipe; raise ToolMissing (exit 3) with hints when nothing documented can run."""
-    if method not in METHODS:
-        raise UsageError(f"unknown method {method!r}", f"use one of: {', '.join(METHODS)}")
-    if method == "openssl":
-        if host.openssl:
-            return Choice(recipes.OPENSSL, host.openssl.path, host.openssl, "asked for with --method openssl")
-        raise _missing(host, "openssl")
-    if method == "ssh-keygen":
-        ssh = host.ssh_keygen
-        if ssh:
-            # Asked for by name: run it even when it is too old, so its output can be examined;
-            # the checks then name the cause and the fix. The reason says so up front.
-            why = "asked for with --method ssh-keygen"
-            if ssh_keygen_too_old(ssh):
-                why += f"; expect failed checks: {_old_ssh_keygen_reason(ssh)}"
-            return Choice(recipes.SSH_KEYGEN, ssh.path, ssh, why)
-        raise _missing(host, "ssh-keygen")
-    if method == "git-bash":
-        tool = _git_bash_tool(host)
-        if tool:
-            return Choice(recipes.GIT_BASH, tool.path, tool, "asked for with --method git-bash")
-        if host.os != "windows":
-            raise ToolMissing(
-                f"--method git-bash is the document's Windows path; Git Bash does not exist on {_os_label(host)}",
-                "use --method openssl (the documented path here) or leave --method at auto",
+def powershell_ascii_line(step: recipes.Step) -> str:
+    """The same command with PowerShell's own ASCII writer in place of 5.1's UTF-16 `>`."""
+    command = step.line.partition(" > ")[0]
+    return f"{command} | Out-File -Encoding ascii {step.stdout_to}"
+
+
+def prompt(shell: str | None) -> str:
+    if shell == "cmd":
+        return "> "
+    if shell in ("powershell", "pwsh"):
+        return "PS> "
+    return "$ "
+
+
+def open_git_bash(shell: str | None, git: GitForWindows) -> tuple[str, ...]:
+    """Lines that open Git Bash from cmd or PowerShell: a new window, or bash in this console."""
+    launcher = git.launcher
+    console_bash = ntpath.join(git.root, "bin", "bash.exe")
+    if shell == "cmd":
+        return (f'start "" "{launcher}"', f'"{console_bash}" --login -i')
+    return (f"& '{launcher}'", f"& '{console_bash}' --login -i")
+
+
+def describe(host: Host, method: Method = "auto", *, described: bool = False) -> Plan:
+    """The plan for `host`: the chosen method's lines and the notes that matter in its shell."""
+    plan = Plan(host=host, method=method, described=described)
+    try:
+        plan.choice = choose(host, method)
+    except KeygenError as exc:
+        plan.error = exc
+    shell = plan.shell
+    choice = plan.choice
+    if choice:
+        if shell == "powershell":
+            for step in choice.recipe.steps:
+                if step.stdout_to:
+                    plan.notes.append(
+                        Note(
+                            "warning",
+                            f"in Windows PowerShell 5.1, `>` writes {step.stdout_to} as UTF-16 with a byte order "
+                            "mark, which openssl, ssh-keygen and the Amazon Pay SDKs cannot read",
+                            f"type this line instead of the documented one; it writes ASCII (with CRLF line "
+                            f"ends, which load fine), or let `keygen generate` write {step.stdout_to} for you",
+                            (powershell_ascii_line(step),),
+                        )
+                    )
+        if choice.recipe.tool == "ssh-keygen":
+            plan.notes.append(
+                Note(
+                    "tip",
+                    "press Enter at both passphrase prompts: the Amazon Pay SDKs cannot load an encrypted key",
+                )
             )
-        raise ToolMissing("Git Bash's openssl was not found (no Git for Windows install)", hints.GIT_BASH_INSTALL)
-    return _auto(host)
-
-
-def _auto(host: Host) -> Choice:
-    shell = host.shell.name if host.shell else None
-    if host.os != "windows":
-        if host.openssl:
-            return Choice(
-                recipes.OPENSSL, host.openssl.path, host.openssl, f"openssl is the documented path on {_os_label(host)}"
+            plan.notes.append(
+                Note(
+                    "tip",
+                    f"ssh-keygen also writes {recipes.SSH_SIDE_FILE} (OpenSSH format): it is not the documented "
+                    f"public key; upload {recipes.PUBLIC_KEY}. Start in an empty directory: `-e` exports a stale "
+                    f"{recipes.SSH_SIDE_FILE} instead of the new key",
+                )
             )
-        ssh = host.ssh_keygen
-        if ssh and not ssh_keygen_too_old(ssh):
-            return Choice(
-                recipes.SSH_KEYGEN,
-                ssh.path,
-                ssh,
-                "openssl is missing; ssh-keygen is the document's other path",
+    if host.os == "windows" and shell in ("cmd", "powershell", "pwsh") and host.git is not None:
+        plan.notes.append(
+            Note(
+                "tip",
+                f"Git Bash is installed ({host.git.root}): the document's third path types the openssl lines "
+                "into it. Open it from the Start menu (Git Bash), in a new window, or in this console:",
+                "",
+                open_git_bash(shell, host.git),
             )
-        missing = _missing(host, "openssl")
-        if ssh:
-            missing.message += f", and {_old_ssh_keygen_reason(ssh)}"
-        raise missing
-    if shell == "git-bash" or shell in POSIX_SHELLS:
-        # Git Bash (or "an equivalent emulation software"): the document's openssl lines.
-        tool = host.openssl or _git_bash_tool(host)
-        if tool:
-            recipe = recipes.GIT_BASH if shell == "git-bash" else recipes.OPENSSL
-            where = "Git Bash" if shell == "git-bash" else f"{shell} on Windows (a Git Bash equivalent)"
-            return Choice(recipe, tool.path, tool, f"in {where} the document uses openssl")
-    # cmd, PowerShell, an unknown Windows shell, or Git Bash without openssl: ssh-keygen.
-    ssh = host.ssh_keygen
-    fallback = _git_bash_tool(host) or host.openssl
-    in_posix = shell == "git-bash" or shell in POSIX_SHELLS
-    if ssh and not ssh_keygen_too_old(ssh):
-        if in_posix:
-            why = f"openssl was not found in {shell}; ssh-keygen is the document's other path"
-        else:
-            why = f"in {_shell_label(shell)} the document uses ssh-keygen"
-        return Choice(recipes.SSH_KEYGEN, ssh.path, ssh, why)
-    why = _old_ssh_keygen_reason(ssh) if ssh else "ssh-keygen (the OpenSSH client) is not installed"
-    if fallback:  # never set in a POSIX shell: there it was tried first
-        via_git = host.git is not None and fallback.path == host.git.openssl
-        recipe = recipes.GIT_BASH if via_git else recipes.OPENSSL
-        source = "Git Bash's openssl" if via_git else "openssl"
-        return Choice(recipe, fallback.path, fallback, f"{why}; running the documented openssl lines with {source}")
-    raise ToolMissing(
-        f"no documented tool can run here: {why}, and Git Bash's openssl was not found",
-        f"{hints.GIT_BASH_INSTALL}; or {hints.OPENSSH_CLIENT_INSTALL} (OpenSSH 8.1 or later)",
-    )
-
-
-def _shell_label(shell: str | None) -> str:
-    return {
-        "cmd": "the Windows command prompt (cmd)",
-        "powershell": "Windows PowerShell",
-        "pwsh": "PowerShell 7 (pwsh)",
-    }.get(shell or "", "a Windows console")
-
-
-def _os_label(host: Host) -> str:
-    return {"linux": "Linux", "macos": "macOS", "windows": "Windows"}.get(host.os, host.os)
-
-
-def _missing(host: Host, tool: str) -> ToolMissing:
-    return ToolMissing(f"{tool} was not found on PATH", hints.install_hint(tool, host.os))
+        )
+    return plan

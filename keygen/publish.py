@@ -8,6 +8,7 @@ publishing fails. An exclusive lock on DIR makes concurrent runs into one DIR re
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shlex
@@ -15,6 +16,7 @@ import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +27,19 @@ from keygen.recipes import PRIVATE_KEY, PUBLIC_KEY
 STAGING_PREFIX = ".keygen-staging-"
 FINAL_NAMES = (PRIVATE_KEY, PUBLIC_KEY)
 IS_POSIX = os.name == "posix"
+#: What link() says where hard links are not supported (FAT, some shares): fall back to a rename.
+NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK)
+
+
+def utc_stamp() -> str:
+    """The time in a backup's name: `NAME.<UTC time>.bak`."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+
+
+def backup_names(path: Path, stamp: str, tries: int = 99) -> Iterator[Path]:
+    """`NAME.<stamp>.bak`, then `.bak.2`, `.bak.3`...: candidates beside `path`, in order."""
+    for n in range(1, tries + 1):
+        yield path.with_name(f"{path.name}.{stamp}.bak" + (f".{n}" if n > 1 else ""))
 
 
 @dataclass(frozen=True)
@@ -201,7 +216,7 @@ class Workspace:
         """Move the checked pair from staging to its final names (backing up old ones if forced)."""
         assert self.staging is not None
         result = Published()
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        stamp = utc_stamp()
         os.chmod(self.staging / PRIVATE_KEY, 0o600)
         os.chmod(self.staging / PUBLIC_KEY, self.public_mode)
         #: What this run put under a final name, with its identity: rolled back only if still ours.
@@ -212,7 +227,7 @@ class Workspace:
                 if os.path.lexists(final):
                     if not self.force:
                         raise refusal(self.out_dir, [name])
-                    backup = self._free_name(f"{name}.{stamp}.bak")
+                    backup = next(b for b in backup_names(final, stamp, 10**6) if not os.path.lexists(b))
                     # Noted before the move, so that an interrupt right after it still puts it back.
                     result.backups.append(Backup(str(final), str(backup)))
                     try:
@@ -243,13 +258,6 @@ class Workspace:
             result.files.append(PublishedFile(str(final), f"{stat.S_IMODE(st.st_mode):04o}", st.st_size))
         return result
 
-    def _free_name(self, name: str) -> Path:
-        candidate, n = self.out_dir / name, 1
-        while os.path.lexists(candidate):
-            n += 1
-            candidate = self.out_dir / f"{name}.{n}"
-        return candidate
-
     def _roll_back(self, placed: list[tuple[Path, os.stat_result]], backups: list[Backup]) -> None:
         """Take back what this run published (by identity: a file someone put there since stays),
         then return the backups to their names."""
@@ -279,7 +287,7 @@ def _place(staged: Path, final: Path, out_dir: Path) -> None:
     except FileExistsError:
         raise refusal(out_dir, [final.name]) from None
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+        if exc.errno not in NO_HARD_LINKS:
             raise DirUnusable(f"cannot write {final}: {exc.strerror}", "check the directory and free space") from None
         # No hard links here (FAT, some network shares): rename, after a last look. EPERM is also
         # what an immutable or read-only DIR says, so a failing rename is a DIR problem.
@@ -316,3 +324,99 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# --- replacing one file, keeping a backup (verify --fix) ---------------------------------------
+
+
+class Changed(Exception):
+    """The file is not the one that was judged (or no backup name is free): nothing was written."""
+
+
+def _read_judged(path: Path, limit: int) -> tuple[os.stat_result, bytes]:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            raise Changed("it changed while being checked; run keygen verify again")
+        return st, os.read(fd, limit + 1)
+    finally:
+        os.close(fd)
+
+
+def replace_keeping_backup(path: Path, judged: bytes, new: bytes, *, limit: int) -> Path:
+    """Replace `path` with `new`, keeping the original under a fresh backup name beside it.
+
+    Order matters: the backup exists (a hard link, else a rename) before the final name is
+    replaced, and the new content is whole and synced in a temporary file in the same directory,
+    so the final name never holds a half-written file and nothing is ever lost.
+    """
+    st, current = _read_judged(path, limit)
+    if current != judged:
+        raise Changed("it changed while being checked; run keygen verify again")
+    directory = path.parent
+    tmp_fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keygen-tmp", dir=directory)
+    try:
+        try:
+            view = memoryview(new)
+            while view:
+                view = view[os.write(tmp_fd, view) :]
+            if hasattr(os, "fchmod"):
+                os.fchmod(tmp_fd, stat.S_IMODE(st.st_mode))
+            os.fsync(tmp_fd)
+        finally:
+            os.close(tmp_fd)
+        backup, renamed = _keep_backup(path, st)
+        try:
+            os.replace(tmp_name, path)
+        except BaseException:
+            _undo_backup(path, backup, renamed)
+            raise
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    fsync_dir(directory)
+    return backup
+
+
+def _undo_backup(path: Path, backup: Path, renamed: bool) -> None:
+    """The replace failed: put things back as they were (the original is whole either way)."""
+    with contextlib.suppress(OSError):
+        if renamed:
+            if not os.path.lexists(path):
+                os.rename(backup, path)
+        elif os.path.samestat(os.lstat(path), os.lstat(backup)):
+            os.unlink(backup)
+
+
+def _link_or_rename(path: Path, backup: Path) -> bool | None:
+    """Keep `path` as `backup`: a hard link (False), else a rename (True); None if the name is taken."""
+    try:
+        # Plain link (Windows has no follow_symlinks=False); the caller's samestat check catches a swap.
+        os.link(path, backup)
+        return False
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        if exc.errno not in NO_HARD_LINKS:
+            raise
+    # No hard links here: a rename keeps the original just as well; the final name is briefly
+    # absent, never half-written.
+    if os.path.lexists(backup):
+        return None
+    os.rename(path, backup)
+    return True
+
+
+def _keep_backup(path: Path, judged: os.stat_result) -> tuple[Path, bool]:
+    for backup in backup_names(path, utc_stamp()):
+        renamed = _link_or_rename(path, backup)
+        if renamed is None:
+            continue
+        if not os.path.samestat(os.lstat(backup), judged):
+            # Someone swapped the file after it was judged: undo our link, touch nothing else.
+            os.unlink(backup)
+            raise Changed("it changed while being checked; run keygen verify again")
+        return backup, renamed
+    raise Changed("no free backup name beside it")

@@ -135,6 +135,30 @@ def _sweep(proc: subprocess.Popen[bytes]) -> None:
     _signal_group(proc, signal.SIGKILL)
 
 
+def _session(umask: int, new_session: bool) -> dict[str, Any]:
+    """The child's own session (so it and all it starts can be stopped) and its umask."""
+    if IS_POSIX:
+        return {"umask": umask, "start_new_session": new_session}
+    if new_session:  # pragma: no cover - Windows only
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+    return {}  # pragma: no cover - Windows only
+
+
+def _stdio(stdout_fd: int | None, stdin_data: bytes | None, inherit: bool) -> tuple[int | None, int | None, int | None]:
+    if inherit:
+        return None, stdout_fd, None
+    stdin = subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL
+    return stdin, (stdout_fd if stdout_fd is not None else subprocess.PIPE), subprocess.PIPE
+
+
+def _feed(proc: subprocess.Popen[bytes], data: bytes | None) -> None:
+    if proc.stdin is None:
+        return
+    with contextlib.suppress(OSError):
+        proc.stdin.write(data or b"")
+        proc.stdin.close()
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -154,20 +178,8 @@ def run(
     captured. KeyboardInterrupt and other BaseExceptions stop the child before propagating.
     `inherit_stdio` lets the child talk to the user's terminal (interactive ssh-keygen).
     """
-    kwargs: dict[str, Any] = {}
-    if IS_POSIX:
-        kwargs["umask"] = umask
-        kwargs["start_new_session"] = new_session
-    elif new_session:  # pragma: no cover - Windows only
-        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-    if inherit_stdio:
-        stdin: int | None = None
-        stdout: int | None = stdout_fd
-        stderr: int | None = None
-    else:
-        stdin = subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL
-        stdout = stdout_fd if stdout_fd is not None else subprocess.PIPE
-        stderr = subprocess.PIPE
+    kwargs = _session(umask, new_session)
+    stdin, stdout, stderr = _stdio(stdout_fd, stdin_data, inherit_stdio)
     started = time.monotonic()
     proc = subprocess.Popen(
         list(argv),
@@ -180,14 +192,10 @@ def run(
         close_fds=True,
         **kwargs,
     )
-    drains: list[tuple[_Drain, threading.Thread]] = []
-    out = err = None
-    if proc.stdout is not None:
-        out = _Drain(proc.stdout)
-        drains.append((out, out.start()))
-    if proc.stderr is not None:
-        err = _Drain(proc.stderr)
-        drains.append((err, err.start()))
+    drains = [_Drain(stream) for stream in (proc.stdout, proc.stderr) if stream is not None]
+    threads = [d.start() for d in drains]
+    out = drains[0] if proc.stdout is not None else None
+    err = drains[-1] if proc.stderr is not None else None
     finished = threading.Event()
     timed_out: list[bool] = []
     watchdog = None
@@ -197,12 +205,7 @@ def run(
         watchdog = threading.Thread(target=_watch, args=(proc, finished, timeout, timed_out), daemon=True)
         watchdog.start()
     try:
-        if proc.stdin is not None:
-            try:
-                proc.stdin.write(stdin_data or b"")
-                proc.stdin.close()
-            except OSError:
-                pass
+        _feed(proc, stdin_data)
         proc.wait()
     except BaseException:
         finished.set()
@@ -214,7 +217,7 @@ def run(
             watchdog.join()
         if timed_out:
             _sweep(proc)
-        for _, thread in drains:
+        for thread in threads:
             # A grandchild that kept the pipe open must not block us forever.
             thread.join(KILL_GRACE_S * 2)
     code = proc.returncode

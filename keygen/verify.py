@@ -1,31 +1,25 @@
 """`keygen verify`: judge any key pair, wherever it came from, and say exactly how to fix it.
 
-The library checks (keygen.checks, pyca/cryptography) give the verdict. Where openssl or ssh-keygen
-is on PATH, they are asked the same questions as a second opinion, through `run.run` with paths
-only: no key bytes ever go to a tool's stdin, and of a tool's stdout only public keys are kept.
-`--fix` mends one thing that needs no judgment, a public key's encoding, and never a private key.
+The library checks (keygen.checks, pyca/cryptography) give the verdict; where openssl or
+ssh-keygen is on PATH they give a second opinion (keygen.opinion). `--fix` mends one thing that
+needs no judgment, a public key's encoding, with publish's atomic replace-with-backup, and never
+touches a private key.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
-import stat
-import tempfile
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar
 
-from keygen import checks, recipes, run
+from keygen import checks, recipes
 from keygen.errors import DirUnusable, ExitCode, KeygenError, UsageError
-from keygen.publish import fsync_dir
-
-#: Seconds each second-opinion command may take; they answer in milliseconds when healthy.
-OPINION_TIMEOUT_S = 15.0
-#: Variables that make ssh-keygen ask a GUI program for a passphrase instead of failing fast.
+from keygen.keyfile import MAX_KEY_FILE, Inspection
+from keygen.opinion import Opinion, second_opinion
+from keygen.publish import Changed, replace_keeping_backup
+from keygen.result import Result
 
 
 @dataclass(frozen=True)
@@ -38,6 +32,16 @@ class Options:
     defaulted: tuple[str, ...] = ()
 
 
+def _single(first: Path | None, second: Path | None, role: str) -> tuple[Path | None, Path | None, tuple[str, ...]]:
+    """`--private-only` / `--public-only`: one file, named by the only positional given."""
+    if second is not None:
+        example = recipes.PRIVATE_KEY if role == "private" else recipes.PUBLIC_KEY
+        raise UsageError(f"--{role}-only takes one file", f"keygen verify --{role}-only {example}")
+    default = Path(recipes.PRIVATE_KEY if role == "private" else recipes.PUBLIC_KEY)
+    path, defaulted = first or default, (() if first else (role,))
+    return (path, None, defaulted) if role == "private" else (None, path, defaulted)
+
+
 def resolve_targets(
     first: Path | None, second: Path | None, *, private_only: bool, public_only: bool
 ) -> tuple[Path | None, Path | None, tuple[str, ...]]:
@@ -48,42 +52,10 @@ def resolve_targets(
     """
     if private_only and public_only:
         raise UsageError("--private-only and --public-only exclude each other", "give one of them, or neither")
-    if private_only:
-        if second is not None:
-            raise UsageError("--private-only takes one file", "keygen verify --private-only privateKey.pem")
-        return (first or Path(recipes.PRIVATE_KEY)), None, (() if first else ("private",))
-    if public_only:
-        if second is not None:
-            raise UsageError("--public-only takes one file", "keygen verify --public-only publicKey.pub")
-        return None, (first or Path(recipes.PUBLIC_KEY)), (() if first else ("public",))
+    if private_only or public_only:
+        return _single(first, second, "private" if private_only else "public")
     defaulted = tuple(role for role, given in (("private", first), ("public", second)) if given is None)
     return first or Path(recipes.PRIVATE_KEY), second or Path(recipes.PUBLIC_KEY), defaulted
-
-
-@dataclass(frozen=True)
-class Opinion:
-    """One question put to the system's openssl or ssh-keygen, beside the library's answer."""
-
-    tool: str
-    question: str
-    #: The argv of each command asked (paths only; nothing secret).
-    commands: tuple[tuple[str, ...], ...]
-    #: pass or fail; "unknown" when the tool could not answer (refused, timed out).
-    verdict: Literal["pass", "fail", "unknown"]
-    detail: str
-    library: Literal["pass", "fail"] | None
-    agrees: bool | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "tool": self.tool,
-            "question": self.question,
-            "commands": [list(c) for c in self.commands],
-            "verdict": self.verdict,
-            "detail": self.detail,
-            "library": self.library,
-            "agrees": self.agrees,
-        }
 
 
 @dataclass(frozen=True)
@@ -95,7 +67,8 @@ class Mend:
 
 
 @dataclass
-class Outcome:
+class Outcome(Result):
+    command: ClassVar[str] = "verify"
     options: Options
     report: checks.Report | None = None
     opinions: list[Opinion] = field(default_factory=list)
@@ -103,37 +76,54 @@ class Outcome:
     #: Why --fix left something alone (a private key, a link, nothing to mend...).
     fix_notes: list[str] = field(default_factory=list)
     error: KeygenError | None = None
+    warnings: list[str] = field(default_factory=list)
 
-    @property
-    def exit_code(self) -> int:
-        if self.error is not None:
-            return int(self.error.code)
+    def status_code(self) -> int:
         return int(ExitCode.OK if self.report is not None and self.report.ok else ExitCode.CHECKS_FAILED)
+
+    def counts(self) -> dict[str, int]:
+        checks_ = self.report.checks if self.report else []
+        return {s: sum(c.status == s for c in checks_) for s in ("pass", "warn", "fail")}
+
+    def facts(self) -> dict[str, Any]:
+        o, r = self.options, self.report
+        return {
+            "private_key": str(o.private_key) if o.private_key else None,
+            "public_key": str(o.public_key) if o.public_key else None,
+            "checks": [c.as_dict() for c in r.checks] if r else [],
+            "summary": self.counts() if r else None,
+            "fingerprint": r.fingerprint if r else None,
+            "fingerprint_hex": r.fingerprint_hex if r else None,
+            "second_opinion": [op.as_dict() for op in self.opinions],
+            "fixed": [vars(m) for m in self.fixed],
+            "fix_notes": self.fix_notes,
+        }
 
 
 def verify(options: Options, *, environ: Mapping[str, str] | None = None) -> Outcome:
     environ = os.environ if environ is None else environ
     outcome = Outcome(options)
     try:
+        # The findings are kept even when --fix then fails (exit 6): the user sees both.
         report = outcome.report = _check(options)
         if options.fix:
             report = outcome.report = _apply_fixes(options, report, outcome)
         if options.second_opinion:
             outcome.opinions = second_opinion(report, environ)
-            for op in outcome.opinions:
-                if op.agrees is False:
-                    report.checks.append(
-                        checks.Check(
-                            f"second_opinion.{op.tool}",
-                            "warn",
-                            f"{op.tool} and the library disagree on '{op.question}': {op.tool} says "
-                            f"{op.verdict} ({op.detail}), the library says {op.library}",
-                            "trust neither blindly: check the file with the SDK you use",
-                        )
-                    )
+            report.checks += [_disagreement(op) for op in outcome.opinions if op.agrees is False]
     except KeygenError as exc:
         outcome.error = exc
     return outcome
+
+
+def _disagreement(op: Opinion) -> checks.Check:
+    return checks.Check(
+        f"second_opinion.{op.tool}",
+        "warn",
+        f"{op.tool} and the library disagree on '{op.question}': {op.tool} says "
+        f"{op.verdict} ({op.detail}), the library says {op.library}",
+        "trust neither blindly: check the file with the SDK you use",
+    )
 
 
 def _check(options: Options) -> checks.Report:
@@ -180,7 +170,7 @@ def _apply_fixes(options: Options, report: checks.Report, outcome: Outcome) -> c
     return report
 
 
-def _describe_encoding(ins: checks.Inspection) -> str:
+def _describe_encoding(ins: Inspection) -> str:
     parts = [(ins.encoding or "?").upper()]
     if ins.bom:
         parts.append("byte order mark")
@@ -189,31 +179,37 @@ def _describe_encoding(ins: checks.Inspection) -> str:
     return ", ".join(parts)
 
 
-def mend_public(ins: checks.Inspection) -> Mend | str:
+def _why_not_mended(ins: Inspection) -> str | None:
+    """Why a public key's encoding is left alone ("" = nothing to mend; None = mend it)."""
+    if ins.data is None or ins.text is None:
+        return "it could not be read as text"
+    if not (ins.bom or ins.line_ends == "mixed" or (ins.encoding or "").startswith("utf-16")):
+        return ""
+    if ins.encoding not in ("ascii", "utf-16-le", "utf-16-be"):
+        return "its encoding cannot be mended without judgment"
+    if ins.form is not None and "PRIVATE KEY" in ins.form:
+        return "it holds a private key, and private keys are never rewritten"
+    if ins.is_link:
+        return "it is a symbolic link (followed for reading only); fix its target"
+    if not ins.text.isascii():
+        return "it holds characters ASCII cannot carry"
+    return None
+
+
+def mend_public(ins: Inspection) -> Mend | str:
     """Rewrite a public key's encoding as plain ASCII; return the Mend, or why nothing was done ("" = fine).
 
     A consistent line-end style is kept as it is (CRLF is what openssl writes on Windows); only
     mixed line ends are made LF.
     """
-    if ins.data is None or ins.text is None:
-        return f"{ins.path} was not rewritten: it could not be read as text"
-    needs = ins.bom or ins.line_ends == "mixed" or (ins.encoding or "").startswith("utf-16")
-    if not needs:
-        return ""
-    if ins.encoding not in ("ascii", "utf-16-le", "utf-16-be"):
-        return f"{ins.path} was not rewritten: its encoding cannot be mended without judgment"
-    if ins.form is not None and "PRIVATE KEY" in ins.form:
-        return f"{ins.path} was not rewritten: it holds a private key, and private keys are never rewritten"
-    if ins.is_link:
-        return f"{ins.path} was not rewritten: it is a symbolic link (followed for reading only); fix its target"
+    why = _why_not_mended(ins)
+    if why is not None:
+        return f"{ins.path} was not rewritten: {why}" if why else ""
+    assert ins.data is not None and ins.text is not None
+    text = ins.text.replace("\n", "\r\n") if ins.line_ends == "crlf" else ins.text
     try:
-        text = ins.text.replace("\n", "\r\n") if ins.line_ends == "crlf" else ins.text
-        new = text.encode("ascii")
-    except UnicodeEncodeError:
-        return f"{ins.path} was not rewritten: it holds characters ASCII cannot carry"
-    try:
-        backup = _replace_keeping_backup(Path(ins.path), ins.data, new)
-    except _Changed as exc:
+        backup = replace_keeping_backup(Path(ins.path), ins.data, text.encode("ascii"), limit=MAX_KEY_FILE)
+    except Changed as exc:
         return f"{ins.path} was not rewritten: {exc}"
     except OSError as exc:
         # Asked to fix and could not write (a read-only directory, another user's file): exit 6.
@@ -224,304 +220,3 @@ def mend_public(ins: checks.Inspection) -> Mend | str:
             "or copy the file somewhere you can write and fix the copy",
         ) from None
     return Mend(ins.path, str(backup), _describe_encoding(ins))
-
-
-class _Changed(Exception):
-    pass
-
-
-def _replace_keeping_backup(path: Path, judged: bytes, new: bytes) -> Path:
-    """Replace `path` with `new`, keeping the original under a fresh backup name beside it.
-
-    Order matters: the backup exists (a hard link, else a rename) before the final name is
-    replaced, and the new content is whole and synced in a temporary file in the same directory,
-    so the final name never holds a half-written file and nothing is ever lost.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > checks.MAX_KEY_FILE:
-            raise _Changed("it changed while being checked; run keygen verify again")
-        current = os.read(fd, checks.MAX_KEY_FILE + 1)
-    finally:
-        os.close(fd)
-    if current != judged:
-        raise _Changed("it changed while being checked; run keygen verify again")
-    directory = path.parent
-    tmp_fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keygen-tmp", dir=directory)
-    try:
-        try:
-            view = memoryview(new)
-            while view:
-                view = view[os.write(tmp_fd, view) :]
-            if hasattr(os, "fchmod"):
-                os.fchmod(tmp_fd, stat.S_IMODE(st.st_mode))
-            os.fsync(tmp_fd)
-        finally:
-            os.close(tmp_fd)
-        backup, renamed = _keep_backup(path, st)
-        try:
-            os.replace(tmp_name, path)
-        except BaseException:
-            _undo_backup(path, backup, renamed)
-            raise
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    fsync_dir(directory)
-    return backup
-
-
-def _undo_backup(path: Path, backup: Path, renamed: bool) -> None:
-    """The replace failed: put things back as they were (the original is whole either way)."""
-    with contextlib.suppress(OSError):
-        if renamed:
-            if not os.path.lexists(path):
-                os.rename(backup, path)
-        elif os.path.samestat(os.lstat(path), os.lstat(backup)):
-            os.unlink(backup)
-
-
-def _keep_backup(path: Path, judged: os.stat_result) -> tuple[Path, bool]:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    for n in range(1, 100):
-        backup = path.with_name(f"{path.name}.{stamp}.bak" + (f".{n}" if n > 1 else ""))
-        renamed = False
-        try:
-            # Plain link (Windows has no follow_symlinks=False); the samestat check below catches a swap.
-            os.link(path, backup)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-                raise
-            # No hard links here (FAT, some shares): a rename keeps the original just as well; the
-            # final name is briefly absent, never half-written.
-            if os.path.lexists(backup):
-                continue
-            os.rename(path, backup)
-            renamed = True
-        if not os.path.samestat(os.lstat(backup), judged):
-            # Someone swapped the file after it was judged: undo our link, touch nothing else.
-            os.unlink(backup)
-            raise _Changed("it changed while being checked; run keygen verify again")
-        return backup, renamed
-    raise _Changed("no free backup name beside it")
-
-
-# --- second opinion ----------------------------------------------------------------------------
-
-
-Verdict = Literal["pass", "fail", "unknown"]
-Judgement = tuple[Verdict, str]
-
-
-#: Forms openssl reads as PEM keys (its second opinion is asked whether it reads the file).
-_PEM_FORMS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY")
-
-
-def _library_reads(ins: checks.Inspection | None) -> Literal["pass", "fail"] | None:
-    """The library's prediction for "openssl reads this file": a plain PEM key it could load itself."""
-    if ins is None or ins.data is None:
-        return None
-    if any(c.status == "fail" and c.name.endswith(".encoding") for c in ins.checks):
-        return "fail"
-    return "pass" if ins.key is not None and ins.form in _PEM_FORMS else "fail"
-
-
-def _pair_verdict(report: checks.Report) -> Literal["pass", "fail"] | None:
-    pair = next((c for c in report.checks if c.name == "pair.match"), None)
-    if pair is None or pair.status == "warn":
-        return None
-    return "pass" if pair.status == "pass" else "fail"
-
-
-def _first_error(done: run.Completed | None) -> str:
-    if done is None:
-        return "could not be started"
-    if done.timed_out:
-        return f"no answer within {OPINION_TIMEOUT_S:g} s"
-    lines = run.trim_stderr(done.stderr, 400).splitlines()
-    return (lines[0] if lines else f"exit {done.returncode}")[:200]
-
-
-def _opinion(
-    tool: str,
-    question: str,
-    commands: tuple[tuple[str, ...], ...],
-    judged: Judgement,
-    library: Literal["pass", "fail"] | None,
-) -> Opinion:
-    verdict, detail = judged
-    agrees = None if verdict == "unknown" or library is None else verdict == library
-    return Opinion(tool, question, commands, verdict, detail, library, agrees)
-
-
-def _spki_pem(key: Any) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return bytes(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-
-
-def _judge_pem_out(done: run.Completed | None, what: str) -> Judgement:
-    if done is None or done.timed_out:
-        return "unknown", _first_error(done)
-    if done.ok and done.stdout.startswith(b"-----BEGIN PUBLIC KEY-----"):
-        return "pass", f"reads the {what}"
-    return "fail", f"cannot read it: {_first_error(done)}"
-
-
-def _judge_rsa_check(done: run.Completed | None) -> Judgement:
-    if done is None or done.timed_out:
-        return "unknown", _first_error(done)
-    if done.ok and b"RSA key ok" in done.stdout:
-        return "pass", "RSA key ok"
-    return "fail", _first_error(done)
-
-
-def _judge_ssh_pair(from_priv: run.Completed | None, from_pub: run.Completed | None) -> Judgement:
-    if from_priv is None or not from_priv.ok:
-        why = _first_error(from_priv)
-        if from_priv is not None and b"UNPROTECTED PRIVATE KEY FILE" in from_priv.stderr:
-            why = "ssh-keygen refuses a private key that other users can read (chmod 600 it)"
-        return "unknown", f"cannot read the private key: {why}"
-    if from_pub is None or not from_pub.ok:
-        return "unknown", f"cannot read the public key as PKCS8: {_first_error(from_pub)}"
-    if from_priv.stdout.split()[:2] == from_pub.stdout.split()[:2]:
-        return "pass", "`-y` on the private key and `-i -m PKCS8` on the public key give the same key"
-    return "fail", "`-y` on the private key and `-i -m PKCS8` on the public key give different keys"
-
-
-def second_opinion(report: checks.Report, environ: Mapping[str, str]) -> list[Opinion]:
-    """Ask the system's tools the library's questions about the files the library could read."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    opinions: list[Opinion] = []
-    priv, pub = report.private, report.public
-    # Only files the library read safely are handed over: a FIFO or a huge file could hang a tool.
-    priv_path = os.path.abspath(priv.path) if priv is not None and priv.data is not None else None
-    pub_path = os.path.abspath(pub.path) if pub is not None and pub.data is not None else None
-    lib_priv = priv.key if priv is not None and isinstance(priv.key, rsa.RSAPrivateKey) else None
-    env = {k: v for k, v in environ.items() if k not in recipes.SSH_ASKPASS_VARS}
-    cwd = os.getcwd()
-
-    openssl = run.which("openssl", path=environ.get("PATH"))
-    derived = public_seen = None
-    if openssl and priv_path:
-        # `-passin pass:` answers a passphrase prompt with nothing: an encrypted key fails at once.
-        argv: tuple[str, ...] = ("openssl", "pkey", "-in", priv_path, "-pubout", "-passin", "pass:")
-        done = _run(argv, openssl, cwd, env)
-        judged = _judge_pem_out(done, "private key")
-        if judged[0] == "pass" and done is not None:
-            derived = done.stdout
-            if lib_priv is not None and _spki_pem(lib_priv.public_key()) != derived:
-                judged = ("fail", "reads it, but derives another public key than the library does")
-        opinions.append(_opinion("openssl", "reads the private key", (argv,), judged, _library_reads(priv)))
-        if derived is not None:
-            argv = ("openssl", "rsa", "-in", priv_path, "-check", "-noout", "-passin", "pass:")
-            library: Literal["pass", "fail"] = (
-                "pass" if lib_priv is not None and _library_reads(priv) == "pass" else "fail"
-            )
-            judged = _judge_rsa_check(_run(argv, openssl, cwd, env))
-            opinions.append(_opinion("openssl", "a consistent RSA private key", (argv,), judged, library))
-    if openssl and pub_path:
-        argv = ("openssl", "pkey", "-pubin", "-in", pub_path, "-pubout")
-        done = _run(argv, openssl, cwd, env)
-        judged = _judge_pem_out(done, "public key")
-        if judged[0] == "pass" and done is not None:
-            public_seen = done.stdout
-        opinions.append(_opinion("openssl", "reads the public key", (argv,), judged, _library_reads(pub)))
-    if derived is not None and public_seen is not None:
-        judged = (
-            ("pass", "the public key it derives from the private key is the public key file's")
-            if derived == public_seen
-            else ("fail", "the public key it derives from the private key is not the public key file's")
-        )
-        opinions.append(_opinion("openssl", "the pair matches", (), judged, _pair_verdict(report)))
-
-    ssh_keygen = run.which("ssh-keygen", path=environ.get("PATH"))
-    if ssh_keygen and priv_path and pub_path:
-        argv_priv = ("ssh-keygen", "-y", "-P", "", "-f", priv_path)
-        argv_pub = ("ssh-keygen", "-i", "-m", "PKCS8", "-f", pub_path)
-        from_priv = _run(argv_priv, ssh_keygen, cwd, env)
-        from_pub = _run(argv_pub, ssh_keygen, cwd, env) if from_priv is not None and from_priv.ok else None
-        judged = _judge_ssh_pair(from_priv, from_pub)
-        opinions.append(
-            _opinion("ssh-keygen", "the pair matches", (argv_priv, argv_pub), judged, _pair_verdict(report))
-        )
-    return opinions
-
-
-def _run(argv: tuple[str, ...], executable: str, cwd: str, env: Mapping[str, str]) -> run.Completed | None:
-    try:
-        return run.run(argv, executable=executable, cwd=cwd, timeout=OPINION_TIMEOUT_S, env=env, stdin_data=None)
-    except OSError:
-        return None
-
-
-# --- rendering ---------------------------------------------------------------------------------
-
-
-def as_json(outcome: Outcome) -> dict[str, Any]:
-    o, r = outcome.options, outcome.report
-    return {
-        "command": "verify",
-        "ok": outcome.exit_code == 0,
-        "exit_code": outcome.exit_code,
-        "private_key": str(o.private_key) if o.private_key else None,
-        "public_key": str(o.public_key) if o.public_key else None,
-        "checks": [c.as_dict() for c in r.checks] if r else [],
-        "summary": _counts(r) if r else None,
-        "fingerprint": r.fingerprint if r else None,
-        "second_opinion": [op.as_dict() for op in outcome.opinions],
-        "fixed": [vars(m) for m in outcome.fixed],
-        "fix_notes": outcome.fix_notes,
-        "error": outcome.error.as_dict() if outcome.error else None,
-    }
-
-
-def _counts(report: checks.Report) -> dict[str, int]:
-    return {s: sum(c.status == s for c in report.checks) for s in ("pass", "warn", "fail")}
-
-
-def _opinion_lines(opinions: list[Opinion]) -> list[str]:
-    import shlex
-
-    lines = ["Second opinion (the system's tools, beside the library):"]
-    for op in opinions:
-        agreement = {True: "agrees", False: "DISAGREES", None: "no comparison"}[op.agrees]
-        library = f"library: {op.library}" if op.library else "library: -"
-        lines.append(f"  {op.tool}: {op.question}: {op.verdict} ({op.detail}); {library}; {agreement}")
-        if op.commands:
-            lines.append("     ran: " + " && ".join(shlex.join(c) for c in op.commands))
-    return lines
-
-
-def render_text(outcome: Outcome) -> str:
-    from keygen.report import check_lines
-
-    o, r = outcome.options, outcome.report
-    lines: list[str] = []
-    if r is None:
-        return ""
-    for mend in outcome.fixed:
-        lines.append(f"Fixed {mend.path}: was {mend.was}, now {mend.now}; the original is kept as {mend.backup}")
-    for note in outcome.fix_notes:
-        lines.append(f"Not fixed: {note}")
-    checked = " and ".join(str(p) for p in (o.private_key, o.public_key) if p)
-    lines.append(f"Checked {checked}:")
-    lines += check_lines(r.checks)
-    if r.fingerprint:
-        lines.append(f"Public key fingerprint: {r.fingerprint}")
-    if outcome.opinions:
-        lines += _opinion_lines(outcome.opinions)
-    counts = _counts(r)
-    lines.append(f"Result: {counts['pass']} passed, {counts['warn']} warnings, {counts['fail']} failed.")
-    if r.ok:
-        what = "pair" if o.private_key and o.public_key else ("private key" if o.private_key else "public key")
-        tail = " (see the warnings)" if counts["warn"] else ""
-        lines.append(f"The {what} is ready for Amazon Pay{tail}.")
-    else:
-        lines.append("Not ready for Amazon Pay: apply the fixes above, then run keygen verify again.")
-    return "\n".join(lines)

@@ -5,40 +5,19 @@ fails any test after which the real home's keygen directories or top level chang
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import stat
 import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-try:
-    import pty
-except ImportError:  # Windows: pty needs termios
-    pty = None  # type: ignore[assignment]
-NO_PTY = "needs a pty (no pty/termios on Windows)"
+from tests.helpers import OPENSSL, SSH_KEYGEN, TRADITIONAL
 
-REPO = Path(__file__).resolve().parents[1]
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
-OPENSSL = shutil.which("openssl")
-SSH_KEYGEN = shutil.which("ssh-keygen")
 
-
-def _openssl_major() -> int:
-    if OPENSSL is None:
-        return 0
-    out = subprocess.run([OPENSSL, "version"], capture_output=True, text=True, check=False).stdout
-    match = re.match(r"OpenSSL (\d+)\.", out)
-    return int(match.group(1)) if match else 0
-
-
-#: The flag for PKCS#1 output: OpenSSL 3 writes PKCS#8 unless told `-traditional`; OpenSSL 1.1.1
-#: (Debian 11, run by .ci/distros) writes PKCS#1 already and has no such flag.
-TRADITIONAL: tuple[str, ...] = ("-traditional",) if _openssl_major() >= 3 else ()
 #: Where keygen (or anything it uses) would write under a real home.
 _GUARDED = (".local/state/keygen", ".config/keygen", ".cache/keygen", ".local/share/keygen", "Library/Logs/keygen")
 
@@ -98,28 +77,6 @@ def audit_log(home: Path) -> Path:
     return home / "audit.jsonl"
 
 
-def run_keygen(
-    *args: str,
-    cwd: Path | None = None,
-    env: dict[str, str] | None = None,
-    timeout: float = 60,
-    input: bytes | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a child process, as a user would (python -m keygen)."""
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "keygen", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=input.decode() if input is not None else None,
-    )
-
-
 @pytest.fixture
 def stand_in(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """Make stand-in executables: `stand_in("openssl", "<sh body>")` returns a PATH string with it first.
@@ -137,11 +94,6 @@ def stand_in(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
         return str(bindir) + rest
 
     return make
-
-
-def private_key_body(path: Path) -> list[str]:
-    """The base64 lines of a private key: what must never appear in any output or record."""
-    return [ln for ln in path.read_text().splitlines() if ln and not ln.startswith("-----")]
 
 
 def _make_key_zoo(root: Path) -> dict[str, Path]:
@@ -240,22 +192,3 @@ def key_zoo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return _make_key_zoo(tmp_path_factory.mktemp("key-zoo"))
 
 
-def process_gone(pid: int, within: float = 5.0) -> bool:
-    """True once pid no longer runs (a zombie awaiting its reaper counts as gone)."""
-    import time
-
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            if state in ("Z", "X"):
-                return True
-        except (OSError, IndexError):
-            pass
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from keygen import audit
-
-from .conftest import run_keygen
+from tests.helpers import run_keygen
 
 
 def test_default_path_is_the_user_log_directory(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -213,7 +213,7 @@ def test_listing_keeps_its_options_beside_the_subcommands(audit_log: Path) -> No
 
 
 def test_completion_knows_the_subcommands_and_shells() -> None:
-    from .conftest import run_keygen
+    from tests.helpers import run_keygen
 
     def complete(words: str, cword: str) -> list[str]:
         env = {"_KEYGEN_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword}

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from keygen import audit
 from keygen.cli import app
-from tests.conftest import run_keygen
+from tests.helpers import run_keygen
 
 runner = CliRunner()
 OLD, NEW, FAILED = "SHA256:" + "a" * 64, "SHA256:" + "b" * 64, "SHA256:" + "c" * 64
@@ -66,7 +66,9 @@ def test_keys_listed_by_fingerprint_with_ids_and_age(audit_log: Path) -> None:
 def test_keys_in_json(audit_log: Path) -> None:
     write_log(audit_log, history(audit_log))
     doc = json.loads(runner.invoke(app, ["audit", "--json", "--last", "1"]).stdout)
-    assert len(doc["records"]) == 1  # --last limits the records, not the key list
+    assert len(doc["records"]) == 1  # --last limits every section: the records and the keys
+    assert [k["fingerprint"] for k in doc["keys"]] == [NEW]
+    doc = json.loads(runner.invoke(app, ["audit", "--json"]).stdout)
     keys = {k["fingerprint"]: k for k in doc["keys"]}
     assert set(keys) == {OLD, NEW}
     assert keys[OLD]["rotate"] is True and keys[NEW]["rotate"] is False

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from keygen import audit, recipes
-
-from .conftest import OPENSSL, SSH_KEYGEN, run_keygen
+from tests.helpers import OPENSSL, SSH_KEYGEN, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 POSIX_SHELLS = [s for s in ("sh", "bash", "dash") if shutil.which(s)]

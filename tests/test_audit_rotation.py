@@ -16,8 +16,7 @@ from typer.testing import CliRunner
 
 from keygen import audit, audit_store, audit_verify
 from keygen.cli import app
-
-from .conftest import OPENSSL, run_keygen
+from tests.helpers import OPENSSL, run_keygen
 
 runner = CliRunner()
 

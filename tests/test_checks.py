@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from keygen import checks
+from keygen import checks, keyfile
 
 
 def statuses(report: checks.Report) -> dict[str, str]:
@@ -55,7 +55,7 @@ def test_mixed_line_ends_are_named(key_zoo: dict[str, Path]) -> None:
     [(b"a\nb\n", "lf"), (b"a\r\nb\r\n", "crlf"), (b"a\r\nb\n", "mixed"), (b"a\rb\r", "mixed"), (b"ab", "lf")],
 )
 def test_line_end_style(data: bytes, style: str) -> None:
-    assert checks.line_end_style(data) == style
+    assert keyfile.line_end_style(data) == style
 
 
 def test_inspection_records_the_encoding(key_zoo: dict[str, Path]) -> None:

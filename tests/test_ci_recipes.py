@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import REPO
+from tests.helpers import REPO
 
 README = REPO / "README.md"
 WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"

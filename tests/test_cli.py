@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import NO_PTY, OPENSSL, pty, run_keygen
+from keygen import amazon_pay
+from tests.helpers import KEYGEN, OPENSSL, run_keygen, terminal_run
 
 
 @pytest.mark.parametrize("unbuffered", ["1", ""])
@@ -24,11 +23,11 @@ def test_full_disk_on_stdout_is_exit_7(tmp_path: Path, unbuffered: str) -> None:
     with open("/dev/full", "w") as full:
         proc = subprocess.run(
             [sys.executable, "-m", "keygen", "audit", "--path"],
+            env=env,
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
             timeout=60,
-            env=env,
         )
     assert proc.returncode == 7
     assert "cannot write to standard output" in proc.stderr and "hint:" in proc.stderr
@@ -77,36 +76,10 @@ def test_a_bug_is_exit_70_with_one_line_and_no_traceback(
 
 
 @pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
-@pytest.mark.skipif(pty is None, reason=NO_PTY)
 def test_progress_goes_to_a_terminal(tmp_path: Path) -> None:
     """With stderr a terminal, keygen says what it is running while openssl works."""
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "keygen", "generate", "--out-dir", str(tmp_path)],
-        stdin=child,
-        stdout=subprocess.PIPE,
-        stderr=child,
-        env=os.environ.copy(),
-    )
-    os.close(child)
-    seen = b""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([main], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(main, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        elif proc.poll() is not None:
-            break
-    proc.wait(60)
-    os.close(main)
-    assert proc.returncode == 0
-    text = seen.decode(errors="replace")
+    code, text = terminal_run(["generate", "--out-dir", str(tmp_path)], {})
+    assert code == 0
     assert "running: openssl genpkey -out privateKey.pem" in text
     assert "checking the key pair" in text
     # Progress is for people: with stderr not a terminal (CI, --json) there is none.
@@ -114,37 +87,43 @@ def test_progress_goes_to_a_terminal(tmp_path: Path) -> None:
     assert "running:" not in quiet.stderr
 
 
-def test_cli_choices_are_the_cores_own_lists() -> None:
-    """Typer needs enums for its choices; they must never drift from the data the core uses."""
-    from keygen import amazon_pay, cli, host, plan
+def test_cli_choices_are_the_one_tables_lists() -> None:
+    """The choices of --method, --shell, --os and --region are the table's own lists, in its order."""
+    from keygen import amazon_pay, platforms
 
-    assert [m.value for m in cli.MethodName] == list(plan.METHODS)
-    assert sorted(s.value for s in cli.ShellName) == sorted(host.SHELLS)
-    assert [r.value for r in cli.Region] == list(amazon_pay.REGIONS)
-    assert [o.value for o in cli.OSChoice] == list(host.SHELLS_BY_OS)
+    for args, values in (
+        (("generate", "--method", "x"), platforms.METHODS),
+        (("plan", "--shell", "x"), platforms.SHELLS),
+        (("plan", "--os", "x"), platforms.OSES),
+        (("generate", "--region", "x"), tuple(amazon_pay.REGIONS)),
+    ):
+        done = run_keygen(*args)
+        assert done.returncode == 2
+        assert f"is not one of: {', '.join(values)}" in done.stderr
+
+
+def test_confirm_and_exchange_choices_come_from_the_core_tables() -> None:
     from keygen import cli_confirm, sdk_config, signing
 
-    assert [a.value for a in cli_confirm.Algorithm] == list(signing.ALGORITHM_CHOICES)
-    assert [s.value for s in cli.Sdk] == list(sdk_config.SDKS)
+    assert sorted(cli_confirm.ALGORITHMS) == sorted(signing.ALGORITHM_CHOICES)
     assert list(signing.API_HOSTS) == list(amazon_pay.REGIONS)
+    for args, values in (
+        (("confirm", "--algorithm", "x"), cli_confirm.ALGORITHMS),
+        (("exchange", "--sdk", "x"), sdk_config.SDKS),
+        (("confirm", "--region", "x"), tuple(amazon_pay.REGIONS)),
+    ):
+        done = run_keygen(*args)
+        assert done.returncode == 2, done.stderr
+        assert f"is not one of: {', '.join(values)}" in done.stderr
 
 
 @pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 def test_non_ascii_paths_survive_a_legacy_code_page_on_redirected_output(tmp_path: Path) -> None:
     """What a Windows pipe gets (cp1252): a path like `ключи` must not crash the output (was exit 70)."""
     out = tmp_path / "nön-ÄSCII ключи"
-    proc = subprocess.run(
-        [sys.executable, "-m", "keygen", "generate", "--out-dir", str(out)],
-        capture_output=True,
-        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
-        timeout=60,
-    )
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    proc = subprocess.run([*KEYGEN, "generate", "--out-dir", str(out)], capture_output=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert str(out).encode("utf-8") in proc.stdout  # redirected output is UTF-8, whatever the code page
-    refused = subprocess.run(
-        [sys.executable, "-m", "keygen", "generate", "--out-dir", str(out)],
-        capture_output=True,
-        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
-        timeout=60,
-    )
+    refused = subprocess.run([*KEYGEN, "generate", "--out-dir", str(out)], capture_output=True, env=env, timeout=60)
     assert refused.returncode == 5 and str(out).encode("utf-8") in refused.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run_keygen
+from tests.helpers import run_keygen
 
 COMMANDS = {"generate", "plan", "doctor", "audit"}
 #: The console script the README's install puts beside the interpreter.

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from keygen.errors import ExitCode
-
-from .conftest import OPENSSL, private_key_body, run_keygen
-from .helpers.pairs import Pair, make_pair
-from .helpers.standin import StandIn
-from .helpers.tls import CertFiles, self_signed
+from tests.helpers import OPENSSL, private_key_body, run_keygen
+from tests.helpers.pairs import Pair, make_pair
+from tests.helpers.standin import StandIn
+from tests.helpers.tls import CertFiles, self_signed
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 

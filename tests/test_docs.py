@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from keygen.errors import ExitCode
-
-from .conftest import REPO
+from tests.helpers import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -38,3 +37,34 @@ def test_every_exit_code_is_documented() -> None:
 def test_changelog_has_an_unreleased_section() -> None:
     changelog = (REPO / "CHANGELOG.md").read_text()
     assert "## [Unreleased]" in changelog and "Keep a Changelog" in changelog
+
+
+def test_the_json_envelope_is_documented_as_the_code_builds_it() -> None:
+    """The README's envelope table lists the keys `Result.envelope` puts first, in that order."""
+    from keygen.result import Failure
+
+    table = README.split("## Output contract", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^  \| `(\w+)` \|", table, re.M)
+    assert documented == list(Failure("x").envelope())
+
+
+def test_license_is_mit_declared_as_an_spdx_expression() -> None:
+    # Read as text: tomllib is Python 3.11+, and the suite runs on 3.9 too.
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert re.search(r'^license = "MIT"$', pyproject, re.M)
+    assert re.search(r'^license-files = \["LICENSE"\]$', pyproject, re.M)
+    assert "License ::" not in pyproject  # a licence classifier beside an SPDX expression is an error
+    assert re.search(r'"setuptools>=(\d+)"', pyproject) and int(re.findall(r'"setuptools>=(\d+)"', pyproject)[0]) >= 77
+    text = (REPO / "LICENSE").read_text()
+    assert text.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in text
+
+
+def test_architecture_map_names_every_module() -> None:
+    """ARCHITECTURE.md, linked from the README, has a line for every module of the package."""
+    assert "(ARCHITECTURE.md)" in README
+    arch = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for path in (REPO / "keygen").rglob("*.py"):
+        name = path.name if path.parent.name == "keygen" else f"render/{path.name}"
+        if path.name == "__init__.py" and path.parent.name == "keygen":
+            continue
+        assert f"`{name}`" in arch or f"`{path.name}`" in arch, name

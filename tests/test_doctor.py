@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from keygen import doctor, host, recipes
+from keygen import doctor, platforms, recipes
+from keygen import plan as plan_mod
 from keygen.host import GitForWindows, Host, ShellInfo, ToolInfo
-
-from .conftest import run_keygen
-from .test_plan_choose import GIT, WIN_SSH_77, WIN_SSH_96
+from tests.helpers import GIT, WIN_SSH_77, WIN_SSH_96, run_keygen, text_of
 
 DATA = Path(__file__).parent / "data" / "documented-lines.txt"
 #: What Windows PowerShell 5.1 users should type instead of the documented `>` (ASCII, not UTF-16).
@@ -20,7 +19,7 @@ POWERSHELL_ASCII_LINE = "ssh-keygen -f privateKey.pem -e -m PKCS8 | Out-File -En
 DOCUMENTED = DATA.read_text().splitlines()
 OPENSSL_LINES, SSH_KEYGEN_LINES, GIT_BASH_LINES = DOCUMENTED[0:2], DOCUMENTED[2:4], DOCUMENTED[4:6]
 
-COMBINATIONS = [(os_name, shell) for os_name, shells in host.SHELLS_BY_OS.items() for shell in shells]
+COMBINATIONS = [(os_name, shell) for os_name, shells in platforms.SHELLS_BY_OS.items() for shell in shells]
 EXPECTED_LINES = {
     "cmd": SSH_KEYGEN_LINES,
     "powershell": SSH_KEYGEN_LINES,
@@ -38,15 +37,15 @@ def expected_lines(os_name: str, shell: str) -> list[str]:
 
 @pytest.mark.parametrize(("os_name", "shell"), COMBINATIONS)
 def test_plan_for_every_described_combination(os_name: str, shell: str) -> None:
-    plan = doctor.make_plan(doctor.described_host(os_name, shell), described=True)  # type: ignore[arg-type]
+    plan = plan_mod.describe(plan_mod.described_host(os_name, shell), described=True)  # type: ignore[arg-type]
     assert plan.error is None
     assert plan.lines == expected_lines(os_name, shell)
-    text = doctor.plan_text(plan).splitlines()
+    text = text_of(plan).splitlines()
     prompt = PROMPTS.get(shell, "$ ")
     # As the user types them in that shell: the prompt, then the documented line byte for byte.
     for line in plan.lines:
         assert f"  {prompt}{line}" in text
-    data = doctor.plan_dict(plan)
+    data = plan.envelope()
     assert data["lines"] == plan.lines
     assert data["described"] is True
     assert data["method"]["reason"]
@@ -90,8 +89,8 @@ def test_plan_defaults_for_a_described_os() -> None:
 
 def test_powershell_ascii_line_is_the_documented_command_piped() -> None:
     step = recipes.SSH_KEYGEN.steps[1]
-    assert doctor.powershell_ascii_line(step) == POWERSHELL_ASCII_LINE
-    assert doctor.powershell_ascii_line(recipes.OPENSSL.steps[1]) == (
+    assert plan_mod.powershell_ascii_line(step) == POWERSHELL_ASCII_LINE
+    assert plan_mod.powershell_ascii_line(recipes.OPENSSL.steps[1]) == (
         "openssl rsa -in privateKey.pem -pubout | Out-File -Encoding ascii publicKey.pub"
     )
 
@@ -124,24 +123,24 @@ def test_powershell_ascii_line_is_the_documented_command_piped() -> None:
 )
 def test_consoles_with_git_bash_present_say_how_to_open_it(shell: str, lines: tuple[str, ...]) -> None:
     host = Host(os="windows", shell=ShellInfo(shell), ssh_keygen=WIN_SSH_96, git=GIT)
-    plan = doctor.make_plan(host)
+    plan = plan_mod.describe(host)
     tips = [n for n in plan.notes if n.lines and "Git Bash is installed" in n.message]
     assert len(tips) == 1
     assert tips[0].lines == lines
     assert r"C:\Program Files\Git" in tips[0].message
-    text = doctor.plan_text(plan)
+    text = text_of(plan)
     for line in lines:
         assert f"  {PROMPTS[shell]}{line}" in text.splitlines()
 
 
 def test_consoles_without_git_bash_do_not_pretend_it_is_there() -> None:
-    plan = doctor.make_plan(Host(os="windows", shell=ShellInfo("cmd"), ssh_keygen=WIN_SSH_96))
+    plan = plan_mod.describe(Host(os="windows", shell=ShellInfo("cmd"), ssh_keygen=WIN_SSH_96))
     assert not any("Git Bash is installed" in n.message for n in plan.notes)
 
 
 def test_plan_for_an_old_ssh_keygen_shows_the_openssl_lines_and_why() -> None:
     host = Host(os="windows", shell=ShellInfo("powershell"), ssh_keygen=WIN_SSH_77, git=GIT)
-    plan = doctor.make_plan(host)
+    plan = plan_mod.describe(host)
     assert plan.lines == GIT_BASH_LINES
     assert plan.choice is not None and "OpenSSH 7.7" in plan.choice.reason
     # The UTF-16 warning applies to openssl's `>` in PowerShell 5.1 just the same.
@@ -163,7 +162,7 @@ def test_doctor_healthy_linux() -> None:
     doc = doctor.diagnose(LINUX_OK)
     assert doc.exit_code == 0
     assert doc.problems == []
-    text = doctor.doctor_text(doc)
+    text = text_of(doc)
     assert "openssl: /usr/bin/openssl (OpenSSL 3.0.19 27 Jan 2026)" in text
     assert "generate would run: openssl (openssl is the documented path on Linux)" in text
     assert "No problems found." in text
@@ -174,7 +173,7 @@ def test_doctor_linux_without_any_tool_is_exit_3_with_the_install_line() -> None
     assert doc.exit_code == 3
     assert doc.problems[0].severity == "problem"
     assert "openssl was not found" in doc.problems[0].message
-    assert "generate cannot run here." in doctor.doctor_text(doc)
+    assert "generate cannot run here." in text_of(doc)
 
 
 def test_doctor_linux_without_openssl_warns_and_still_runs() -> None:
@@ -189,23 +188,23 @@ def test_doctor_windows_old_ssh_keygen_with_git_bash() -> None:
     host = Host(os="windows", shell=ShellInfo("cmd", r"C:\Windows\system32\cmd.exe"), ssh_keygen=WIN_SSH_77, git=GIT)
     doc = doctor.diagnose(host)
     assert doc.exit_code == 0
-    data = doctor.doctor_dict(doc)
+    data = doc.envelope()
     assert data["generate"]["method"] == "git-bash"
     assert data["git_for_windows"]["root"] == GIT.root
     assert data["tools"]["ssh-keygen"]["version_number"] == "7.7"
     fixes = " ".join(p["fix"] for p in data["problems"])
     assert "Add-WindowsCapability" in fixes
-    text = doctor.doctor_text(doc)
+    text = text_of(doc)
     assert r"Git for Windows: C:\Program Files\Git (found by %ProgramW6432%" in text
 
 
 def test_doctor_windows_nothing() -> None:
     doc = doctor.diagnose(Host(os="windows", shell=ShellInfo("powershell")))
     assert doc.exit_code == 3
-    data = doctor.doctor_dict(doc)
+    data = doc.envelope()
     assert data["ok"] is False and data["generate"] is None
     assert "winget install --id Git.Git -e --source winget" in data["problems"][0]["fix"]
-    assert "Git for Windows: not found" in doctor.doctor_text(doc)
+    assert "Git for Windows: not found" in text_of(doc)
 
 
 def test_doctor_windows_console_without_git_bash_tips_it() -> None:
@@ -275,12 +274,12 @@ def test_plan_here_refuses_cmd_on_linux() -> None:
 
 @pytest.mark.parametrize(("os_name", "shell"), COMBINATIONS)
 def test_doctor_for_every_described_combination(os_name: str, shell: str) -> None:
-    doc = doctor.diagnose(doctor.described_host(os_name, shell))  # type: ignore[arg-type]
+    doc = doctor.diagnose(plan_mod.described_host(os_name, shell))  # type: ignore[arg-type]
     assert doc.exit_code == 0
-    data = doctor.doctor_dict(doc)
+    data = doc.envelope()
     assert data["generate"]["lines"] == expected_lines(os_name, shell)
     assert data["shell"]["name"] == shell
-    text = doctor.doctor_text(doc)
+    text = text_of(doc)
     prompt = PROMPTS.get(shell, "$ ")
     for line in expected_lines(os_name, shell):
         assert f"  {prompt}{line}" in text.splitlines()

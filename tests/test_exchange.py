@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from keygen import amazon_pay, audit
 from keygen.cli import app
-from tests.conftest import private_key_body, run_keygen
+from tests.helpers import private_key_body, run_keygen
 
 runner = CliRunner()
 GOOD_ID = "SANDBOX-AB12CD34EF56GH78IJ90KL12"

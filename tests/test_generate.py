@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from keygen import __version__
-
-from .conftest import OPENSSL, private_key_body, run_keygen
+from tests.helpers import OPENSSL, private_key_body, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 
@@ -114,21 +113,24 @@ def test_json_carries_the_facts(made: tuple[Path, subprocess.CompletedProcess[st
         assert names[required] == "pass", required
     files = {Path(f["path"]).name: f for f in doc["files"]}
     assert files["privateKey.pem"]["mode"] == "0600"
-    assert doc["fingerprint"].startswith("SHA256:") and len(doc["fingerprint"]) == 7 + 64
+    assert doc["fingerprint"].startswith("SHA256:") and len(doc["fingerprint"]) == 7 + 43
+    assert len(doc["fingerprint_hex"]) == 64
     assert [r["region"] for r in doc["next"]["integration_central"]] == ["eu"]
     assert doc["audit_log"] == str(log)
 
 
-def test_fingerprint_is_reproducible_with_openssl(made: tuple[Path, subprocess.CompletedProcess[str], Path]) -> None:
+def test_fingerprint_is_the_one_ssh_keygen_prints(made: tuple[Path, subprocess.CompletedProcess[str], Path]) -> None:
+    """One format, as OpenSSH prints it (`ssh-keygen -l`); hex of the same digest only in JSON beside it."""
     out, proc, _ = made
-    der = subprocess.run(
-        [OPENSSL, "pkey", "-pubin", "-in", str(out / "publicKey.pub"), "-outform", "DER"],
-        capture_output=True,
-        check=True,
+    line = subprocess.run(
+        ["ssh-keygen", "-i", "-m", "PKCS8", "-f", str(out / "publicKey.pub")], capture_output=True, check=True
     ).stdout
-    import hashlib
+    listed = subprocess.run(["ssh-keygen", "-l", "-f", "-"], input=line, capture_output=True, check=True).stdout
+    doc = json.loads(proc.stdout)
+    assert doc["fingerprint"] == listed.decode().split()[1]
+    import base64
 
-    assert json.loads(proc.stdout)["fingerprint"] == "SHA256:" + hashlib.sha256(der).hexdigest()
+    assert base64.b64encode(bytes.fromhex(doc["fingerprint_hex"])).decode().rstrip("=") == doc["fingerprint"][7:]
 
 
 def test_audit_record(made: tuple[Path, subprocess.CompletedProcess[str], Path]) -> None:

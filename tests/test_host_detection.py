@@ -10,16 +10,10 @@ import pytest
 
 from keygen import host as host_mod
 from keygen import run
-from keygen.host import (
-    GitForWindows,
-    find_git_for_windows,
-    is_git_bash_path,
-    parse_openssh_version,
-    parse_openssl_version,
-    rooted_exists,
-    versions_needed,
-    windows_ssh_keygen,
-)
+from keygen.host import is_git_bash_path, parse_openssh_version, parse_openssl_version, versions_needed
+from keygen.platforms import OSName
+from keygen.windows import GitForWindows, find_git_for_windows, windows_ssh_keygen
+from tests.helpers import rooted_exists
 
 #: The files a Git for Windows install has, relative to its root (FACTS.md "Layout").
 INSTALLER_LAYOUT = (
@@ -302,7 +296,7 @@ def test_openssh_versions(text: str, version: tuple[int, ...] | None) -> None:
         ("windows", "cmd", "git-bash", ("openssl",)),
     ],
 )
-def test_versions_needed(os_name: host_mod.OSName, shell: str | None, method: str, needed: tuple[str, ...]) -> None:
+def test_versions_needed(os_name: OSName, shell: str | None, method: str, needed: tuple[str, ...]) -> None:
     assert versions_needed(os_name, shell, method) == needed
 
 

@@ -14,10 +14,7 @@ import pytest
 from keygen import literal, recipes
 from keygen.errors import ToolMissing, UsageError
 from keygen.host import Host, ShellInfo
-
-from .conftest import OPENSSL, SSH_KEYGEN, run_keygen
-from .test_plan_choose import GIT
-from .test_ssh_keygen import run_in_pty
+from tests.helpers import GIT, OPENSSL, SSH_KEYGEN, run_in_pty, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OPENSSL, REPO, TRADITIONAL, process_gone, run_keygen
+from tests.helpers import OPENSSL, REPO, TRADITIONAL, process_gone, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 

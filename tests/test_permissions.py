@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OPENSSL, run_keygen
+from tests.helpers import OPENSSL, run_keygen
 
 StandIn = Callable[..., str]
 pytestmark = [
@@ -127,7 +127,7 @@ def test_fix_in_a_read_only_directory(tmp_path: Path, key_zoo: dict[str, Path]) 
     box = tmp_path / "box"
     box.mkdir()
     shutil.copyfile(key_zoo["privateKey.pem"], box / "privateKey.pem")
-    shutil.copyfile(key_zoo["crlf.pub"], box / "publicKey.pub")
+    shutil.copyfile(key_zoo["bom.pub"], box / "publicKey.pub")
     box.chmod(0o500)
     try:
         proc = run_keygen("verify", "--fix", "--no-second-opinion", cwd=box)
@@ -140,7 +140,7 @@ def test_fix_in_a_read_only_directory(tmp_path: Path, key_zoo: dict[str, Path]) 
     doc = json.loads(json_proc.stdout)
     assert json_proc.returncode == 6 and doc["error"]["code"] == 6 and doc["fixed"] == []
     assert sorted(p.name for p in box.iterdir()) == ["privateKey.pem", "publicKey.pub"]
-    assert (box / "publicKey.pub").read_bytes() == key_zoo["crlf.pub"].read_bytes()
+    assert (box / "publicKey.pub").read_bytes() == key_zoo["bom.pub"].read_bytes()
 
 
 @pytest.mark.skipif(OPENSSL is None, reason="needs openssl")

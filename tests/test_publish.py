@@ -14,8 +14,7 @@ import pytest
 from keygen import generate as gen
 from keygen import publish
 from keygen.host import detect_host
-
-from .conftest import OPENSSL
+from tests.helpers import OPENSSL
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from keygen import recipes
-
-from .conftest import REPO
+from tests.helpers import REPO
 
 DATA = Path(__file__).parent / "data" / "documented-lines.txt"
 #: The reference page sits beside the repository in the team's workspace and in CI.

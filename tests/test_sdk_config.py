@@ -11,12 +11,10 @@ import pytest
 
 from keygen import sdk_config
 from keygen.errors import ExitCode
-
-from .conftest import OPENSSL, run_keygen
-from .helpers import node_sdk
-from .helpers.pairs import Pair, make_pair
-from .helpers.standin import StandIn
-from .helpers.tls import CertFiles, self_signed
+from tests.helpers import OPENSSL, node_sdk, run_keygen
+from tests.helpers.pairs import Pair, make_pair
+from tests.helpers.standin import StandIn
+from tests.helpers.tls import CertFiles, self_signed
 
 SANDBOX_ID = "SANDBOX-AEXAMPLE0123456789ABCDEF"
 PLAIN_ID = "AEXAMPLE0123456789ABCDEF"
@@ -156,7 +154,7 @@ def test_the_node_block_runs_verbatim_on_the_node_sdk_and_signs(
 
 
 def test_the_sdk_lane_pins_the_node_sdk_in_the_cache_and_runs_the_sdk_marker() -> None:
-    from .conftest import REPO
+    from tests.helpers import REPO
 
     script = REPO / ".ci" / "sdk"
     assert subprocess.run(["bash", "-n", str(script)], capture_output=True, timeout=30).returncode == 0

@@ -5,9 +5,6 @@ stand-ins, with the cause and the fix named; `--interactive` in a pseudo-termina
 from __future__ import annotations
 
 import json
-import os
-import select
-import signal
 import subprocess
 import sys
 import time
@@ -16,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from keygen import recipes
-from keygen.generate import ASKPASS_HELPER, ASKPASS_HELPER_TEXT, step_env
 from keygen.host import ToolInfo
-from keygen.plan import Choice
-
-from .conftest import NO_PTY, OPENSSL, SSH_KEYGEN, pty, run_keygen
+from keygen.method import Choice
+from keygen.steps import ASKPASS_HELPER, ASKPASS_HELPER_TEXT, step_env
+from tests.helpers import OPENSSL, SSH_KEYGEN, run_in_pty, run_keygen
 
 pytestmark = pytest.mark.skipif(SSH_KEYGEN is None or OPENSSL is None, reason="needs ssh-keygen and openssl")
 
@@ -33,55 +29,6 @@ DOCUMENTED_ARGV = [
 def public_from_private(private: Path) -> bytes:
     assert OPENSSL
     return subprocess.run([OPENSSL, "pkey", "-in", str(private), "-pubout"], capture_output=True, check=True).stdout
-
-
-def run_in_pty(
-    argv: list[str],
-    *,
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    answers: tuple[bytes, ...] = (),
-    prompt: bytes = b"passphrase",
-    timeout: float = 60,
-) -> tuple[int, str]:
-    """Run argv with a pseudo-terminal as its controlling terminal and stdio, like a person's
-    terminal window; type each answer after the next `prompt` appears. Returns (exit code, output)."""
-    full_env = {**os.environ, **(env or {})}
-    if pty is None:
-        pytest.skip(NO_PTY)
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        try:
-            os.chdir(cwd)
-            os.execvpe(argv[0], argv, full_env)
-        finally:
-            os._exit(127)
-    out = bytearray()
-    pending = list(answers)
-    seen_from = 0
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:  # EIO: the child side closed
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            elif pending and prompt in bytes(out[seen_from:]).lower():
-                # Output went quiet after a prompt: it is waiting for us.
-                os.write(fd, pending.pop(0) + b"\n")
-                seen_from = len(out)
-        else:
-            os.kill(pid, signal.SIGKILL)
-            raise AssertionError(f"{argv} did not finish in {timeout} s; output so far: {out.decode(errors='replace')}")
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 KEYGEN = [sys.executable, "-m", "keygen"]
@@ -148,8 +95,8 @@ def test_argv_is_documented_without_n(made: tuple[Path, dict[str, object], Path]
     }
     assert str(doc["method"]["tool_version"]).startswith("OpenSSH_")  # type: ignore[index]
     record = json.loads(log.read_text().splitlines()[-1])
-    assert record["method"] == "ssh-keygen"
-    assert record["method_reason"] == "asked for with --method ssh-keygen"
+    # The record is the same facts as --json (one source), plus who, where and the tools' environment.
+    assert record["method"] == doc["method"]
     assert [s["argv"] for s in record["steps"]] == DOCUMENTED_ARGV
     assert record["side_files_not_published"] == ["privateKey.pem.pub"]
     assert doc["side_files_not_published"] == ["privateKey.pem.pub"]

@@ -19,12 +19,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from keygen import signing
-
-from .conftest import OPENSSL
-from .helpers import node_sdk
-from .helpers.pairs import Pair, make_pair
-from .helpers.standin import StandIn
-from .helpers.tls import CertFiles, self_signed
+from tests.helpers import OPENSSL, node_sdk
+from tests.helpers.pairs import Pair, make_pair
+from tests.helpers.standin import StandIn
+from tests.helpers.tls import CertFiles, self_signed
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -16,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from keygen.cli import app
-from tests.conftest import private_key_body, run_keygen
+from tests.helpers import private_key_body, run_keygen
 
 runner = CliRunner()
 
@@ -50,10 +49,10 @@ def zoo(key_zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> dict[str, 
 
 
 def spki_fingerprint(pub: Path) -> str:
-    der = subprocess.run(
-        ["openssl", "pkey", "-pubin", "-in", str(pub), "-outform", "DER"], capture_output=True, check=True
-    ).stdout
-    return "SHA256:" + hashlib.sha256(der).hexdigest()
+    """The fingerprint ssh-keygen prints for the key (`SHA256:` and unpadded base64), by ssh-keygen itself."""
+    line = subprocess.run(["ssh-keygen", "-i", "-m", "PKCS8", "-f", str(pub)], capture_output=True, check=True).stdout
+    listed = subprocess.run(["ssh-keygen", "-l", "-f", "-"], input=line, capture_output=True, check=True).stdout
+    return listed.decode().split()[1]
 
 
 # (private, public, exit code, check name, status, words in the summary, words in the fix)
@@ -280,7 +279,7 @@ def test_huge_file_is_refused_without_reading_it(tmp_path: Path, monkeypatch: py
         read_sizes.append(len(data))
         return data
 
-    monkeypatch.setattr("keygen.checks.os.read", counting_read)
+    monkeypatch.setattr("keygen.keyfile.os.read", counting_read)
     code, doc = verify_json("--public-only", str(huge))
     check = by_name(doc)["public_key.file"]
     assert code == 1 and "refused without reading it" in check["summary"]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from keygen import publish
 from keygen import verify as verify_mod
 from keygen.cli import app
 
@@ -113,7 +114,7 @@ def test_link_is_not_written_through(work: Path, key_zoo: dict[str, Path]) -> No
 def test_taken_backup_name_is_never_overwritten(
     work: Path, key_zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(verify_mod.time, "strftime", lambda *a: "20260101T000000Z")
+    monkeypatch.setattr(publish.time, "strftime", lambda *a: "20260101T000000Z")
     (work / "publicKey.pub.20260101T000000Z.bak").write_bytes(b"someone else's backup")
     shutil.copyfile(key_zoo["bom.pub"], work / "publicKey.pub")
     code, doc = fix()
@@ -129,7 +130,7 @@ def test_without_hard_links_the_original_is_renamed_aside(
     def no_links(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(verify_mod.os, "link", no_links)
+    monkeypatch.setattr(publish.os, "link", no_links)
     shutil.copyfile(key_zoo["mixed.pub"], work / "publicKey.pub")
     code, doc = fix()
     assert code == 0
@@ -142,12 +143,12 @@ def test_failed_replace_leaves_the_original_whole(
     work: Path, key_zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch, hard_links: bool
 ) -> None:
     if not hard_links:
-        monkeypatch.setattr(verify_mod.os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EXDEV, "x")))
+        monkeypatch.setattr(publish.os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EXDEV, "x")))
 
     def disk_full(src: object, dst: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(verify_mod.os, "replace", disk_full)
+    monkeypatch.setattr(publish.os, "replace", disk_full)
     shutil.copyfile(key_zoo["powershell.pub"], work / "publicKey.pub")
     code, doc = fix()
     # A fix that was asked for and could not be written is a file-system failure: exit 6.

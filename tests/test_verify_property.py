@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from keygen import verify as verify_mod
 from keygen.cli import app
+from tests.helpers import text_of
 
 SEEDS = (
     "privateKey.pem",
@@ -71,10 +72,10 @@ def seeds(key_zoo: dict[str, Path]) -> dict[str, bytes]:
 
 def _check_outcome(outcome: verify_mod.Outcome) -> None:
     assert outcome.exit_code in (0, 1)
-    text = verify_mod.render_text(outcome)
+    text = text_of(outcome)
     assert ("is ready for Amazon Pay" in text) == (outcome.exit_code == 0)
     assert "Not ready" in text or outcome.exit_code == 0
-    json.dumps(verify_mod.as_json(outcome))
+    json.dumps(outcome.envelope())
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from keygen.cli import app
-from tests.conftest import private_key_body
+from tests.helpers import private_key_body
 
 runner = CliRunner()
 
@@ -53,7 +53,13 @@ def test_good_pair_tools_agree(zoo: dict[str, Path]) -> None:
 
 
 def test_text_shows_the_tools_beside_the_library(zoo: dict[str, Path]) -> None:
+    """An agreeing second opinion is one line; -v shows every answer and every command it ran."""
     result = runner.invoke(app, ["verify", "privateKey.pem", "other.pub"])
+    assert result.exit_code == 1
+    opinion = [line for line in result.output.splitlines() if "Second opinion" in line]
+    assert opinion == ["Second opinion: openssl and ssh-keygen agree (5 answers)"]
+    assert "ran: " not in result.output and "openssl: the pair matches" not in result.output
+    result = runner.invoke(app, ["verify", "-v", "privateKey.pem", "other.pub"])
     assert result.exit_code == 1
     assert "Second opinion" in result.output
     assert "openssl: the pair matches: fail" in result.output and "library: fail; agrees" in result.output

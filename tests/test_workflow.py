@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import REPO
+from tests.helpers import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
 INSTALL_SHELLS = REPO / ".ci" / "install-shells"

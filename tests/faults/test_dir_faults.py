@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import OPENSSL, run_keygen
+from tests.helpers import OPENSSL, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 StandIn = Callable[..., str]

@@ -15,8 +15,7 @@ import pytest
 from keygen import checks, publish, run
 from keygen import generate as gen
 from keygen.host import detect_host
-
-from ..conftest import OPENSSL
+from tests.helpers import OPENSSL
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from keygen import audit
-
-from ..conftest import OPENSSL
+from tests.helpers import OPENSSL
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import OPENSSL, private_key_body, run_keygen
-from ..helpers.standin import StandIn as StandInServer
+from tests.helpers import OPENSSL, private_key_body, run_keygen
+from tests.helpers.standin import StandIn as StandInServer
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 StandIn = Callable[..., str]

@@ -7,24 +7,20 @@ import pytest
 
 from keygen import recipes
 from keygen.errors import ExitCode, ToolMissing, UsageError
-from keygen.host import GitForWindows, Host, ShellInfo, ToolInfo
-from keygen.plan import choose
-
-OPENSSL = ToolInfo("openssl", "/usr/bin/openssl", "OpenSSL 3.0.19 27 Jan 2026", "OpenSSL", (3, 0, 19))
-LIBRESSL = ToolInfo("openssl", "/usr/bin/openssl", "LibreSSL 3.3.6", "LibreSSL", (3, 3, 6))
-SSH_92 = ToolInfo("ssh-keygen", "/usr/bin/ssh-keygen", "OpenSSH_9.2p1", "OpenSSH", (9, 2))
-WIN_SSH = r"C:\Windows\System32\OpenSSH\ssh-keygen.exe"
-WIN_SSH_77 = ToolInfo("ssh-keygen", WIN_SSH, "OpenSSH_for_Windows_7.7p1, LibreSSL 2.6.5", "OpenSSH", (7, 7))
-WIN_SSH_80 = ToolInfo("ssh-keygen", WIN_SSH, "OpenSSH_for_Windows_8.0p1", "OpenSSH", (8, 0))
-WIN_SSH_81 = ToolInfo("ssh-keygen", WIN_SSH, "OpenSSH_for_Windows_8.1p1, LibreSSL 3.0.2", "OpenSSH", (8, 1))
-WIN_SSH_96 = ToolInfo("ssh-keygen", WIN_SSH, "OpenSSH_for_Windows_9.5p1, LibreSSL 3.8.2", "OpenSSH", (9, 5))
-GIT = GitForWindows(
-    root=r"C:\Program Files\Git",
-    bash=r"C:\Program Files\Git\usr\bin\bash.exe",
-    openssl=r"C:\Program Files\Git\mingw64\bin\openssl.exe",
-    found_by="%ProgramW6432%",
+from keygen.host import Host, ShellInfo, ToolInfo
+from keygen.method import choose
+from tests.helpers import (
+    GIT,
+    GIT_BASH_OPENSSL,
+    LIBRESSL,
+    OPENSSL,
+    SSH_92,
+    WIN_SSH,
+    WIN_SSH_77,
+    WIN_SSH_80,
+    WIN_SSH_81,
+    WIN_SSH_96,
 )
-GIT_BASH_OPENSSL = ToolInfo("openssl", r"/mingw64/bin/openssl", "OpenSSL 3.2.1 30 Jan 2024", "OpenSSL", (3, 2, 1))
 
 
 def win(shell: str | None, **kw: object) -> Host:

@@ -1,13 +1,11 @@
-"""Rendering `keygen confirm` (and the SDK configuration blocks) as text and as one JSON object.
-
-Self-contained so it can move into a shared renderer package: the JSON envelope is the one every
-command uses (`command`, `ok`, `exit_code`, `error`, `warnings`), then this command's facts.
-"""
+"""`keygen confirm` as text, and the SDK configuration blocks (also printed by `exchange --sdk`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from keygen.render import Text
+from keygen.render.style import Style
 from keygen.sdk_config import NAMES, PACKAGES, Block
 
 if TYPE_CHECKING:
@@ -20,33 +18,6 @@ def sdk_lines(blocks: list[Block]) -> list[str]:
         lines += ["", f"{NAMES[b.sdk]} SDK ({PACKAGES[b.sdk]}):", "", b.text, ""]
         lines += [f"  note: {n}" for n in b.notes]
     return lines
-
-
-def confirm_json(outcome: Outcome) -> dict[str, Any]:
-    o = outcome.options
-    return {
-        "command": "confirm",
-        "ok": outcome.error is None,
-        "exit_code": outcome.exit_code,
-        "error": outcome.error.as_dict() if outcome.error else None,
-        "warnings": outcome.warnings,
-        "confirmed": outcome.confirmed,
-        "public_key_id": outcome.public_key_id,
-        "id_source": outcome.id_source,
-        "region": outcome.region,
-        "region_source": outcome.region_source,
-        "environment": outcome.environment,
-        "environment_source": outcome.environment_source,
-        "endpoint": outcome.endpoint,
-        "request": {"method": "GET", "path": outcome.path} if outcome.path else None,
-        "proxy": outcome.proxy,
-        "private_key": str(o.private_key),
-        "fingerprint": outcome.fingerprint,
-        "attempts": [a.as_dict() for a in outcome.attempts],
-        "diagnosis": outcome.diagnosis.as_dict() if outcome.diagnosis else None,
-        "sdk": [b.as_dict() for b in outcome.sdk_blocks],
-        "audit_log": str(outcome.audit_path) if outcome.audit_path else None,
-    }
 
 
 def _facts(outcome: Outcome) -> list[str]:
@@ -78,10 +49,10 @@ def _answers(outcome: Outcome) -> list[str]:
     return lines
 
 
-def confirm_text(outcome: Outcome) -> str:
-    """What to print: the facts and answers (empty when nothing was sent: the error line says it)."""
+def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
+    """The facts and answers (nothing when nothing was sent: the error line says it)."""
     if outcome.endpoint is None:
-        return ""
+        return Text()
     if outcome.confirmed:
         head = (
             f"Confirmed: Amazon Pay accepted the signature. {outcome.public_key_id} and this private key work "
@@ -89,7 +60,7 @@ def confirm_text(outcome: Outcome) -> str:
         )
     else:
         head = "Not confirmed."
-    lines = [head, *_facts(outcome), "Answer:", *_answers(outcome)]
+    lines = [style.heading(head), *_facts(outcome), "Answer:", *_answers(outcome)]
     if outcome.confirmed:
         lines.append(
             "  (the lookup of a checkout session that cannot exist: 'not found' means the signature passed)"
@@ -101,4 +72,4 @@ def confirm_text(outcome: Outcome) -> str:
     if outcome.audit_path:
         lines.append(f"Recorded in {outcome.audit_path}.")
     lines += sdk_lines(outcome.sdk_blocks)
-    return "\n".join(lines)
+    return Text(lines, "out" if outcome.error is None else "err")

@@ -1,0 +1,92 @@
+"""One renderer for every command: the words people read, and the JSON programs read.
+
+A command's core returns a `keygen.result.Result`; `emit` prints it. Under `--json` that is one
+object, the envelope `command, ok, exit_code, error, warnings` followed by the result's facts.
+As text it is the command's own body (from the module registered in TEXT_RENDERERS), then each
+warning and the error with its hint on standard error.
+
+A new command plugs in with one line in TEXT_RENDERERS and a module with
+`text(result, style, verbose) -> Text`; its JSON needs nothing here (the result's `facts()`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from keygen.render import stream
+from keygen.render.style import Style, for_stream
+from keygen.result import Result
+
+
+@dataclass
+class Text:
+    lines: list[str] = field(default_factory=list)
+    #: "err" when the body explains a failure: it then goes to standard error, before the error line.
+    stream: Literal["out", "err"] = "out"
+    #: Bytes to write as they are instead of lines (a script whose line ends must survive).
+    raw: bytes | None = None
+
+
+class TextRenderer(Protocol):
+    def __call__(self, result: Any, style: Style, verbose: bool) -> Text: ...
+
+
+#: command -> the module whose `text(result, style, verbose)` renders it. The one registry.
+TEXT_RENDERERS: dict[str, str] = {
+    "generate": "keygen.render.generate",
+    "verify": "keygen.render.verify",
+    "exchange": "keygen.render.exchange",
+    "plan": "keygen.render.plan",
+    "doctor": "keygen.render.doctor",
+    "audit": "keygen.render.audit",
+    "confirm": "keygen.render.confirm",
+    "audit verify": "keygen.render.audit_verify",
+    "audit show": "keygen.render.audit_show",
+}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def renderer(command: str) -> TextRenderer | None:
+    module = TEXT_RENDERERS.get(command)
+    if module is None:
+        return None
+    text: TextRenderer = importlib.import_module(module).text
+    return text
+
+
+def body(result: Result, *, verbose: bool = False) -> Text:
+    """The text body of `result`, coloured for the stream it goes to (when that is a terminal)."""
+    render = renderer(type(result).command) if type(result).command else None
+    if render is None:
+        return Text()
+    style = for_stream(sys.stdout)
+    text = render(result, style, verbose)
+    if text.stream == "err" and for_stream(sys.stderr) != style:
+        text = render(result, for_stream(sys.stderr), verbose)
+    return text
+
+
+def emit(result: Result, *, as_json: bool = False, verbose: bool = False) -> int:
+    """Print `result` (JSON, or text then warnings and error) and return its exit code."""
+    if as_json:
+        stream.out(dumps(result.envelope()))
+        return result.exit_code
+    text = body(result, verbose=verbose)
+    if text.raw is not None:
+        stream.out_bytes(text.raw)
+    if text.lines:
+        (stream.err if text.stream == "err" else stream.out)("\n".join(text.lines))
+    for warning in result.warnings:
+        stream.err(f"keygen: warning: {warning}")
+    if result.error is not None:
+        stream.err(f"keygen: error: {result.error.message}")
+        if result.error.hint:
+            stream.err(f"  hint: {result.error.hint}")
+    return result.exit_code

@@ -1,0 +1,43 @@
+"""Wording shared by several commands' text: check lines, the exchange steps, counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from keygen import amazon_pay
+from keygen.render.style import Style
+
+if TYPE_CHECKING:
+    from keygen.checks import Check
+
+
+def plural(count: int, word: str, plural_form: str = "") -> str:
+    """`1 warning`, `2 warnings`: never "1 warnings"."""
+    return f"{count} {word if count == 1 else (plural_form or word + 's')}"
+
+
+def check_lines(checks: Iterable[Check], style: Style, indent: str = "  ") -> list[str]:
+    lines = []
+    for c in checks:
+        lines.append(f"{indent}{style.mark(c.status)} {c.name}: {c.summary}")
+        if c.fix and c.status != "pass":
+            lines.append(f"{indent}     fix: {c.fix}")
+    return lines
+
+
+def next_steps(region: str | None, style: Style) -> list[str]:
+    """The exchange for a Public Key ID, in our words (the steps follow Integration Central's labels)."""
+    lines = [style.heading("Next: trade publicKey.pub for a Public Key ID in Amazon Pay Integration Central.")]
+    for r in amazon_pay.regions(region):
+        lines.append(f"  {r.code.upper()} ({r.name}): {r.integration_central}")
+    lines += [
+        '  1. Sign in, choose the "Self-developed" integration, keep the default payment type',
+        '     ("One-time Payments, Single Authorization") and click "Get instructions".',
+        '  2. In "API keys", click "Create keys" and pick "Use an existing public key to create',
+        '     API credentials".',
+        "  3. Give the keys a name that says who uses them and for what, paste publicKey.pub,",
+        '     and click "Create keys". Integration Central shows the Public Key ID.',
+        "  Upload only publicKey.pub. privateKey.pem stays with you: keep it secret and backed up.",
+    ]
+    return lines
