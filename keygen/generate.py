@@ -20,8 +20,9 @@ from keygen import __version__, amazon_pay, audit, literal, recipes, safety
 from keygen.errors import ChecksFailed, DirUnusable, Interrupted, KeygenError
 from keygen.host import Host, shell_dict
 from keygen.method import Choice, choose
+from keygen.outdir import check_dir, existing, refusal
 from keygen.platforms import Method
-from keygen.publish import Published, Workspace, check_dir, existing, refusal
+from keygen.publish import Published, Workspace
 from keygen.result import Result
 from keygen.steps import Progress, Runner, StepRecord, step_env
 

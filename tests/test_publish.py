@@ -67,17 +67,18 @@ def test_platform_without_follow_symlinks_for_link(tmp_path: Path, monkeypatch: 
 
 
 def test_windows_refuses_a_dir_too_long_to_run_a_program_in(tmp_path: Path) -> None:
+    from keygen import outdir
     from keygen.errors import DirUnusable
 
-    room = publish.WINDOWS_MAX_CWD - len(str(tmp_path.absolute())) - len(publish.STAGING_PREFIX) - 8 - 3
-    publish._check_windows_length(tmp_path / ("d" * room))  # fits: staging path is exactly the limit
+    room = outdir.WINDOWS_MAX_CWD - len(str(tmp_path.absolute())) - len(outdir.STAGING_PREFIX) - 8 - 3
+    outdir.check_windows_length(tmp_path / ("d" * room))  # fits: staging path is exactly the limit
     with pytest.raises(DirUnusable) as raised:
-        publish._check_windows_length(tmp_path / ("d" * (room + 1)))
+        outdir.check_windows_length(tmp_path / ("d" * (room + 1)))
     assert "too long a path for Windows" in raised.value.message and "shorter --out-dir" in raised.value.hint
 
 
 def test_missing_parent_hint_fits_the_platform(tmp_path: Path) -> None:
-    from keygen.publish import mkdir_hint
+    from keygen.outdir import mkdir_hint
 
     parent = tmp_path / "it's a dir"
     assert mkdir_hint(parent, windows=True) == f'mkdir "{parent}"'
