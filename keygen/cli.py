@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 
-from keygen import __version__
+from keygen import __version__, console
 from keygen.cli_audit import audit_app
 from keygen.errors import ExitCode, KeygenError, OutputFailed, UsageError
 from keygen.sdk_config import Sdk
@@ -360,6 +360,7 @@ from keygen import cli_confirm  # noqa: E402, F401 - registers `keygen confirm` 
 
 
 def main() -> None:
+    console.fit_stdout()
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:

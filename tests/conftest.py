@@ -106,20 +106,68 @@ def run_keygen(
     )
 
 
+WINDOWS = os.name == "nt"
+#: A stand-in written only as a POSIX sh script cannot run on Windows (the lane has no MSYS bash.exe).
+NO_SH = "the stand-in is a POSIX sh script (no MSYS bash.exe in the Windows lane)"
+#: What every Python stand-in starts with: the real tool's path, and a way to hand over to it.
+_PY_PRELUDE = """\
+import os, subprocess, sys
+REAL = {real!r}
+ARGS = sys.argv[1:]
+def real(*argv):
+    sys.stdout.flush()
+    raise SystemExit(subprocess.call([REAL, *(argv or ARGS)]))
+"""
+
+
+def _windows_launcher() -> bytes:
+    """pip's own console-script launcher (distlib's t64.exe): it runs the interpreter named on the
+    `#!` line after it with the zip appended to it, whose `__main__.py` is the script (ScriptMaker)."""
+    import pip
+
+    return (Path(pip.__file__).parent / "_vendor" / "distlib" / "t64.exe").read_bytes()
+
+
+def write_python_tool(path: Path, source: str) -> Path:
+    """An executable running `source` with this Python: a `#!` script on POSIX, a .exe on Windows."""
+    if not WINDOWS:
+        path.write_text(f"#!{sys.executable}\n{source}")
+        path.chmod(0o755)
+        return path
+    import io
+    import zipfile
+
+    payload = io.BytesIO()
+    with zipfile.ZipFile(payload, "w") as archive:
+        archive.writestr("__main__.py", source)
+    exe = path.with_name(path.name + ".exe")
+    exe.write_bytes(_windows_launcher() + f'#!"{sys.executable}"\r\n'.encode() + payload.getvalue())
+    return exe
+
+
 @pytest.fixture
 def stand_in(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """Make stand-in executables: `stand_in("openssl", "<sh body>")` returns a PATH string with it first.
 
     The body is a POSIX sh script; `$REAL` is the real tool's path, for stand-ins that wrap it.
+    `python=` gives the same stand-in in Python (REAL, ARGS and `real(*argv)` are defined for it): on
+    POSIX the sh body is used when there is one, on Windows the Python one always (as a .exe); a
+    stand-in with no Python body skips the test on Windows. KEYGEN_TEST_PYTHON_STAND_INS=1 makes POSIX use
+    the Python ones too (to try them without Windows).
     """
     bindir = tmp_path_factory.mktemp("stand-in-bin")
 
-    def make(name: str, body: str, *, only: bool = False) -> str:
+    def make(name: str, body: str = "", *, only: bool = False, python: str | None = None) -> str:
         real = shutil.which(name) or ""
+        rest = "" if only else os.pathsep + os.environ.get("PATH", "")
+        if python is not None and (WINDOWS or not body or os.environ.get("KEYGEN_TEST_PYTHON_STAND_INS")):
+            write_python_tool(bindir / name, _PY_PRELUDE.format(real=real) + textwrap.dedent(python))
+            return str(bindir) + rest
+        if WINDOWS:
+            pytest.skip(NO_SH)
         script = bindir / name
         script.write_text(f"#!/bin/sh\nREAL={real}\n" + textwrap.dedent(body))
         script.chmod(0o755)
-        rest = "" if only else os.pathsep + os.environ.get("PATH", "")
         return str(bindir) + rest
 
     return make
@@ -231,17 +279,32 @@ def process_gone(pid: int, within: float = 5.0) -> bool:
     import time
 
     deadline = time.monotonic() + within
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            if state in ("Z", "X"):
-                return True
-        except (OSError, IndexError):
-            pass
+    while not _pid_gone(pid):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
+    return True
+
+
+def _pid_gone(pid: int) -> bool:
+    if WINDOWS:  # os.kill(pid, 0) would send CTRL_C_EVENT there: ask for the exit code instead
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32")
+        kernel32.OpenProcess.restype = ctypes.c_void_p
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return True
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(ctypes.c_void_p(handle), ctypes.byref(code))
+        kernel32.CloseHandle(ctypes.c_void_p(handle))
+        return bool(ok) and code.value != 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in ("Z", "X")
