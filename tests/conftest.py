@@ -26,7 +26,14 @@ REAL_HOME = Path(os.path.expanduser("~")).resolve()
 OPENSSL = shutil.which("openssl")
 SSH_KEYGEN = shutil.which("ssh-keygen")
 #: Where keygen (or anything it uses) would write under a real home.
-_GUARDED = (".local/state/keygen", ".config/keygen", ".cache/keygen", ".local/share/keygen", "Library/Logs/keygen")
+_GUARDED = (
+    ".local/state/keygen",
+    ".config/keygen",
+    ".cache/keygen",
+    ".local/share/keygen",
+    "Library/Logs/keygen",
+    "AppData/Local/keygen",  # Windows: platformdirs asks for the known folder, whatever the environment says
+)
 
 
 def _snapshot(home: Path) -> dict[str, tuple[int, int]]:
@@ -109,9 +116,31 @@ def run_keygen(
 WINDOWS = os.name == "nt"
 #: A stand-in written only as a POSIX sh script cannot run on Windows (the lane has no MSYS bash.exe).
 NO_SH = "the stand-in is a POSIX sh script (no MSYS bash.exe in the Windows lane)"
+NO_MODE_BITS = "file mode bits are POSIX: Windows has none to assert (its ACLs are another matter, README)"
+NO_SIGNALS = (
+    "needs POSIX signals to a running keygen: Windows has none (send_signal(SIGTERM) there is an "
+    "uncatchable TerminateProcess, and CTRL_C_EVENT reaches only a whole console)"
+)
+
+
+def _symlinks_work() -> bool:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        link = Path(tmp) / "link"
+        try:
+            link.symlink_to(Path(tmp) / "target")
+        except OSError:
+            return False
+        return link.is_symlink()
+
+
+#: Wine's CreateSymbolicLinkW reports success and makes nothing; real Windows needs Developer Mode.
+SYMLINKS = not WINDOWS or _symlinks_work()
+NO_SYMLINKS = "needs symbolic links, which this Windows cannot make (Wine makes none; Windows needs Developer Mode)"
 #: What every Python stand-in starts with: the real tool's path, and a way to hand over to it.
 _PY_PRELUDE = """\
-import os, subprocess, sys
+import os, subprocess, sys, time
 REAL = {real!r}
 ARGS = sys.argv[1:]
 def real(*argv):

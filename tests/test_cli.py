@@ -31,7 +31,9 @@ def test_full_disk_on_stdout_is_exit_7(tmp_path: Path) -> None:
 @pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 def test_a_reader_that_goes_away_is_not_an_error(tmp_path: Path) -> None:
     """`keygen generate | head -1`: the pair is made and published, and nothing complains."""
-    reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    # Windows has no head: a reader of one byte in Python goes away the same way.
+    head = [sys.executable, "-c", "import sys; sys.stdin.buffer.read(1)"] if os.name == "nt" else ["head", "-c", "1"]
+    reader = subprocess.Popen(head, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     proc = subprocess.run(
         [sys.executable, "-m", "keygen", "generate", "--out-dir", str(tmp_path), "--json"],
         stdout=reader.stdin,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run_keygen
+from .conftest import WINDOWS, run_keygen
 
 COMMANDS = {"generate", "plan", "doctor", "audit"}
 #: The console script the README's install puts beside the interpreter.
@@ -53,6 +53,11 @@ def test_zsh_and_fish_protocols() -> None:
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])
+@pytest.mark.skipif(
+    WINDOWS,
+    reason="Typer's completion ignores the SHELL argument and supports no Windows shell it detects (cmd): "
+    "issue 9 makes --show-completion honour SHELL",
+)
 def test_show_completion_prints_the_script(shell: str) -> None:
     done = run_keygen("--show-completion", shell)
     assert done.returncode == 0, done.stderr
@@ -85,6 +90,11 @@ def test_real_fish_runs_the_completion_script() -> None:
     assert done.stdout.split("\t")[0] == "generate", done.stderr
 
 
+@pytest.mark.skipif(
+    WINDOWS,
+    reason="Typer's completion ignores the SHELL argument and supports no Windows shell it detects (cmd): "
+    "issue 9 makes --show-completion honour SHELL",
+)
 def test_install_completion_writes_into_home_only(home: Path) -> None:
     done = run_keygen("--install-completion", "bash", env={"SHELL": "/bin/bash"})
     assert done.returncode == 0, done.stderr

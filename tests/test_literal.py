@@ -15,7 +15,7 @@ from keygen import literal, recipes
 from keygen.errors import ToolMissing, UsageError
 from keygen.host import Host, ShellInfo
 
-from .conftest import OPENSSL, SSH_KEYGEN, run_keygen
+from .conftest import OPENSSL, SSH_KEYGEN, WINDOWS, run_keygen
 from .test_plan_choose import GIT
 from .test_ssh_keygen import run_in_pty
 
@@ -126,6 +126,9 @@ def test_a_missing_shell_is_exit_3(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(
+    WINDOWS, reason="Windows runs every shell keygen knows (cmd, PowerShell, Git Bash, POSIX shells): none to refuse"
+)
 def test_cmd_on_linux_is_a_usage_error(tmp_path: Path) -> None:
     done = run_keygen("generate", "--literal", "--shell", "cmd", "--out-dir", str(tmp_path))
     assert done.returncode == 2
@@ -133,15 +136,16 @@ def test_cmd_on_linux_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_default_shell_is_the_one_keygen_runs_in(tmp_path: Path) -> None:
-    # `sh -c` reports sh to shellingham; literal mode then types into sh.
+    # `sh -c` reports sh to shellingham; literal mode then types into sh. On Windows: cmd /c, and cmd.
+    command = f'"{sys.executable}" -m keygen generate --literal --dry-run --json --out-dir "{tmp_path}"'
     done = subprocess.run(
-        ["sh", "-c", f'"{sys.executable}" -m keygen generate --literal --dry-run --json --out-dir "{tmp_path}"'],
+        ["cmd", "/c", command] if WINDOWS else ["sh", "-c", command],
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["literal"]["shell"] in POSIX
+    assert json.loads(done.stdout)["literal"]["shell"] in (("cmd",) if WINDOWS else POSIX)
 
 
 # --- argv for every shell, including the ones that cannot run here ---------------------------------

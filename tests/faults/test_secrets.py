@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import OPENSSL, private_key_body, run_keygen
+from ..conftest import NO_MODE_BITS, OPENSSL, WINDOWS, private_key_body, run_keygen
 from ..helpers.standin import StandIn as StandInServer
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
@@ -93,6 +93,7 @@ def test_no_command_or_failure_path_leaks_the_key(tmp_path: Path, home: Path, st
     assert "PRIVATE KEY-----\nMI" not in printed
 
 
+@pytest.mark.skipif(WINDOWS, reason=NO_MODE_BITS)
 def test_audit_log_and_its_directory_are_owner_only(
     tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

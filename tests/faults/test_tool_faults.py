@@ -112,8 +112,10 @@ _ENCRYPTED = "genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bit
     [
         ('printf "garbage\\n" > privateKey.pem', 'open("privateKey.pem", "w").write("garbage\\n")'),
         ("head -c 3000 /dev/urandom > privateKey.pem", 'open("privateKey.pem", "wb").write(os.urandom(3000))'),
-        ('"$REAL" genpkey -out privateKey.pem -algorithm ED25519',
-         'subprocess.call([REAL, "genpkey", "-out", "privateKey.pem", "-algorithm", "ED25519"])'),
+        (
+            '"$REAL" genpkey -out privateKey.pem -algorithm ED25519',
+            'subprocess.call([REAL, "genpkey", "-out", "privateKey.pem", "-algorithm", "ED25519"])',
+        ),
         (f'"$REAL" {_ENCRYPTED}', f"subprocess.call([REAL, *{_ENCRYPTED.split()!r}])"),
     ],
     ids=["text-garbage", "binary-garbage", "ed25519", "encrypted"],
