@@ -82,6 +82,14 @@ def test_no_command_or_failure_path_leaks_the_key(tmp_path: Path, home: Path, st
           *) exec "$REAL" "$@" ;;
         esac
     """,
+        python=f"""
+        if ARGS[0] == "rsa":
+            key = open({str(private)!r}, "rb").read()
+            sys.stdout.buffer.write(key)
+            sys.stderr.buffer.write(key)
+            raise SystemExit(1)
+        real()
+    """,
     )
     keygen("generate", "--out-dir", str(tmp_path / "spill"), "--json", env={"PATH": spill})
     keygen("generate", "--out-dir", str(tmp_path / "spill2"), env={"PATH": spill})
