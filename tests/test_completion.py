@@ -71,6 +71,7 @@ def _env_with_script() -> dict[str, str]:
     return {**os.environ, "PATH": f"{SCRIPT_DIR}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
+@pytest.mark.skipif(WINDOWS, reason="runs bash or fish on the completion script (no MSYS bash.exe in the Windows lane)")
 def test_real_bash_runs_the_completion_script() -> None:
     env = _env_with_script()
     script = (
@@ -81,6 +82,7 @@ def test_real_bash_runs_the_completion_script() -> None:
     assert done.stdout.split() == ["doctor"], done.stderr
 
 
+@pytest.mark.skipif(WINDOWS, reason="runs bash or fish on the completion script (no MSYS bash.exe in the Windows lane)")
 def test_real_fish_runs_the_completion_script() -> None:
     if shutil.which("fish") is None:
         pytest.skip("fish is not installed (.ci/install-shells)")

@@ -27,6 +27,8 @@ POSIX = ("bash", "sh", "dash", "zsh", "fish")
 def need(shell: str) -> str:
     path = shutil.which(shell)
     if path is None:
+        if WINDOWS:
+            pytest.skip(f"{shell}: no MSYS bash.exe or other POSIX shell in the Windows lane")
         pytest.skip(f"{shell} is not installed (.ci/install-shells installs zsh and fish)")
     return path
 
@@ -65,7 +67,7 @@ def test_literal_inside_a_terminal(shell: str, tmp_path: Path) -> None:
     assert (tmp_path / "keys" / "publicKey.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
 
 
-@pytest.mark.skipif(SSH_KEYGEN is None, reason="needs ssh-keygen")
+@pytest.mark.skipif(SSH_KEYGEN is None, reason="needs ssh-keygen (no ssh-keygen.exe in the Windows lane)")
 @pytest.mark.parametrize("shell", ("bash", "fish"))
 def test_literal_ssh_keygen_lines(shell: str, tmp_path: Path) -> None:
     need(shell)
@@ -138,8 +140,10 @@ def test_cmd_on_linux_is_a_usage_error(tmp_path: Path) -> None:
 def test_default_shell_is_the_one_keygen_runs_in(tmp_path: Path) -> None:
     # `sh -c` reports sh to shellingham; literal mode then types into sh. On Windows: cmd /c, and cmd.
     command = f'"{sys.executable}" -m keygen generate --literal --dry-run --json --out-dir "{tmp_path}"'
+    argv = ["cmd", "/c", sys.executable, "-m", "keygen", "generate", "--literal", "--dry-run", "--json", "--out-dir",
+            str(tmp_path)]
     done = subprocess.run(
-        ["cmd", "/c", command] if WINDOWS else ["sh", "-c", command],
+        argv if WINDOWS else ["sh", "-c", command],
         capture_output=True,
         text=True,
         check=False,

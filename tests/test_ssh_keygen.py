@@ -22,7 +22,9 @@ from keygen.plan import Choice
 
 from .conftest import NO_PTY, OPENSSL, SSH_KEYGEN, pty, run_keygen
 
-pytestmark = pytest.mark.skipif(SSH_KEYGEN is None or OPENSSL is None, reason="needs ssh-keygen and openssl")
+pytestmark = pytest.mark.skipif(
+    SSH_KEYGEN is None or OPENSSL is None, reason="needs ssh-keygen and openssl (no ssh-keygen.exe in the Windows lane)"
+)
 
 DOCUMENTED_ARGV = [
     ["ssh-keygen", "-t", "rsa", "-b", "2048", "-m", "PKCS8", "-f", "privateKey.pem"],
