@@ -477,7 +477,9 @@ def test_two_runs_into_one_dir(tmp_path: Path) -> None:
         )
         for _ in range(2)
     ]
-    results = [(p.wait(60), p.stdout.read() if p.stdout else "") for p in procs]
+    # communicate, not wait: an unread pipe fills (Windows' hold about 4 KiB) and the JSON writer blocks.
+    outputs = [p.communicate(timeout=60)[0] for p in procs]
+    results = [(p.returncode, out) for p, out in zip(procs, outputs)]
     codes = sorted(code for code, _ in results)
     assert codes == [0, 5], results
     assert sorted(p.name for p in tmp_path.iterdir()) == ["privateKey.pem", "publicKey.pub"]
