@@ -3,7 +3,9 @@
 POSIX stops a tool and everything it started with one signal to its process group. Windows has no
 such group to signal, and `taskkill /T` is not everywhere (Wine's taskkill rejects it), so the tree
 is found the way taskkill finds it: a Toolhelp snapshot of every process and its parent. Each
-descendant is terminated, then the tool itself.
+descendant is terminated, then the tool itself. A parent's id outlives the parent and is reused,
+so a process counts as a child only when it was created after its parent: an unrelated program
+whose long-gone parent had the same id is left alone.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import sys
 
 PROCESS_TERMINATE = 0x0001
+PROCESS_QUERY_LIMITED_INFORMATION = 0x1000
 TH32CS_SNAPPROCESS = 0x00000002
 #: What Windows reports for a process ended this way (as `taskkill /F` does).
 EXIT_CODE = 1
@@ -25,7 +28,12 @@ def descendants(pid: int) -> list[int]:
     found: list[int] = []
     todo = [pid]
     while todo:
-        for child in children.get(todo.pop(0), []):
+        parent = todo.pop(0)
+        born = _created(parent)
+        for child in children.get(parent, []):
+            child_born = _created(child)
+            if born is None or child_born is None or child_born < born:
+                continue  # not provably its child: the id may have been reused
             if child not in found and child != pid:
                 found.append(child)
                 todo.append(child)
@@ -76,6 +84,19 @@ if sys.platform == "win32":  # pragma: no cover - Windows only
             _kernel32.CloseHandle(wintypes.HANDLE(snap))
         return pairs
 
+    def _created(pid: int) -> int | None:
+        """When pid was created (FILETIME ticks), or None when it cannot be asked."""
+        handle = _kernel32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, False, pid)
+        if not handle:
+            return None
+        times = [wintypes.FILETIME() for _ in range(4)]
+        try:
+            if not _kernel32.GetProcessTimes(wintypes.HANDLE(handle), *(ctypes.byref(t) for t in times)):
+                return None
+        finally:
+            _kernel32.CloseHandle(wintypes.HANDLE(handle))
+        return (times[0].dwHighDateTime << 32) | times[0].dwLowDateTime
+
     def _terminate(pid: int) -> None:
         handle = _kernel32.OpenProcess(PROCESS_TERMINATE, False, pid)
         if handle:
@@ -86,6 +107,9 @@ else:
 
     def _processes() -> list[tuple[int, int]]:
         return []
+
+    def _created(pid: int) -> int | None:
+        return None
 
     def _terminate(pid: int) -> None:
         return None
