@@ -18,6 +18,7 @@ from keygen import audit, recipes
 from .conftest import OPENSSL, SSH_KEYGEN, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
+NO_SH_SCRIPT = "runs a POSIX sh script (no MSYS bash.exe in the Windows lane)"
 POSIX_SHELLS = [s for s in ("sh", "bash", "dash") if shutil.which(s)]
 
 
@@ -84,7 +85,7 @@ def test_no_script_for_a_record_that_ran_nothing(recorded: Path) -> None:
 @pytest.mark.parametrize(
     "shell",
     POSIX_SHELLS
-    or [pytest.param("sh", marks=pytest.mark.skip(reason="runs a POSIX sh script (no MSYS bash.exe in the lane)"))],
+    or [pytest.param("sh", marks=pytest.mark.skip(reason=NO_SH_SCRIPT))],
 )
 def test_posix_script_makes_a_pair_keygen_verify_passes(recorded: Path, tmp_path: Path, shell: str) -> None:
     script = tmp_path / "replay.sh"
@@ -117,7 +118,7 @@ def test_posix_script_replays_the_ssh_keygen_record(recorded: Path, tmp_path: Pa
     assert run_keygen("verify", cwd=tmp_path).returncode == 0
 
 
-@pytest.mark.skipif(shutil.which("sh") is None, reason="runs a POSIX sh script (no MSYS bash.exe in the Windows lane)")
+@pytest.mark.skipif(shutil.which("sh") is None, reason=NO_SH_SCRIPT)
 def test_posix_script_refuses_when_only_the_public_key_exists(recorded: Path, tmp_path: Path) -> None:
     script = tmp_path / "replay.sh"
     script.write_text(script_for(recorded, "1", "posix"))
