@@ -477,7 +477,7 @@ def test_two_runs_into_one_dir(tmp_path: Path) -> None:
         )
         for _ in range(2)
     ]
-    # communicate, not wait: an unread pipe fills (Windows' hold about 4 KiB) and the JSON writer blocks.
+    # communicate, not wait: an unread pipe fills (Windows' are much smaller than Linux's) and the writer blocks.
     outputs = [p.communicate(timeout=60)[0] for p in procs]
     results = [(p.returncode, out) for p, out in zip(procs, outputs)]
     codes = sorted(code for code, _ in results)
