@@ -49,7 +49,8 @@ class Backup:
 @dataclass(frozen=True)
 class PublishedFile:
     path: str
-    mode: str
+    #: Permission bits as octal text; None on Windows, where access is the ACL's (see README).
+    mode: str | None
     size: int
 
 
@@ -172,7 +173,9 @@ class Workspace:
             raise
         for final, _ in placed:
             st = os.lstat(final)
-            result.files.append(PublishedFile(str(final), f"{stat.S_IMODE(st.st_mode):04o}", st.st_size))
+            # Windows has no mode bits (Python makes up 0666 from the read-only attribute): no mode there.
+            mode = f"{stat.S_IMODE(st.st_mode):04o}" if IS_POSIX else None
+            result.files.append(PublishedFile(str(final), mode, st.st_size))
         return result
 
     def _roll_back(self, placed: list[tuple[Path, os.stat_result]], backups: list[Backup]) -> None:

@@ -75,7 +75,8 @@ def _file_lines(outcome: Outcome, style: Style) -> list[str]:
         note = "  secret: never share or upload it" if private else ""
         ends = line_ends.get("private_key" if private else "public_key")
         ends_text = f", {LINE_END_NAMES[ends]} line ends" if ends else ""
-        lines.append(f"  {f.path}  mode {f.mode}, {f.size} bytes{ends_text}{note}")
+        mode = f"mode {f.mode}, " if f.mode else ""
+        lines.append(f"  {f.path}  {mode}{f.size} bytes{ends_text}{note}")
     lines += [f"  old {b.original} moved aside to {b.backup}" for b in published.backups]
     if outcome.side_files:
         lines.append(

@@ -91,7 +91,9 @@ class Lane:
     def cmd(self, body: list[str], *, timeout: float = 180, **kw: object) -> Ran:
         proc = self.start(body, **kw)  # type: ignore[arg-type]
         out, err = proc.communicate(timeout=timeout)
-        return Ran(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+        # A Windows pipe carries the ANSI code page (cp1252 in this prefix); keygen writes what it
+        # lacks as \uXXXX escapes, so JSON decodes to the exact path.
+        return Ran(proc.returncode, out.decode("cp1252", "replace"), err.decode("cp1252", "replace"))
 
     def keygen(self, *args: str, **kw: object) -> Ran:
         return self.cmd(["keygen " + " ".join(args)], **kw)
