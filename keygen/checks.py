@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from keygen import amazon_pay
+from keygen import advice, amazon_pay, spki
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -69,6 +69,15 @@ class Inspection:
     private_form: str | None = None
     #: Run OpenSSL's full RSA key validation when loading a private key (see check_pair).
     validate_rsa: bool = True
+    #: The shell the printed commands are quoted for, and whether both files of a pair were named.
+    shell: advice.Shell = "posix"
+    pair: bool = False
+    #: The key's DER as the file holds it (PEM SPKI / PKCS#8 only), and its algorithm identifier.
+    der: bytes | None = None
+    algorithm: spki.Algorithm | None = None
+
+    def q(self, path: str) -> str:
+        return advice.quote(path, self.shell)
 
     def add(self, name: str, status: Status, summary: str, fix: str = "") -> None:
         self.checks.append(Check(f"{self.role}_key.{name}", status, summary, fix))
@@ -84,7 +93,7 @@ class Inspection:
 def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Inspection:
     """Read a key file safely: no blocking on FIFOs, no reading a huge file whole."""
     ins = ins or Inspection(role, str(path))
-    regenerate = "run `keygen generate` in an empty directory"
+    regenerate = "make a new pair: " + _new_pair(ins)
     try:
         lst = os.lstat(path)
     except FileNotFoundError:
@@ -157,17 +166,14 @@ def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Insp
             "permissions",
             "warn",
             f"{path} is readable by others (mode {stat.S_IMODE(st.st_mode):04o})",
-            f"chmod 600 {_quote(str(path))}",
+            f"`chmod 600 {advice.quote(str(path), 'posix')}`",
         )
     return ins
 
 
-def _quote(path: str) -> str:
-    return path if re.fullmatch(r"[\w./-]+", path) else "'" + path.replace("'", "'\\''") + "'"
-
-
-#: For other modules that print commands naming the user's files.
-quote = _quote
+def quote(path: str) -> str:
+    """For other modules that print commands naming the user's files: quoted for the user's shell."""
+    return advice.quote(path, advice.current_shell())
 
 
 # --- encoding ----------------------------------------------------------------------------------
@@ -187,13 +193,14 @@ def _utf16_order(data: bytes) -> str | None:
     return None
 
 
-def powershell_lines(private_name: str, public_name: str) -> str:
-    """The two ways to write the public key as ASCII from Windows PowerShell 5.1."""
-    priv, pub = _quote(private_name), _quote(public_name)
-    return (
-        f"`ssh-keygen -f {priv} -e -m PKCS8 | Out-File -Encoding ascii {pub}` "
-        f"(or with openssl: `openssl rsa -in {priv} -pubout -out {pub}`)"
-    )
+def _new_pair(ins: Inspection) -> str:
+    return f"`{advice.new_pair(ins.shell)}` (the documented commands, in a new directory)"
+
+
+def _fix_in_place(ins: Inspection) -> str:
+    """Point at --fix (which keeps a backup) for exactly the files being checked."""
+    private = ins.private_name if ins.pair else None
+    return f"`{advice.keygen_verify(private, ins.public_name, ins.shell, '--fix')}`"
 
 
 def _not_text(ins: Inspection) -> None:
@@ -202,7 +209,7 @@ def _not_text(ins: Inspection) -> None:
         "encoding",
         "fail",
         "is not a text file: it holds bytes that no PEM key file has (binary data)",
-        "this is not a key file: name the right file, or make the pair again with `keygen generate`",
+        "this is not a key file: name the right file, or make the pair again: " + _new_pair(ins),
     )
 
 
@@ -216,7 +223,7 @@ def decode(ins: Inspection, strict: bool) -> None:
             "fail",
             f"{ins.path} is empty ({len(data)} bytes)" if not data else f"{ins.path} holds only white space",
             "a `>` redirect creates its file before the command runs, so a failed command leaves an empty one: "
-            "make the pair again in an empty directory (`keygen generate`)",
+            "make the pair again: " + _new_pair(ins),
         )
         return
     utf16 = _utf16_order(data)
@@ -233,9 +240,8 @@ def decode(ins: Inspection, strict: bool) -> None:
         ins.line_ends = line_end_style(text.encode("ascii"))
         ins.text = text.replace("\r\n", "\n")
         fix = (
-            "Windows PowerShell 5.1's `>` writes UTF-16; write the file as ASCII with "
-            f"{powershell_lines(ins.private_name, ins.public_name)}, or let `keygen verify --fix` "
-            "rewrite it (the original is kept as a backup)"
+            "Windows PowerShell 5.1's `>` writes UTF-16: let keygen rewrite it as ASCII, keeping the original "
+            f"in a backup: {_fix_in_place(ins)}" + _beside(ins)
             if ins.role == "public"
             else "save the key as ASCII (in an editor: UTF-8 without BOM), keeping the original"
         )
@@ -281,7 +287,7 @@ def decode(ins: Inspection, strict: bool) -> None:
     style = LINE_END_NAMES[ins.line_ends]
     if problems:
         fix = (
-            "rewrite it as plain ASCII with one line-end style: `keygen verify --fix` (keeps the original as a backup)"
+            f"rewrite it as plain ASCII with one line-end style: {_fix_in_place(ins)} (keeps the original as a backup)"
             if ins.role == "public"
             else "save it as plain ASCII with one line-end style (an editor: UTF-8 without BOM), keeping the original"
         )
@@ -300,7 +306,7 @@ LINE_END_NAMES = {"lf": "LF", "crlf": "CRLF (Windows)", "mixed": "mixed CRLF and
 
 
 def line_end_style(data: bytes) -> str:
-    """"lf", "crlf" or "mixed": a file with no line break at all counts as LF."""
+    """ "lf", "crlf" or "mixed": a file with no line break at all counts as LF."""
     crlf = data.count(b"\r\n")
     bare_lf = data.count(b"\n") - crlf
     bare_cr = data.count(b"\r") - crlf
@@ -333,38 +339,49 @@ def classify(text: str) -> str | None:
 PKCS8_FROM_PKCS1 = "openssl pkcs8 -topk8 -nocrypt -in privateKey.pem -out privateKey.pkcs8.pem"
 
 
+def _check_line(ins: Inspection, private: str) -> str:
+    """The `keygen verify` that checks a converted private key (with its public key, when named)."""
+    return advice.keygen_verify(private, ins.public_name if ins.pair else None, ins.shell)
+
+
 def _unencrypted_copy(ins: Inspection) -> str:
     """How to write the key again without its passphrase, beside the original, never over it."""
-    return (
-        "(it asks for the passphrase; the original stays as it is): "
-        f"openssl pkey -in {_quote(ins.private_name)} -out {_quote(_sibling(ins.private_name, '.unencrypted.pem'))}"
+    new = advice.fresh_name(ins.private_name, ".unencrypted.pem")
+    line = advice.join(
+        [f"openssl pkey -in {ins.q(ins.private_name)} -out {ins.q(new)}", _check_line(ins, new)], ins.shell
     )
+    return f"(it asks for the passphrase; the original stays as it is): `{line}`; then point the SDK at {new}"
 
 
-def _sibling(path: str, suffix: str) -> str:
-    """A new name beside `path` for a converted copy, so that no fix ever overwrites its input."""
-    head, tail = os.path.split(path)
-    stem = tail[:-4] if tail.endswith((".pem", ".pub")) else tail
-    return os.path.join(head, stem + suffix) if head else stem + suffix
+def _swap_note(target: str, original: str) -> str:
+    return f"; once that passes, use {target} (rename it to {original} only after keeping the old file elsewhere)"
 
 
 def _regen_public(ins: Inspection) -> str:
+    """Write the public key again from the named private key, to a NEW file beside the old one."""
+    if not ins.pair:
+        # No private key was named: a command built on some privateKey.pem here could be another pair's.
+        return (
+            "write it again from its private key with the documented line (run keygen verify with both files "
+            "to get the exact command)"
+        )
     public_name = ins.public_name
     if public_name.endswith(".pem.pub"):
         # ssh-keygen's side file: keep it for ssh-keygen, and write the documented file beside it.
-        public_name = os.path.join(os.path.dirname(public_name), "publicKey.pub")
-    priv, pub = _quote(ins.private_name), _quote(public_name)
-    if ins.private_form == "OPENSSH PRIVATE KEY":
-        # openssl cannot read this private key; ssh-keygen can, but `-e` prefers a stale side file.
-        return (
-            f"write it again from the private key with ssh-keygen (openssl cannot read the OpenSSH format): "
-            f"`ssh-keygen -f {priv} -e -m PKCS8 > {pub}`; `-e` reads {_quote(ins.private_name + '.pub')} "
-            "instead of the key when that file exists, so make sure it belongs to this key"
-        )
-    return (
-        f"write it again from the private key with the documented line: `openssl rsa -in {priv} -pubout > {pub}` "
-        f"(ssh-keygen: `ssh-keygen -f {priv} -e -m PKCS8 > {pub}`)"
+        target = advice.fresh_name(os.path.join(os.path.dirname(public_name), "publicKey.pub"), ".pub")
+    else:
+        target = advice.fresh_name(public_name, ".new.pub")
+    openssh = ins.private_form == "OPENSSH PRIVATE KEY"
+    line = advice.public_from_private(ins.private_name, target, ins.shell, openssh=openssh)
+    how = "with ssh-keygen (openssl cannot read the OpenSSH format)" if openssh else "with openssl"
+    return f"write the public key again from {ins.private_name}, {how}, beside the old file: `{line}`" + _swap_note(
+        target, public_name
     )
+
+
+def _beside(ins: Inspection) -> str:
+    """For a public key's encoding: the other way out, a new file written from the private key."""
+    return f"; or {_regen_public(ins)}" if ins.pair else ""
 
 
 def _key_kind(key: Any) -> str:
@@ -388,15 +405,22 @@ def _key_kind(key: Any) -> str:
 _OTHER_PRIVATE = {"EC PRIVATE KEY": "EC", "DSA PRIVATE KEY": "DSA"}
 
 
+def _openssh_fix(ins: Inspection) -> str:
+    copy = advice.fresh_name(ins.private_name, ".pkcs8.pem")
+    line = advice.openssh_to_pkcs8(ins.private_name, copy, ins.shell, _check_line(ins, copy))
+    return f"`{line}` (the original stays as it is; then point the SDK at {copy}), or make a new pair: {_new_pair(ins)}"
+
+
 def check_private(ins: Inspection, strict: bool) -> None:
     text = ins.text
     if text is None:
         return
     form = classify(text)
     ins.form = form
-    priv = _quote(ins.private_name)
     if form == "PRIVATE KEY":
         ins.add("format", "pass", "PKCS#8 PEM (BEGIN PRIVATE KEY), not encrypted")
+        ins.der = spki.pem_der(text, "PRIVATE KEY")
+        ins.algorithm = spki.algorithm(ins.der, private=True) if ins.der else None
     elif form == "RSA PRIVATE KEY":
         if "Proc-Type: 4,ENCRYPTED" in text:
             ins.add(
@@ -411,11 +435,12 @@ def check_private(ins: Inspection, strict: bool) -> None:
             "PKCS#1 PEM (BEGIN RSA PRIVATE KEY): the PHP, Node, .NET and Ruby SDKs load it, the Java SDK does "
             "not; the documented form is PKCS#8 (BEGIN PRIVATE KEY)"
         )
-        copy = _quote(_sibling(ins.private_name, ".pkcs8.pem"))
-        fix = (
-            f"convert a copy to PKCS#8, keeping the original: openssl pkcs8 -topk8 -nocrypt -in {priv} -out {copy} "
-            "(then point the SDK at the new file)"
+        copy = advice.fresh_name(ins.private_name, ".pkcs8.pem")
+        line = advice.join(
+            [f"openssl pkcs8 -topk8 -nocrypt -in {ins.q(ins.private_name)} -out {ins.q(copy)}", _check_line(ins, copy)],
+            ins.shell,
         )
+        fix = f"convert a copy to PKCS#8, keeping the original: `{line}` (then point the SDK at {copy})"
         ins.add("format", "fail" if strict else "warn", msg, fix)
     elif form == "ENCRYPTED PRIVATE KEY":
         ins.add(
@@ -426,7 +451,6 @@ def check_private(ins: Inspection, strict: bool) -> None:
         )
         return
     elif form == "OPENSSH PRIVATE KEY":
-        copy = _quote(_sibling(ins.private_name, ".pkcs8.pem"))
         cipher = _openssh_cipher(text)
         if cipher not in (None, "none"):
             ins.add(
@@ -434,9 +458,8 @@ def check_private(ins: Inspection, strict: bool) -> None:
                 "fail",
                 f"OpenSSH private key format, encrypted with a passphrase ({cipher}): openssl and the Amazon Pay "
                 "SDKs can read neither the format nor a passphrase",
-                f"convert a copy to unencrypted PKCS#8 (it asks for the passphrase): cp {priv} {copy} && "
-                f'ssh-keygen -p -N "" -m PKCS8 -f {copy} (OpenSSH 8.1 or later), '
-                "or make a new pair with `keygen generate`",
+                "convert a copy to unencrypted PKCS#8 (it asks for the passphrase; OpenSSH 8.1 or later): "
+                + _openssh_fix(ins),
             )
             return
         ins.add(
@@ -444,8 +467,7 @@ def check_private(ins: Inspection, strict: bool) -> None:
             "fail",
             "OpenSSH private key format (BEGIN OPENSSH PRIVATE KEY: ssh-keygen 7.8 to 8.0, or run without "
             "`-m PKCS8`): openssl and the Amazon Pay SDKs cannot load it",
-            f'convert a copy to PKCS#8: cp {priv} {copy} && ssh-keygen -p -N "" -m PKCS8 -f {copy} '
-            "(OpenSSH 8.1 or later), or make a new pair with `keygen generate`",
+            "convert a copy to PKCS#8 (OpenSSH 8.1 or later): " + _openssh_fix(ins),
         )
         ins.key = _load_openssh_private(ins, text)
         if ins.key is None:
@@ -455,7 +477,7 @@ def check_private(ins: Inspection, strict: bool) -> None:
             "algorithm",
             "fail",
             f"holds an {_OTHER_PRIVATE[form]} private key ({form}); Amazon Pay needs RSA (2048 bits)",
-            "make a new RSA-2048 pair with `keygen generate`",
+            "make a new RSA-2048 pair: " + _new_pair(ins),
         )
         # Loaded only so the second opinion can compare; the algorithm already failed.
         ins.key = _load_pem_private(ins, text)
@@ -465,7 +487,7 @@ def check_private(ins: Inspection, strict: bool) -> None:
             "format",
             "fail",
             f"holds a public key ({form}), not a private key",
-            "name the private key file (privateKey.pem); the two arguments may be swapped",
+            "name the private key file (the SDKs read the private key; Integration Central reads the public key)",
         )
         return
     elif form is None:
@@ -473,11 +495,11 @@ def check_private(ins: Inspection, strict: bool) -> None:
             "format",
             "fail",
             "holds no PEM key (no -----BEGIN line)",
-            "name the private key file, or make a new pair with `keygen generate`",
+            "name the private key file, or make a new pair: " + _new_pair(ins),
         )
         return
     else:
-        ins.add("format", "fail", f"holds a {form}, not an RSA private key", "make a new pair with `keygen generate`")
+        ins.add("format", "fail", f"holds a {form}, not an RSA private key", "make a new pair: " + _new_pair(ins))
         return
     if ins.key is None:
         ins.key = _load_pem_private(ins, text)
@@ -504,7 +526,7 @@ def _load_pem_private(ins: Inspection, text: str) -> Any:
             "load",
             "fail",
             f"the PEM block does not load: {_reason(exc)}",
-            "the file is damaged or truncated: make a new pair with `keygen generate`",
+            "the file is damaged or truncated: make a new pair: " + _new_pair(ins),
         )
     return None
 
@@ -539,7 +561,7 @@ def _load_openssh_private(ins: Inspection, text: str) -> Any:
             "load",
             "fail",
             f"the OpenSSH key does not load: {_reason(exc)}",
-            "the file is damaged or truncated: make a new pair with `keygen generate`",
+            "the file is damaged or truncated: make a new pair: " + _new_pair(ins),
         )
         return None
 
@@ -547,6 +569,20 @@ def _load_openssh_private(ins: Inspection, text: str) -> Any:
 def _reason(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
+
+
+def _rsa_pss_summary(alg: spki.Algorithm) -> str:
+    """Why an RSA-PSS restricted key fails, and what the SDKs can still do with it."""
+    head = "an RSA-PSS restricted key (OID id-RSASSA-PSS, not rsaEncryption)"
+    refused = alg.refuses()
+    if refused:
+        why = "; ".join(f"{name}: {reason}" for name, reason in refused.items())
+        return f"{head}: the SDKs read the private key and cannot sign with it ({why})"
+    return (
+        f"{head}, without parameters: keygen is stricter than the Node SDK here (it signs with it), because the "
+        "documented commands make an rsaEncryption key and Integration Central, which reads the public key, is "
+        "not documented to take an id-RSASSA-PSS one"
+    )
 
 
 def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
@@ -557,10 +593,13 @@ def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
             "algorithm",
             "fail",
             f"is an {_key_kind(key)} key; Amazon Pay needs RSA (2048 bits)",
-            "make a new RSA-2048 pair with `keygen generate`",
+            "make a new RSA-2048 pair: " + _new_pair(ins),
         )
         return
-    ins.add("algorithm", "pass", "RSA")
+    if ins.algorithm is not None and ins.algorithm.is_rsa_pss:
+        ins.add("algorithm", "fail", _rsa_pss_summary(ins.algorithm), "make a new pair: " + _new_pair(ins))
+    else:
+        ins.add("algorithm", "pass", "RSA")
     bits = key.key_size
     if bits == REQUIRED_BITS:
         ins.add("size", "pass", "2048 bits")
@@ -568,8 +607,9 @@ def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
         ins.add(
             "size",
             "fail",
-            f"RSA with {bits} bits; Amazon Pay's documented key is 2048 bits",
-            "make a new pair with `keygen generate` (rsa_keygen_bits:2048)",
+            f"RSA with {bits} bits: keygen is stricter than the SDKs here (they sign with any RSA size); Amazon "
+            "Pay documents 2048-bit keys, and Integration Central reads the public key",
+            "make a new pair: " + _new_pair(ins),
         )
     e = key.public_numbers().e if isinstance(key, rsa.RSAPublicKey) else key.private_numbers().public_numbers.e
     if e == REQUIRED_EXPONENT:
@@ -579,8 +619,23 @@ def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
             "exponent",
             "fail" if strict else "warn",
             f"public exponent {e}; the tools' default is 65537",
-            "make a new pair with `keygen generate`",
+            "make a new pair: " + _new_pair(ins),
         )
+
+
+def _check_public_line(ins: Inspection, new: str) -> str:
+    """The `keygen verify` for a public key written from the public key file alone."""
+    return advice.keygen_verify(ins.private_name if ins.pair else None, new, ins.shell)
+
+
+def _from_rfc4716(ins: Inspection, new: str, check: str) -> str:
+    middle = advice.fresh_name(ins.path, ".openssh.pub")
+    steps = [
+        advice.to_file(f"ssh-keygen -i -f {ins.q(ins.path)}", middle, ins.shell),
+        advice.to_file(f"ssh-keygen -e -m PKCS8 -f {ins.q(middle)}", new, ins.shell),
+        check,
+    ]
+    return advice.join(steps, ins.shell)
 
 
 def check_public(ins: Inspection, strict: bool) -> None:
@@ -590,17 +645,23 @@ def check_public(ins: Inspection, strict: bool) -> None:
     form = classify(text)
     ins.form = form
     redo = _regen_public(ins)
-    src = _quote(ins.path)
-    out = _quote(ins.public_name if ins.public_name != ins.path else _sibling(ins.path, ".spki.pub"))
+    src = ins.q(ins.path)
+    new = advice.fresh_name(ins.path, ".spki.pub")
+    out, check = ins.q(new), _check_public_line(ins, new)
     if form == "PUBLIC KEY":
         ins.add("format", "pass", "SubjectPublicKeyInfo PEM (BEGIN PUBLIC KEY)")
+        ins.der = spki.pem_der(text, "PUBLIC KEY")
+        ins.algorithm = spki.algorithm(ins.der, private=False) if ins.der else None
         ins.key = _load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
     elif form == "RSA PUBLIC KEY":
+        line = advice.join([f"openssl rsa -RSAPublicKey_in -in {src} -pubout -out {out}", check], ins.shell)
         ins.add(
             "format",
             "fail",
-            "PKCS#1 public key (BEGIN RSA PUBLIC KEY); Integration Central expects BEGIN PUBLIC KEY",
-            f"{redo}; from this file alone: openssl rsa -RSAPublicKey_in -in {src} -pubout -out {out}",
+            "PKCS#1 public key (BEGIN RSA PUBLIC KEY): keygen is stricter than the SDKs here (they never read the "
+            "public key); Integration Central reads it and expects BEGIN PUBLIC KEY, the form the documented "
+            "commands write",
+            f"{redo}; or from this file alone: `{line}`",
         )
         ins.key = _load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
     elif form == "SSH2 PUBLIC KEY":
@@ -609,8 +670,7 @@ def check_public(ins: Inspection, strict: bool) -> None:
             "fail",
             "RFC 4716 SSH2 public key (---- BEGIN SSH2 PUBLIC KEY ----: `ssh-keygen -e` without `-m PKCS8`); "
             "Integration Central expects BEGIN PUBLIC KEY",
-            f"{redo}; from this file alone: ssh-keygen -i -f {src} > {_quote(_sibling(ins.path, '.openssh.pub'))} "
-            f"&& ssh-keygen -e -m PKCS8 -f {_quote(_sibling(ins.path, '.openssh.pub'))} > {out}",
+            f"{redo}; or from this file alone: `{_from_rfc4716(ins, new, check)}`",
         )
         ins.key = _load_rfc4716(ins, text)
     elif form and form.startswith(("ssh-", "ecdsa-")):
@@ -619,7 +679,8 @@ def check_public(ins: Inspection, strict: bool) -> None:
             "fail",
             f"an OpenSSH `{form}` line (like the privateKey.pem.pub file ssh-keygen writes beside the key), "
             "not the documented BEGIN PUBLIC KEY",
-            f"{redo}; from this file alone: ssh-keygen -e -m PKCS8 -f {src} > {out}",
+            f"{redo}; or from this file alone: "
+            f"`{advice.join([advice.to_file(f'ssh-keygen -e -m PKCS8 -f {src}', new, ins.shell), check], ins.shell)}`",
         )
         m = _SSH_LINE.search(text)
         assert m is not None
@@ -629,7 +690,7 @@ def check_public(ins: Inspection, strict: bool) -> None:
             "format",
             "fail",
             f"holds a PRIVATE key ({form}), not a public key: never upload or share this file",
-            f"keep it secret (as privateKey.pem) and {redo}",
+            f"keep it secret (the SDKs read the private key; Integration Central reads only the public key) and {redo}",
         )
         return
     elif form is None:
@@ -694,6 +755,31 @@ def fingerprint(public_key: RSAPublicKey) -> str:
     return "SHA256:" + hashlib.sha256(der).hexdigest()
 
 
+def _fingerprint(ins: Inspection | None, key: RSAPublicKey) -> str:
+    """Over the SubjectPublicKeyInfo exactly as the file holds it (an RSA-PSS SPKI keeps its own
+    algorithm identifier, which the loaded key would re-encode as rsaEncryption)."""
+    if ins is not None and ins.der is not None:
+        return spki.fingerprint_der(ins.der)
+    return fingerprint(key)
+
+
+def _point_at_swap(priv: Inspection, pub: Inspection) -> None:
+    """The private key file holds a public key and the public key file a private key: say so on both."""
+    public_forms = ("PUBLIC KEY", "RSA PUBLIC KEY", "SSH2 PUBLIC KEY")
+    if not (priv.form in public_forms or (priv.form or "").startswith("ssh-")):
+        return
+    if pub.form is None or "PRIVATE KEY" in pub.form:
+        line = advice.keygen_verify(pub.path, priv.path, priv.shell)
+        fix = (
+            f"the two files look swapped: `{line}` checks them the right way round; to give them the usual "
+            "names, rename them by hand (a rename onto a name that exists would replace that file)"
+        )
+        for ins in (priv, pub):
+            ins.checks[:] = [
+                Check(c.name, c.status, c.summary, fix) if c.name.endswith(".format") else c for c in ins.checks
+            ]
+
+
 @dataclass
 class Report:
     private: Inspection | None
@@ -719,10 +805,14 @@ def inspect(
     public_name: str = "",
     private_form: str | None = None,
     validate_rsa: bool = True,
+    shell: advice.Shell | None = None,
+    pair: bool = False,
 ) -> Inspection:
     """Read, decode and judge one key file. The names are what fix commands say for the pair."""
     ins = Inspection(role, str(path))
     ins.validate_rsa = validate_rsa
+    ins.shell = shell or advice.current_shell()
+    ins.pair = pair
     ins.private_name = private_name or (str(path) if role == "private" else ins.private_name)
     ins.public_name = public_name or (str(path) if role == "public" else ins.public_name)
     ins.private_form = private_form
@@ -734,7 +824,12 @@ def inspect(
 
 
 def check_pair(
-    private_path: Path | None, public_path: Path | None, *, strict: bool, validate_rsa: bool = True
+    private_path: Path | None,
+    public_path: Path | None,
+    *,
+    strict: bool,
+    validate_rsa: bool = True,
+    shell: advice.Shell | None = None,
 ) -> Report:
     """Inspect one or both files, then, with both loaded, match them and run the self-test.
 
@@ -744,18 +839,20 @@ def check_pair(
     """
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    names = {
+    shell = shell or advice.current_shell()
+    names: dict[str, Any] = {
         "private_name": str(private_path) if private_path else "",
         "public_name": str(public_path) if public_path else "",
+        "shell": shell,
+        "pair": private_path is not None and public_path is not None,
     }
     priv = (
         inspect(
             private_path,
             "private",
             strict,
-            private_name=names["private_name"],
-            public_name=names["public_name"],
             validate_rsa=validate_rsa,
+            **names,
         )
         if private_path
         else None
@@ -765,20 +862,21 @@ def check_pair(
             public_path,
             "public",
             strict,
-            private_name=names["private_name"],
-            public_name=names["public_name"],
             private_form=priv.form if priv else None,
+            **names,
         )
         if public_path
         else None
     )
+    if priv is not None and pub is not None:
+        _point_at_swap(priv, pub)
     checks: list[Check] = []
     for ins in (priv, pub):
         if ins:
             checks.extend(ins.checks)
     priv_key = priv.key if priv and isinstance(priv.key, rsa.RSAPrivateKey) else None
     pub_key = pub.key if pub and isinstance(pub.key, rsa.RSAPublicKey) else None
-    fp = fingerprint(pub_key) if pub_key else (fingerprint(priv_key.public_key()) if priv_key else None)
+    fp = _fingerprint(pub, pub_key) if pub_key else (fingerprint(priv_key.public_key()) if priv_key else None)
     if priv_key is not None and pub_key is not None:
         derived = priv_key.public_key()
         if derived.public_numbers() == pub_key.public_numbers():
@@ -789,7 +887,7 @@ def check_pair(
                         f"amazon_pay.sign.{result.algorithm}",
                         "pass" if result.ok else "fail",
                         result.detail,
-                        "" if result.ok else "make a new pair with `keygen generate`",
+                        "" if result.ok else "make a new pair: " + _new_pair(priv),  # type: ignore[arg-type]
                     )
                 )
         else:
@@ -799,8 +897,9 @@ def check_pair(
                     "fail",
                     f"the public key does not belong to the private key: private key's public part is "
                     f"{fingerprint(derived)}, the public key file is {fingerprint(pub_key)}",
-                    "the two files are from different pairs: name the right ones, or "
-                    + _regen_public(pub if pub else Inspection("public", "")),
+                    "the two files are from different pairs. The public key file may be the one already "
+                    "registered in Integration Central: if so, keep it and name the private key that belongs to "
+                    "it. Otherwise " + _regen_public(pub),  # type: ignore[arg-type]
                 )
             )
     digest = amazon_pay.string_to_sign("AMZN-PAY-RSASSA-PSS", amazon_pay.KNOWN_PAYLOAD).split("\n")[1]
