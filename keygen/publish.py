@@ -8,6 +8,7 @@ publishing fails. An exclusive lock on DIR makes concurrent runs into one DIR re
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -22,6 +23,11 @@ from keygen.errors import DirUnusable, Refused
 from keygen.recipes import PRIVATE_KEY, PUBLIC_KEY
 
 STAGING_PREFIX = ".keygen-staging-"
+#: Backups live in DIR/.keygen-backups/<UTC time>/NAME. The folder carries its own `.gitignore`
+#: of `*` (as Python's venv does), so version control ignores it whatever the user's patterns are.
+BACKUP_DIR = ".keygen-backups"
+#: Link errors that mean "no hard links on this file system": a rename does the job there.
+NO_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK)
 FINAL_NAMES = (PRIVATE_KEY, PUBLIC_KEY)
 IS_POSIX = os.name == "posix"
 
@@ -159,7 +165,7 @@ class Workspace:
         """Move the checked pair from staging to its final names (backing up old ones if forced)."""
         assert self.staging is not None
         result = Published()
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        slot: Path | None = None
         os.chmod(self.staging / PRIVATE_KEY, 0o600)
         os.chmod(self.staging / PUBLIC_KEY, self.public_mode)
         #: What this run put under a final name, with its identity: rolled back only if still ours.
@@ -170,7 +176,8 @@ class Workspace:
                 if os.path.lexists(final):
                     if not self.force:
                         raise refusal(self.out_dir, [name])
-                    backup = self._free_name(f"{name}.{stamp}.bak")
+                    slot = slot or backup_slot(self.out_dir)
+                    backup = slot / name
                     # Noted before the move, so that an interrupt right after it still puts it back.
                     result.backups.append(Backup(str(final), str(backup)))
                     try:
@@ -201,13 +208,6 @@ class Workspace:
             result.files.append(PublishedFile(str(final), f"{stat.S_IMODE(st.st_mode):04o}", st.st_size))
         return result
 
-    def _free_name(self, name: str) -> Path:
-        candidate, n = self.out_dir / name, 1
-        while os.path.lexists(candidate):
-            n += 1
-            candidate = self.out_dir / f"{name}.{n}"
-        return candidate
-
     def _roll_back(self, placed: list[tuple[Path, os.stat_result]], backups: list[Backup]) -> None:
         """Take back what this run published (by identity: a file someone put there since stays),
         then return the backups to their names."""
@@ -223,32 +223,159 @@ class Workspace:
                     os.rename(item.backup, item.original)
             except OSError:
                 pass
+        if backups:
+            _drop_empty_slot(Path(backups[0].backup).parent)
+
+
+def backup_slot(out_dir: Path) -> Path:
+    """A new, empty `DIR/.keygen-backups/<UTC time>` for this run's backups (0700).
+
+    The folder's own `.gitignore` (`*`) is written first, so no backup ever sits there unignored.
+    A second run in the same second gets `<UTC time>-2`, then `-3`...: mkdir is exclusive, so two
+    runs never share a slot.
+    """
+    root = out_dir / BACKUP_DIR
+    with contextlib.suppress(FileExistsError):
+        root.mkdir(mode=0o700)
+    ignore = root / ".gitignore"
+    if not os.path.lexists(ignore):
+        try:
+            fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            fd = -1
+        if fd >= 0:
+            try:
+                os.write(fd, b"# Written by keygen: key backups are never committed.\n*\n")
+            finally:
+                os.close(fd)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    for n in range(1, 1000):
+        slot = root / (stamp + (f"-{n}" if n > 1 else ""))
+        try:
+            slot.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        return slot
+    raise FileExistsError(errno.EEXIST, "no free backup folder name", str(root))
+
+
+def link_or_rename(source: Path, target: Path) -> bool:
+    """Give `source` the new name `target` without ever replacing anything there; True if renamed.
+
+    A hard link keeps `source` where it is; where the file system has none (FAT, some shares) a
+    rename after a last look does the job. FileExistsError when `target` is taken.
+    """
+    try:
+        # Where the platform allows it, link the name itself, never what it might point to;
+        # Windows does not take follow_symlinks=False (NotImplementedError), and needs no such care.
+        if os.link in os.supports_follow_symlinks:
+            os.link(source, target, follow_symlinks=False)
+        else:  # pragma: no cover - Windows
+            os.link(source, target)
+        return False
+    except OSError as exc:
+        if isinstance(exc, FileExistsError) or exc.errno not in NO_LINKS:
+            raise
+    if os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, "exists", str(target))
+    os.rename(source, target)
+    return True
 
 
 def _place(staged: Path, final: Path, out_dir: Path) -> None:
     """Give the staged file its final name without ever replacing what is there."""
     try:
-        # Where the platform allows it, link the staged name itself, never what it might point to;
-        # Windows does not take follow_symlinks=False (NotImplementedError), and needs no such care.
-        if os.link in os.supports_follow_symlinks:
-            os.link(staged, final, follow_symlinks=False)
-        else:  # pragma: no cover - Windows
-            os.link(staged, final)
+        link_or_rename(staged, final)
     except FileExistsError:
         raise refusal(out_dir, [final.name]) from None
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-            raise DirUnusable(f"cannot write {final}: {exc.strerror}", "check the directory and free space") from None
-        # No hard links here (FAT, some network shares): rename, after a last look. EPERM is also
-        # what an immutable or read-only DIR says, so a failing rename is a DIR problem.
-        if os.path.lexists(final):
-            raise refusal(out_dir, [final.name]) from None
+        # EPERM is also what an immutable or read-only DIR says, so a failing rename is a DIR problem.
+        raise DirUnusable(
+            f"cannot write {final}: {exc.strerror}", "check that the directory is writable and has free space"
+        ) from None
+
+
+class Changed(Exception):
+    """The file is not the one that was judged: nothing was written."""
+
+
+def replace_keeping_backup(path: Path, judged: bytes, new: bytes, max_size: int) -> Path:
+    """Replace `path` with `new` (what `verify --fix` does), keeping the original in a backup slot.
+
+    Order matters: the backup exists (a hard link, else a rename) before the final name is
+    replaced, and the new content is whole and synced in a temporary file in the same directory,
+    so the final name never holds a half-written file and nothing is ever lost.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_size:
+            raise Changed("it changed while being checked; run keygen verify again")
+        current = os.read(fd, max_size + 1)
+    finally:
+        os.close(fd)
+    if current != judged:
+        raise Changed("it changed while being checked; run keygen verify again")
+    directory = path.parent
+    tmp_fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keygen-tmp", dir=directory)
+    try:
         try:
-            os.rename(staged, final)
-        except OSError as exc2:
-            raise DirUnusable(
-                f"cannot write {final}: {exc2.strerror}", "check that the directory is writable and has free space"
-            ) from None
+            view = memoryview(new)
+            while view:
+                view = view[os.write(tmp_fd, view) :]
+            if hasattr(os, "fchmod"):
+                os.fchmod(tmp_fd, stat.S_IMODE(st.st_mode))
+            os.fsync(tmp_fd)
+        finally:
+            os.close(tmp_fd)
+        backup, renamed = _keep_backup(path, st)
+        try:
+            os.replace(tmp_name, path)
+        except BaseException:
+            _undo_backup(path, backup, renamed)
+            raise
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    fsync_dir(directory)
+    return backup
+
+
+def _undo_backup(path: Path, backup: Path, renamed: bool) -> None:
+    """The replace failed: put things back as they were (the original is whole either way)."""
+    with contextlib.suppress(OSError):
+        if renamed:
+            if not os.path.lexists(path):
+                os.rename(backup, path)
+        elif os.path.samestat(os.lstat(path), os.lstat(backup)):
+            os.unlink(backup)
+    _drop_empty_slot(backup.parent)
+
+
+def _drop_empty_slot(slot: Path) -> None:
+    """Remove a backup slot this run made and left empty, and the backup folder if nothing else is in it."""
+    with contextlib.suppress(OSError):
+        slot.rmdir()
+        root = slot.parent
+        if {p.name for p in root.iterdir()} == {".gitignore"}:
+            (root / ".gitignore").unlink()
+            root.rmdir()
+
+
+def _keep_backup(path: Path, judged: os.stat_result) -> tuple[Path, bool]:
+    backup = backup_slot(path.parent) / path.name
+    # A fresh slot: the name is free. Plain link where possible; the samestat check catches a swap.
+    renamed = link_or_rename(path, backup)
+    if not os.path.samestat(os.lstat(backup), judged):
+        # Someone swapped the file after it was judged: undo our link, touch nothing else.
+        if renamed:
+            os.rename(backup, path)
+        else:
+            os.unlink(backup)
+        _drop_empty_slot(backup.parent)
+        raise Changed("it changed while being checked; run keygen verify again")
+    return backup, renamed
 
 
 def _fsync(path: Path) -> None:

@@ -8,12 +8,7 @@ only: no key bytes ever go to a tool's stdin, and of a tool's stdout only public
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
-import stat
-import tempfile
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +16,7 @@ from typing import Any, Literal
 
 from keygen import checks, recipes, run
 from keygen.errors import ExitCode, KeygenError, UsageError
-from keygen.publish import fsync_dir
+from keygen.publish import Changed, replace_keeping_backup
 
 #: Seconds each second-opinion command may take; they answer in milliseconds when healthy.
 OPINION_TIMEOUT_S = 15.0
@@ -213,96 +208,12 @@ def mend_public(ins: checks.Inspection) -> Mend | str:
     except UnicodeEncodeError:
         return f"{ins.path} was not rewritten: it holds characters ASCII cannot carry"
     try:
-        backup = _replace_keeping_backup(Path(ins.path), ins.data, new)
-    except _Changed as exc:
+        backup = replace_keeping_backup(Path(ins.path), ins.data, new, checks.MAX_KEY_FILE)
+    except Changed as exc:
         return f"{ins.path} was not rewritten: {exc}"
     except OSError as exc:
         return f"{ins.path} was not rewritten ({exc.strerror or exc}); nothing was changed"
     return Mend(ins.path, str(backup), _describe_encoding(ins))
-
-
-class _Changed(Exception):
-    pass
-
-
-def _replace_keeping_backup(path: Path, judged: bytes, new: bytes) -> Path:
-    """Replace `path` with `new`, keeping the original under a fresh backup name beside it.
-
-    Order matters: the backup exists (a hard link, else a rename) before the final name is
-    replaced, and the new content is whole and synced in a temporary file in the same directory,
-    so the final name never holds a half-written file and nothing is ever lost.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > checks.MAX_KEY_FILE:
-            raise _Changed("it changed while being checked; run keygen verify again")
-        current = os.read(fd, checks.MAX_KEY_FILE + 1)
-    finally:
-        os.close(fd)
-    if current != judged:
-        raise _Changed("it changed while being checked; run keygen verify again")
-    directory = path.parent
-    tmp_fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keygen-tmp", dir=directory)
-    try:
-        try:
-            view = memoryview(new)
-            while view:
-                view = view[os.write(tmp_fd, view) :]
-            if hasattr(os, "fchmod"):
-                os.fchmod(tmp_fd, stat.S_IMODE(st.st_mode))
-            os.fsync(tmp_fd)
-        finally:
-            os.close(tmp_fd)
-        backup, renamed = _keep_backup(path, st)
-        try:
-            os.replace(tmp_name, path)
-        except BaseException:
-            _undo_backup(path, backup, renamed)
-            raise
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    fsync_dir(directory)
-    return backup
-
-
-def _undo_backup(path: Path, backup: Path, renamed: bool) -> None:
-    """The replace failed: put things back as they were (the original is whole either way)."""
-    with contextlib.suppress(OSError):
-        if renamed:
-            if not os.path.lexists(path):
-                os.rename(backup, path)
-        elif os.path.samestat(os.lstat(path), os.lstat(backup)):
-            os.unlink(backup)
-
-
-def _keep_backup(path: Path, judged: os.stat_result) -> tuple[Path, bool]:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    for n in range(1, 100):
-        backup = path.with_name(f"{path.name}.{stamp}.bak" + (f".{n}" if n > 1 else ""))
-        renamed = False
-        try:
-            # Plain link (Windows has no follow_symlinks=False); the samestat check below catches a swap.
-            os.link(path, backup)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-                raise
-            # No hard links here (FAT, some shares): a rename keeps the original just as well; the
-            # final name is briefly absent, never half-written.
-            if os.path.lexists(backup):
-                continue
-            os.rename(path, backup)
-            renamed = True
-        if not os.path.samestat(os.lstat(backup), judged):
-            # Someone swapped the file after it was judged: undo our link, touch nothing else.
-            os.unlink(backup)
-            raise _Changed("it changed while being checked; run keygen verify again")
-        return backup, renamed
-    raise _Changed("no free backup name beside it")
 
 
 # --- second opinion ----------------------------------------------------------------------------
