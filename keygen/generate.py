@@ -292,7 +292,7 @@ def run_steps(
 
 def leftover_warning(staging: Path) -> str:
     try:
-        empty = not any(staging.iterdir())
+        empty = not any(p.name != ".gitignore" for p in staging.iterdir())
     except OSError:
         empty = False
     what = "it is empty" if empty else "it may hold the unpublished private key"

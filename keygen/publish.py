@@ -118,6 +118,8 @@ class Workspace:
                 raise refusal(self.out_dir, taken)
             try:
                 self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out_dir))
+                # Ignored by version control by construction, like the backups folder.
+                write_gitignore(self.staging)
             except OSError as exc:
                 raise DirUnusable(
                     f"cannot write in {self.out_dir}: {exc.strerror}",
@@ -227,6 +229,18 @@ class Workspace:
             _drop_empty_slot(Path(backups[0].backup).parent)
 
 
+def write_gitignore(folder: Path) -> None:
+    """`folder/.gitignore` of `*` (if absent): git then ignores the folder, whatever else is ignored."""
+    try:
+        fd = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return
+    try:
+        os.write(fd, b"# Written by keygen: key files here are never committed.\n*\n")
+    finally:
+        os.close(fd)
+
+
 def backup_slot(out_dir: Path) -> Path:
     """A new, empty `DIR/.keygen-backups/<UTC time>` for this run's backups (0700).
 
@@ -237,17 +251,7 @@ def backup_slot(out_dir: Path) -> Path:
     root = out_dir / BACKUP_DIR
     with contextlib.suppress(FileExistsError):
         root.mkdir(mode=0o700)
-    ignore = root / ".gitignore"
-    if not os.path.lexists(ignore):
-        try:
-            fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            fd = -1
-        if fd >= 0:
-            try:
-                os.write(fd, b"# Written by keygen: key backups are never committed.\n*\n")
-            finally:
-                os.close(fd)
+    write_gitignore(root)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     for n in range(1, 1000):
         slot = root / (stamp + (f"-{n}" if n > 1 else ""))

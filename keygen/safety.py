@@ -47,6 +47,22 @@ def find_work_tree(start: Path) -> Path | None:
     return None
 
 
+def _keygen_paths(out_dir: Path) -> list[str]:
+    """What keygen adds to DIR that holds a private key: the key itself, and inside its own
+    folders (backups, staging; each carries a `.gitignore` of `*`) a key file, when they exist."""
+    from keygen.publish import BACKUP_DIR, STAGING_PREFIX
+
+    paths = [PRIVATE_KEY]
+    try:
+        entries = sorted(os.listdir(out_dir))
+    except OSError:
+        entries = []
+    for name in entries:
+        if name == BACKUP_DIR or name.startswith(STAGING_PREFIX):
+            paths.append(f"{name}/{PRIVATE_KEY}")
+    return paths
+
+
 def git_warnings(out_dir: Path, environ: Mapping[str, str], timeout: float = 10.0) -> list[str]:
     """A private key inside a git work tree that does not ignore it is one `git add -A` from a leak."""
     absolute = out_dir.absolute()
@@ -56,9 +72,11 @@ def git_warnings(out_dir: Path, environ: Mapping[str, str], timeout: float = 10.
     git = run.which("git", path=environ.get("PATH"))
     if git is None:
         return [f"{out_dir} is inside the git work tree {tree}; make sure {PRIVATE_KEY} is git-ignored"]
+    paths = _keygen_paths(absolute)
     try:
+        # Without -q, check-ignore prints each ignored path: the rest are one `git add` away.
         done = run.run(
-            ["git", "check-ignore", "-q", PRIVATE_KEY],
+            ["git", "check-ignore", *paths],
             executable=git,
             cwd=absolute,
             timeout=timeout,
@@ -67,18 +85,20 @@ def git_warnings(out_dir: Path, environ: Mapping[str, str], timeout: float = 10.
         )
     except OSError:
         return []
-    if done.returncode == 0:
+    if done.returncode not in (0, 1):  # 128: not really a work tree, or git refused (e.g. dubious ownership)
         return []
-    if done.returncode != 1:  # 128: not really a work tree, or git refused (e.g. dubious ownership)
+    ignored = set(done.stdout.decode(errors="replace").splitlines())
+    exposed = [p for p in paths if p not in ignored]
+    if not exposed:
         return []
     try:
         rel = absolute.relative_to(tree)
     except ValueError:
         rel = Path(".")
-    line = "/" + (rel / PRIVATE_KEY).as_posix() if str(rel) != "." else "/" + PRIVATE_KEY
+    lines = ["/" + ((rel / p).as_posix() if str(rel) != "." else p) for p in exposed]
     return [
-        f"{out_dir} is inside the git work tree {tree}, which does not ignore {PRIVATE_KEY}; add this line "
-        f"to {tree / '.gitignore'}: {line}"
+        f"{out_dir} is inside the git work tree {tree}, which does not ignore {', '.join(exposed)}; add "
+        f"{'this line' if len(lines) == 1 else 'these lines'} to {tree / '.gitignore'}: {' '.join(lines)}"
     ]
 
 
