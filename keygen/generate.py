@@ -406,7 +406,7 @@ def _name_old_ssh_keygen(error: KeygenError, report: checks.Report, choice: Choi
     error.message += f"; cause: this ssh-keygen{version} wrote {_OLD_SSH_KEYGEN_FORMS[form]}"
     error.hint = (
         "use OpenSSH 8.1 or later, or the openssl lines (--method openssl; on Windows, Git Bash: "
-        "--method git-bash); to keep this key instead: " + error.hint
+        "--method git-bash); nothing was kept, so there is no key to convert"
     )
 
 
@@ -419,8 +419,11 @@ def checks_failed(report: checks.Report) -> KeygenError:
     failed = report.failed
     first = failed[0]
     more = f" (and {len(failed) - 1} more failed check{'s' if len(failed) > 2 else ''})" if len(failed) > 1 else ""
+    # The checks' own fixes name files that were never published: point at running again instead.
     return ChecksFailed(
-        f"the new key pair failed its checks, so nothing was published: {first.name}: {first.summary}{more}", first.fix
+        f"the new key pair failed its checks, so nothing was published: {first.name}: {first.summary}{more}",
+        "nothing was kept (the staged files are removed): run keygen generate again; if it fails the same way, "
+        "keygen doctor shows what on this machine causes it",
     )
 
 
@@ -431,7 +434,9 @@ def _relabel(report: checks.Report, staging: Path, out_dir: Path) -> checks.Repo
     prefix = str(staging) + os.sep
 
     def fix(c: checks.Check) -> checks.Check:
-        return checks.Check(c.name, c.status, c.summary.replace(prefix, ""), c.fix.replace(prefix, ""))
+        # A failed check's fix would name a staged file that is removed, never published.
+        advice = "nothing was published, so there is nothing to fix: see the hint" if c.status == "fail" else c.fix
+        return checks.Check(c.name, c.status, c.summary.replace(prefix, ""), advice.replace(prefix, ""))
 
     return checks.Report(report.private, report.public, [fix(c) for c in report.checks], report.fingerprint)
 
