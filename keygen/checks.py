@@ -72,6 +72,8 @@ class Inspection:
     #: The shell the printed commands are quoted for, and whether both files of a pair were named.
     shell: advice.Shell = "posix"
     pair: bool = False
+    #: False when the other file of the pair failed: a fix then checks the new file alone.
+    partner_ok: bool = True
     #: The key's DER as the file holds it (PEM SPKI / PKCS#8 only), and its algorithm identifier.
     der: bytes | None = None
     algorithm: spki.Algorithm | None = None
@@ -341,7 +343,7 @@ PKCS8_FROM_PKCS1 = "openssl pkcs8 -topk8 -nocrypt -in privateKey.pem -out privat
 
 def _check_line(ins: Inspection, private: str) -> str:
     """The `keygen verify` that checks a converted private key (with its public key, when named)."""
-    return advice.keygen_verify(private, ins.public_name if ins.pair else None, ins.shell)
+    return advice.keygen_verify(private, ins.public_name if ins.pair and ins.partner_ok else None, ins.shell)
 
 
 def _unencrypted_copy(ins: Inspection) -> str:
@@ -362,8 +364,8 @@ def _regen_public(ins: Inspection) -> str:
     if not ins.pair:
         # No private key was named: a command built on some privateKey.pem here could be another pair's.
         return (
-            "write it again from its private key with the documented line (run keygen verify with both files "
-            "to get the exact command)"
+            "write it again from its private key with the documented line (name both files to verify "
+            "and keygen prints the exact command)"
         )
     public_name = ins.public_name
     if public_name.endswith(".pem.pub"):
@@ -372,7 +374,7 @@ def _regen_public(ins: Inspection) -> str:
     else:
         target = advice.fresh_name(public_name, ".new.pub")
     openssh = ins.private_form == "OPENSSH PRIVATE KEY"
-    line = advice.public_from_private(ins.private_name, target, ins.shell, openssh=openssh)
+    line = advice.public_from_private(ins.private_name, target, ins.shell, openssh=openssh, pair=ins.partner_ok)
     how = "with ssh-keygen (openssl cannot read the OpenSSH format)" if openssh else "with openssl"
     return f"write the public key again from {ins.private_name}, {how}, beside the old file: `{line}`" + _swap_note(
         target, public_name
@@ -625,7 +627,7 @@ def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
 
 def _check_public_line(ins: Inspection, new: str) -> str:
     """The `keygen verify` for a public key written from the public key file alone."""
-    return advice.keygen_verify(ins.private_name if ins.pair else None, new, ins.shell)
+    return advice.keygen_verify(ins.private_name if ins.pair and ins.partner_ok else None, new, ins.shell)
 
 
 def _from_rfc4716(ins: Inspection, new: str, check: str) -> str:
@@ -807,12 +809,14 @@ def inspect(
     validate_rsa: bool = True,
     shell: advice.Shell | None = None,
     pair: bool = False,
+    partner_ok: bool = True,
 ) -> Inspection:
     """Read, decode and judge one key file. The names are what fix commands say for the pair."""
     ins = Inspection(role, str(path))
     ins.validate_rsa = validate_rsa
     ins.shell = shell or advice.current_shell()
     ins.pair = pair
+    ins.partner_ok = partner_ok
     ins.private_name = private_name or (str(path) if role == "private" else ins.private_name)
     ins.public_name = public_name or (str(path) if role == "public" else ins.public_name)
     ins.private_form = private_form
@@ -863,11 +867,16 @@ def check_pair(
             "public",
             strict,
             private_form=priv.form if priv else None,
+            partner_ok=priv is None or not priv.failed,
             **names,
         )
         if public_path
         else None
     )
+    if priv is not None and pub is not None and pub.failed and any("keygen verify" in c.fix for c in priv.checks):
+        # The private key's fix ends with a check of the new key; with a failing public key beside
+        # it, that check could not pass: check the new private key alone instead.
+        priv = inspect(private_path, "private", strict, validate_rsa=validate_rsa, partner_ok=False, **names)  # type: ignore[arg-type]
     if priv is not None and pub is not None:
         _point_at_swap(priv, pub)
     checks: list[Check] = []
