@@ -47,7 +47,8 @@ def _quote_cmd(arg: str) -> str:
     hold a double quote; one here cannot be passed safely, so it is refused."""
     if '"' in arg:
         raise ValueError(f"cannot quote {arg!r} for cmd.exe: it holds a double quote")
-    return "^%".join(f'"{part}"' for part in arg.split("%"))
+    # Backslashes before a closing quote would escape it for the program's argv parser: doubled.
+    return "^%".join('"' + re.sub(r"(\\+)$", r"\1\1", part) + '"' for part in arg.split("%"))
 
 
 def join(steps: Sequence[str], shell: Shell) -> str:
