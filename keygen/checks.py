@@ -581,7 +581,8 @@ def _rsa_pss_summary(alg: spki.Algorithm) -> str:
         why = "; ".join(f"{name}: {reason}" for name, reason in refused.items())
         return f"{head}: the SDKs read the private key and cannot sign with it ({why})"
     return (
-        f"{head}, without parameters: keygen is stricter than the Node SDK here (it signs with it), because the "
+        f"{head}{'' if alg.restricted else ', without parameters'}: keygen is stricter than the SDKs here (they "
+        "sign with it), because the "
         "documented commands make an rsaEncryption key and Integration Central, which reads the public key, is "
         "not documented to take an id-RSASSA-PSS one"
     )
