@@ -281,7 +281,7 @@ def decode(ins: Inspection, strict: bool) -> None:
             "encoding",
             "fail",
             f"holds non-ASCII characters (first on line {line}); a PEM key is plain ASCII",
-            "the file was edited or pasted with extra characters: make it again with the documented commands",
+            "the file was edited or pasted with extra characters: make the pair again: " + _new_pair(ins),
         )
         return
     ins.encoding = "ascii"
