@@ -78,7 +78,7 @@ def check_dir(out_dir: Path, *, create: bool) -> None:
     if not parent.is_dir():
         raise DirUnusable(
             f"the parent of {out_dir} does not exist",
-            f"create it first (mkdir -p {parent}) or choose another --out-dir",
+            f"create it first (`{_mkdir(parent)}`) or choose another --out-dir",
         )
     if create:
         try:
@@ -89,6 +89,14 @@ def check_dir(out_dir: Path, *, create: bool) -> None:
             raise DirUnusable(
                 f"cannot create {out_dir}: {exc.strerror}", "choose a directory you can write to with --out-dir"
             ) from None
+
+
+def _mkdir(path: Path) -> str:
+    from keygen import advice
+
+    shell = advice.current_shell()
+    # cmd.exe's mkdir makes the parents itself; POSIX needs -p; PowerShell's mkdir is New-Item.
+    return ("mkdir -p " if shell == "posix" else "mkdir ") + advice.quote(str(path), shell)
 
 
 def _umask() -> int:

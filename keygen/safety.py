@@ -11,7 +11,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from keygen import run
+from keygen import advice, run
 from keygen.recipes import PRIVATE_KEY
 
 IS_POSIX = os.name == "posix"
@@ -36,7 +36,7 @@ def dir_warnings(out_dir: Path) -> list[str]:
     )
     return [
         f"{out_dir} is writable by {who} (mode {mode:04o}){sticky}: another account could tamper with the "
-        f"key files there; use a directory only you can write to (chmod 700 {out_dir})"
+        f"key files there; use a directory only you can write to (`chmod 700 {advice.quote(str(out_dir), 'posix')}`)"
     ]
 
 

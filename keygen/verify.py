@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from keygen import checks, recipes, run
+from keygen import advice, checks, recipes, run
 from keygen.errors import ExitCode, KeygenError, UsageError
 from keygen.publish import Changed, replace_keeping_backup
 
@@ -150,7 +150,12 @@ def _point_at_single(check: checks.Check, options: Options) -> checks.Check:
     other_path = options.public_key if other == "public" else options.private_key
     if other_path is None or not os.path.lexists(other_path):
         return check
-    hint = f"to check the {other} key alone: keygen verify --{other}-only {other_path}"
+    line = advice.keygen_verify(
+        str(other_path) if other == "private" else None,
+        str(other_path) if other == "public" else None,
+        advice.current_shell(),
+    )
+    hint = f"to check the {other} key alone: `{line}`"
     return checks.Check(check.name, check.status, check.summary, f"{check.fix}; {hint}")
 
 

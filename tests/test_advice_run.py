@@ -145,6 +145,31 @@ def test_rsa_pss_way_out_runs_blind(opts: tuple[str, ...], tmp_path: Path) -> No
     assert _run_situation("rsa-pss" + "".join(opts), situation, ["verify"], b"", tmp_path) >= 1
 
 
+@pytest.mark.parametrize("method", ["openssl", "ssh-keygen"])
+def test_plan_lines_run_blind_in_an_empty_directory(method: str, tmp_path: Path) -> None:
+    """`keygen plan` prints the documented lines "in an empty directory": typed there, they make a
+    pair that keygen verify passes."""
+    doc = json.loads(run_keygen("plan", "--method", method, "--shell", "bash", "--json").stdout)
+    text = run_keygen("plan", "--method", method, "--shell", "bash").stdout
+    assert "in an empty directory" in text
+    work = tmp_path / "empty"
+    work.mkdir()
+    for line in doc["lines"]:
+        # ssh-keygen asks for a passphrase; with no terminal it reads stdin: Enter twice, none.
+        done = subprocess.run(["/bin/sh", "-c", line], cwd=work, input=b"\n\n", capture_output=True,
+                              start_new_session=True, env=dict(os.environ, PATH=advice_run.venv_path()),
+                              timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 0, (line, done.stderr)
+        TALLY.commands += 1
+    assert run_keygen("verify", cwd=work).returncode == 0
+    empty = tmp_path / "another-empty"
+    empty.mkdir()
+    for command in advice_run.commands_in(text):  # `keygen generate`, in another empty directory
+        advice_run.run_blind(command, empty, tmp_path / "run")
+        TALLY.commands += 1
+    TALLY.situations.add(f"plan-{method}")
+
+
 def test_zz_tally() -> None:
     """The figures for the report (run after the situations above, in file order)."""
     if not TALLY.situations:
