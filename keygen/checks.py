@@ -842,6 +842,37 @@ def inspect(
     return ins
 
 
+def _inspect_both(
+    private_path: Path | None, public_path: Path | None, strict: bool, validate_rsa: bool, shell: advice.Shell
+) -> tuple[Inspection | None, Inspection | None]:
+    """Each file judged, with the names and state of the other one that its fixes depend on."""
+    names: dict[str, Any] = {
+        "private_name": str(private_path) if private_path else "",
+        "public_name": str(public_path) if public_path else "",
+        "shell": shell,
+        "pair": private_path is not None and public_path is not None,
+    }
+    priv = inspect(private_path, "private", strict, validate_rsa=validate_rsa, **names) if private_path else None
+    if public_path is None:
+        return priv, None
+    pub = inspect(
+        public_path,
+        "public",
+        strict,
+        private_form=priv.form if priv else None,
+        partner_ok=priv is None or not priv.failed,
+        **names,
+    )
+    if priv is not None and pub.failed and any("keygen verify" in c.fix for c in priv.checks):
+        # The private key's fix ends with a check of the new key; with a failing public key beside
+        # it, that check could not pass: check the new private key alone instead.
+        assert private_path is not None
+        priv = inspect(private_path, "private", strict, validate_rsa=validate_rsa, partner_ok=False, **names)
+    if priv is not None:
+        _point_at_swap(priv, pub)
+    return priv, pub
+
+
 def check_pair(
     private_path: Path | None,
     public_path: Path | None,
@@ -858,42 +889,7 @@ def check_pair(
     """
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    shell = shell or advice.current_shell()
-    names: dict[str, Any] = {
-        "private_name": str(private_path) if private_path else "",
-        "public_name": str(public_path) if public_path else "",
-        "shell": shell,
-        "pair": private_path is not None and public_path is not None,
-    }
-    priv = (
-        inspect(
-            private_path,
-            "private",
-            strict,
-            validate_rsa=validate_rsa,
-            **names,
-        )
-        if private_path
-        else None
-    )
-    pub = (
-        inspect(
-            public_path,
-            "public",
-            strict,
-            private_form=priv.form if priv else None,
-            partner_ok=priv is None or not priv.failed,
-            **names,
-        )
-        if public_path
-        else None
-    )
-    if priv is not None and pub is not None and pub.failed and any("keygen verify" in c.fix for c in priv.checks):
-        # The private key's fix ends with a check of the new key; with a failing public key beside
-        # it, that check could not pass: check the new private key alone instead.
-        priv = inspect(private_path, "private", strict, validate_rsa=validate_rsa, partner_ok=False, **names)  # type: ignore[arg-type]
-    if priv is not None and pub is not None:
-        _point_at_swap(priv, pub)
+    priv, pub = _inspect_both(private_path, public_path, strict, validate_rsa, shell or advice.current_shell())
     checks: list[Check] = []
     for ins in (priv, pub):
         if ins:
