@@ -765,9 +765,14 @@ def _self_test(priv: Inspection, priv_key: Any, pub_key: Any) -> list[Check]:
     out = []
     for result in amazon_pay.self_test(priv_key, pub_key):
         ok, detail = result.ok, result.detail
+        fix = "make a new pair: " + _new_pair(priv)
         if result.algorithm in refused:
             ok, detail = False, f"the key's RSA-PSS restriction refuses it: {refused[result.algorithm]}"
-        fix = "" if ok else "make a new pair: " + _new_pair(priv)
+        elif priv.form == "OPENSSH PRIVATE KEY":
+            # The library reads the OpenSSH format; the SDKs (OpenSSL's PEM decoders) do not.
+            ok, detail = False, "the key inside signs, but the SDKs cannot load this file (OpenSSH format)"
+            fix = "convert a copy to PKCS#8: " + _openssh_fix(priv)
+        fix = "" if ok else fix
         out.append(Check(f"amazon_pay.sign.{result.algorithm}", "pass" if ok else "fail", detail, fix))
     return out
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -140,13 +142,13 @@ OTHER_KEYS: dict[str, list[str]] = {
     "ec": ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
 }  # fmt: skip
 #: Where keygen fails a key the SDK signs with, on purpose: the failing check's message says so.
-STRICTER = {"rsa1024", "rsa3072", "rsa4096", "pss-no-params", "pss-sha256-saltlen-20"}
+STRICTER = {"rsa1024", "rsa3072", "rsa4096", "pss-no-params", "pss-sha256-saltlen-20", "pkcs1-public"}
 
 
 @pytest.fixture(scope="module")
 def other_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if OPENSSL is None:
-        pytest.skip("needs openssl")
+    if OPENSSL is None or shutil.which("ssh-keygen") is None:
+        pytest.skip("needs openssl and ssh-keygen")
     root = tmp_path_factory.mktemp("other-keys")
     for name, args in OTHER_KEYS.items():
         _openssl(root, *args, "-out", f"{name}.pem")
@@ -157,6 +159,14 @@ def other_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _openssl(root, "rsa", "-in", base.name, "-traditional", "-out", "pkcs1.pem")
     _openssl(root, "pkcs8", "-topk8", "-in", base.name, "-out", "encrypted.pem", "-passout", "pass:secret123")
     _openssl(root, "pkey", "-in", base.name, "-pubout", "-out", "encrypted.pub")
+    # The same key in the OpenSSH format, and with its public key as PKCS#1 (BEGIN RSA PUBLIC KEY).
+    shutil.copyfile(base, root / "openssh.pem")
+    os.chmod(root / "openssh.pem", 0o600)
+    subprocess.run(["ssh-keygen", "-p", "-P", "", "-N", "", "-f", "openssh.pem"], cwd=root, check=True,
+                   capture_output=True)  # fmt: skip
+    shutil.copyfile(root / "pkcs1.pub", root / "openssh.pub")
+    shutil.copyfile(base, root / "pkcs1-public.pem")
+    _openssl(root, "rsa", "-in", base.name, "-RSAPublicKey_out", "-out", "pkcs1-public.pub")
     return root
 
 
@@ -176,7 +186,7 @@ def _pss_valid(public: Path, result: dict[str, object], alg: str) -> bool:
 
 @node_sdk.requires_node_sdk
 def test_verify_agrees_with_what_the_sdk_can_do(other_keys: Path) -> None:
-    names = [*OTHER_KEYS, "pkcs1", "encrypted"]
+    names = [*OTHER_KEYS, "pkcs1", "encrypted", "openssh", "pkcs1-public"]
     sdk = node_sign([f"{n}.pem" for n in names], other_keys)
     for name in names:
         # "Can" means an Amazon Pay signature: an RSASSA-PSS one that the public key verifies (Node
