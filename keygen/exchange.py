@@ -212,7 +212,7 @@ def render_text(outcome: Outcome) -> str:
     lines = [f"{o.public_key} is ready: {r.fingerprint}"]
     lines += check_lines([c for c in r.checks if c.status != "pass"])
     lines += ["", "Paste this (the whole block, both marker lines included):", "", outcome.pem.rstrip("\n"), ""]
-    lines += next_steps(o.region)
+    lines += next_steps(o.region, str(o.public_key))
     if outcome.opened:
         lines.append(f"Opened {outcome.opened} in the browser.")
     if outcome.public_key_id and outcome.audit_path:

@@ -27,9 +27,11 @@ def regions_for(region: str | None) -> list[amazon_pay.Region]:
     return [amazon_pay.REGIONS[region]] if region else list(amazon_pay.REGIONS.values())
 
 
-def next_steps(region: str | None) -> list[str]:
-    """The exchange for a Public Key ID, in our words (the steps follow Integration Central's labels)."""
-    lines = ["Next: trade publicKey.pub for a Public Key ID in Amazon Pay Integration Central."]
+def next_steps(region: str | None, public_key: str = recipes.PUBLIC_KEY) -> list[str]:
+    """The exchange for a Public Key ID, in our words (the steps follow Integration Central's labels).
+
+    `public_key` is the file as the user named it (or as generate wrote it)."""
+    lines = [f"Next: trade {public_key} for a Public Key ID in Amazon Pay Integration Central."]
     for r in regions_for(region):
         lines.append(f"  {r.code.upper()} ({r.name}): {r.integration_central}")
     lines += [
@@ -37,9 +39,10 @@ def next_steps(region: str | None) -> list[str]:
         '     ("One-time Payments, Single Authorization") and click "Get instructions".',
         '  2. In "API keys", click "Create keys" and pick "Use an existing public key to create',
         '     API credentials".',
-        "  3. Give the keys a name that says who uses them and for what, paste publicKey.pub,",
+        f"  3. Give the keys a name that says who uses them and for what, paste {public_key},",
         '     and click "Create keys". Integration Central shows the Public Key ID.',
-        "  Upload only publicKey.pub. privateKey.pem stays with you: keep it secret and backed up.",
+        f"  Upload only {public_key}: Integration Central reads the public key. The private key stays with",
+        "  you (the SDKs read it): keep it secret and backed up.",
     ]
     return lines
 
@@ -176,7 +179,7 @@ def generate_text(outcome: Outcome) -> str:
             )
         lines.append(f"Public key fingerprint: {outcome.fingerprint}")
         lines.append("")
-        lines += next_steps(o.region)
+        lines += next_steps(o.region, str(o.out_dir / recipes.PUBLIC_KEY))
     return "\n".join(lines)
 
 

@@ -170,6 +170,23 @@ def test_plan_lines_run_blind_in_an_empty_directory(method: str, tmp_path: Path)
     TALLY.situations.add(f"plan-{method}")
 
 
+def test_exchange_next_steps_name_the_file_and_the_record_line_runs(key_zoo: dict[str, Path], tmp_path: Path) -> None:
+    """Run elsewhere, exchange names the public key as typed (never ./publicKey.pub or a
+    privateKey.pem of the current directory), and its "record the ID" line runs with a real ID."""
+    situation = tmp_path / "situation"
+    _lay_out(situation, {"privateKey.pem": "other.pem", "other/dir/it's.pub": "publicKey.pub"}, key_zoo)
+    done = run_keygen("exchange", "--public-key", "other/dir/it's.pub", cwd=situation, env={"KEYGEN_SHELL": "posix"})
+    assert done.returncode == 0, done.stderr
+    assert "paste other/dir/it's.pub" in done.stdout and "Upload only other/dir/it's.pub" in done.stdout
+    assert "privateKey.pem" not in done.stdout and "publicKey.pub" not in done.stdout
+    [line] = [ln.split(": ", 1)[1] for ln in done.stdout.splitlines() if ln.startswith("Then record the ID")]
+    assert line.endswith(" --public-key-id ID")
+    command = line[: -len("ID")] + "SANDBOX-ABCDEFGHIJKLMNOPQRSTUVWX"
+    advice_run.run_blind(command, situation, tmp_path / "run")
+    TALLY.commands += 1
+    TALLY.situations.add("exchange-record-id")
+
+
 def test_zz_tally() -> None:
     """The figures for the report (run after the situations above, in file order)."""
     if not TALLY.situations:
