@@ -73,14 +73,15 @@ def to_file(command: str, target: str, shell: Shell) -> str:
 def fresh_name(path: str, suffix: str, exists: Callable[[str], bool] = os.path.lexists) -> str:
     """A new name beside `path` for a converted copy: `<stem><suffix>`, or `<stem>-2<suffix>`,
     `-3`... when taken, so that no printed command ever writes over a file."""
-    head, tail = os.path.split(path)
+    tail = os.path.split(path)[1]
+    # The directory part exactly as typed (its own separator: `keys/` stays `keys/` on Windows too).
+    head = path[: len(path) - len(tail)]
     stem = tail[:-4] if tail.endswith((".pem", ".pub")) else tail
     for n in range(1, 1000):
-        name = stem + (f"-{n}" if n > 1 else "") + suffix
-        candidate = os.path.join(head, name) if head else name
+        candidate = head + stem + (f"-{n}" if n > 1 else "") + suffix
         if not exists(candidate):
             return candidate
-    return os.path.join(head, f"{stem}-new{suffix}") if head else f"{stem}-new{suffix}"
+    return f"{head}{stem}-new{suffix}"
 
 
 def fresh_dir(base: str, exists: Callable[[str], bool] = os.path.lexists) -> str:
