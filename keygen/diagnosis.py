@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from keygen import commands
+
 #: A clock further off than this is named first: signed dates are checked against the service's
 #: clock (the exact window is not published; AWS-style services allow 5 to 15 minutes).
 SKEW_LIMIT_S = 300
@@ -67,8 +69,8 @@ def _key(ctx: Context) -> Cause:
         f"the private key is not the one whose public key was exchanged for {ctx.public_key_id}: "
         f"{ctx.private_key} is {ctx.fingerprint}{seen}",
         "compare fingerprints: `keygen audit` lists each key with its Public Key IDs, and "
-        "`openssl pkey -in KEY -pubout -outform DER | sha256sum` prints any key's; use the private key of the pair "
-        "you uploaded, or exchange this pair's publicKey.pub for a new ID",
+        f"`{commands.keygen_verify(ctx.private_key, None, commands.current_shell())}` prints this key's; use the "
+        "private key of the pair you uploaded, or exchange this pair's public key for a new ID",
     )
 
 

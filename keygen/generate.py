@@ -9,6 +9,7 @@ environment: the two cannot drift apart.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Mapping
@@ -168,7 +169,7 @@ def _warm_imports() -> threading.Thread:
 
 def leftover_warning(staging: Path) -> str:
     try:
-        empty = not any(staging.iterdir())
+        empty = not any(p.name != ".gitignore" for p in staging.iterdir())
     except OSError:
         empty = False
     what = "it is empty" if empty else "it may hold the unpublished private key"
@@ -212,6 +213,7 @@ def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None,
     )
     outcome.report = report
     if not report.ok:
+        outcome.report = _nothing_to_fix(report)
         raise checks_failed(report, choice, interactive=options.interactive)
     outcome.published = ws.publish()
 
@@ -291,8 +293,15 @@ def _name_old_ssh_keygen(error: KeygenError, report: checks.Report, choice: Choi
     error.message += f"; cause: this ssh-keygen{version} wrote {_OLD_SSH_KEYGEN_FORMS[form]}"
     error.hint = (
         "use OpenSSH 8.1 or later, or the openssl lines (--method openssl; on Windows, Git Bash: "
-        "--method git-bash); to keep this key instead: " + error.hint
+        "--method git-bash); nothing was kept, so there is no key to convert"
     )
+
+
+def _nothing_to_fix(report: checks.Report) -> checks.Report:
+    """A failed check's fix would name a staged file that is removed, never published."""
+    blank = "nothing was published, so there is nothing to fix: see the hint"
+    fixed = [dataclasses.replace(c, fix=blank) if c.status == "fail" else c for c in report.checks]
+    return dataclasses.replace(report, checks=fixed)
 
 
 def _encrypted(report: checks.Report) -> bool:
@@ -304,8 +313,11 @@ def checks_failed(report: checks.Report, choice: Choice | None = None, *, intera
     failed = report.failed
     first = failed[0]
     more = f" (and {len(failed) - 1} more failed check{'s' if len(failed) > 2 else ''})" if len(failed) > 1 else ""
+    # The checks' own fixes name files that were never published: point at running again instead.
     error = ChecksFailed(
-        f"the new key pair failed its checks, so nothing was published: {first.name}: {first.summary}{more}", first.fix
+        f"the new key pair failed its checks, so nothing was published: {first.name}: {first.summary}{more}",
+        "nothing was kept (the staged files are removed): run keygen generate again; if it fails the same way, "
+        "keygen doctor shows what on this machine causes it",
     )
     _name_old_ssh_keygen(error, report, choice)
     if interactive and _encrypted(report):

@@ -13,10 +13,12 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from keygen import advice
-from keygen.advice import quote
+from keygen import advice, commands
+
+if TYPE_CHECKING:
+    from keygen.spki import Algorithm
 
 Status = Literal["pass", "warn", "fail"]
 Role = Literal["private", "public"]
@@ -64,6 +66,17 @@ class Inspection:
     private_form: str | None = None
     #: Run OpenSSL's full RSA key validation when loading a private key (see check_pair).
     validate_rsa: bool = True
+    #: The shell the printed commands are quoted for, and whether both files of a pair were named.
+    shell: commands.Shell = "posix"
+    pair: bool = False
+    #: False when the other file of the pair failed: a fix then checks the new file alone.
+    partner_ok: bool = True
+    #: The key's DER as the file holds it (PEM SPKI / PKCS#8 only), and its algorithm identifier.
+    der: bytes | None = None
+    algorithm: Algorithm | None = None
+
+    def q(self, path: str) -> str:
+        return commands.quote(path, self.shell)
 
     def __post_init__(self) -> None:
         self.shown = self.shown or self.path
@@ -93,9 +106,7 @@ def _look(path: Path, ins: Inspection) -> None:
     try:
         lst = os.lstat(path)
     except FileNotFoundError:
-        raise _Refused(
-            f"{shown} does not exist", "check the path, or run `keygen generate` in an empty directory"
-        ) from None
+        raise _Refused(f"{shown} does not exist", "check the path, or " + advice.regenerate(ins)) from None
     except OSError as exc:
         raise _Refused(f"cannot look at {shown}: {exc.strerror}", "check the path and its permissions") from None
     if not stat.S_ISLNK(lst.st_mode):
@@ -179,7 +190,7 @@ def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Insp
             "permissions",
             "warn",
             f"{ins.shown} is readable by others (mode {stat.S_IMODE(st.st_mode):04o})",
-            f"chmod 600 {quote(ins.shown)}",
+            f"`chmod 600 {commands.quote(ins.shown, 'posix')}`",
         )
     return ins
 
@@ -207,7 +218,7 @@ def _not_text(ins: Inspection) -> None:
         "encoding",
         "fail",
         "is not a text file: it holds bytes that no PEM key file has (binary data)",
-        "this is not a key file: name the right file, or make the pair again with `keygen generate`",
+        "this is not a key file: name the right file, or make the pair again: " + advice.new_pair(ins),
     )
 
 
@@ -225,9 +236,7 @@ def _decode_utf16(ins: Inspection, data: bytes, utf16: str) -> None:
     ins.line_ends = line_end_style(text.encode("ascii"))
     ins.text = text.replace("\r\n", "\n")
     fix = (
-        "Windows PowerShell 5.1's `>` writes UTF-16; write the file as ASCII with "
-        f"{advice.powershell_lines(ins.private_name, ins.public_name)}, or let `keygen verify --fix` "
-        "rewrite it (the original is kept as a backup)"
+        advice.utf16_public(ins)
         if ins.role == "public"
         else "save the key as ASCII (in an editor: UTF-8 without BOM), keeping the original"
     )
@@ -252,7 +261,7 @@ def _not_ascii(ins: Inspection, text_bytes: bytes, exc: UnicodeDecodeError) -> N
         "encoding",
         "fail",
         f"holds non-ASCII characters (first on line {line}); a PEM key is plain ASCII",
-        "the file was edited or pasted with extra characters: make it again with the documented commands",
+        "the file was edited or pasted with extra characters: make the pair again: " + advice.new_pair(ins),
     )
 
 
@@ -264,7 +273,8 @@ def _judge_ascii(ins: Inspection, problems: list[str], strict: bool) -> None:
         ins.add("encoding", "pass", f"plain ASCII, {style} line ends, no byte order mark")
         return
     fix = (
-        "rewrite it as plain ASCII with one line-end style: `keygen verify --fix` (keeps the original as a backup)"
+        f"rewrite it as plain ASCII with one line-end style: {advice.fix_in_place(ins)} "
+        "(keeps the original as a backup)"
         if ins.role == "public"
         else "save it as plain ASCII with one line-end style (an editor: UTF-8 without BOM), keeping the original"
     )
@@ -299,7 +309,7 @@ LINE_END_NAMES = {"lf": "LF", "crlf": "CRLF (Windows)", "mixed": "mixed CRLF and
 
 
 def line_end_style(data: bytes) -> str:
-    """"lf", "crlf" or "mixed": a file with no line break at all counts as LF."""
+    """ "lf", "crlf" or "mixed": a file with no line break at all counts as LF."""
     crlf = data.count(b"\r\n")
     bare_lf = data.count(b"\n") - crlf
     bare_cr = data.count(b"\r") - crlf
@@ -318,7 +328,7 @@ def decode(ins: Inspection, strict: bool) -> None:
             "fail",
             f"{ins.shown} is empty ({len(data)} bytes)" if not data else f"{ins.shown} holds only white space",
             "a `>` redirect creates its file before the command runs, so a failed command leaves an empty one: "
-            "make the pair again in an empty directory (`keygen generate`)",
+            "make the pair again: " + advice.new_pair(ins),
         )
         return
     utf16 = _utf16_order(data)

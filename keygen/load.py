@@ -50,7 +50,7 @@ def load_pem_private(ins: Inspection, text: str) -> Any:
             "load",
             "fail",
             f"the PEM block does not load: {_reason(exc)}",
-            "the file is damaged or truncated: " + advice.REGENERATE + "",
+            "the file is damaged or truncated: " + advice.regenerate(ins),
         )
     return None
 
@@ -85,7 +85,7 @@ def load_openssh_private(ins: Inspection, text: str) -> Any:
             "load",
             "fail",
             f"the OpenSSH key does not load: {_reason(exc)}",
-            "the file is damaged or truncated: " + advice.REGENERATE + "",
+            "the file is damaged or truncated: " + advice.regenerate(ins),
         )
         return None
 

@@ -84,7 +84,7 @@ def check_dir(out_dir: Path, *, create: bool) -> None:
     if not parent.is_dir():
         raise DirUnusable(
             f"the parent of {out_dir} does not exist",
-            f"create it first ({mkdir_hint(parent, os.name == 'nt')}) or choose another --out-dir",
+            f"create it first (`{mkdir_hint(parent, os.name == 'nt')}`) or choose another --out-dir",
         )
     if create:
         try:

@@ -2,8 +2,9 @@
 
 Nothing lost: the steps write into a 0700 staging directory inside DIR; only a checked pair is
 hard-linked under its final name, and a link never replaces anything (EEXIST is a refusal, also for
-a symlink someone placed there). `--force` renames old files aside first and puts them back if
-publishing fails. An exclusive lock on DIR makes concurrent runs into one DIR refuse, not race.
+a symlink someone placed there). `--force` moves old files into DIR/.keygen-backups/<UTC time>/
+first (a folder with its own `.gitignore` of `*`) and puts them back if publishing fails. An
+exclusive lock on DIR makes concurrent runs into one DIR refuse, not race.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -27,17 +27,58 @@ from keygen.recipes import PRIVATE_KEY, PUBLIC_KEY
 IS_POSIX = os.name == "posix"
 #: What link() says where hard links are not supported (FAT, some shares): fall back to a rename.
 NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK)
+#: Backups live in DIR/.keygen-backups/<UTC time>/NAME. The folder carries its own `.gitignore`
+#: of `*` (as Python's venv does), so version control ignores it whatever the user's patterns are.
+BACKUP_DIR = ".keygen-backups"
 
 
 def utc_stamp() -> str:
-    """The time in a backup's name: `NAME.<UTC time>.bak`."""
+    """The time in a backup slot's name: `DIR/.keygen-backups/<UTC time>`."""
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
 
 
-def backup_names(path: Path, stamp: str, tries: int = 99) -> Iterator[Path]:
-    """`NAME.<stamp>.bak`, then `.bak.2`, `.bak.3`...: candidates beside `path`, in order."""
-    for n in range(1, tries + 1):
-        yield path.with_name(f"{path.name}.{stamp}.bak" + (f".{n}" if n > 1 else ""))
+def write_gitignore(folder: Path) -> None:
+    """`folder/.gitignore` of `*` (if absent): git then ignores the folder, whatever else is ignored."""
+    try:
+        fd = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return
+    try:
+        os.write(fd, b"# Written by keygen: key files here are never committed.\n*\n")
+    finally:
+        os.close(fd)
+
+
+def backup_slot(out_dir: Path) -> Path:
+    """A new, empty `DIR/.keygen-backups/<UTC time>` for this run's backups (0700).
+
+    The folder's own `.gitignore` (`*`) is written first, so no backup ever sits there unignored.
+    A second run in the same second gets `<UTC time>-2`, then `-3`...: mkdir is exclusive, so two
+    runs never share a slot.
+    """
+    root = out_dir / BACKUP_DIR
+    with contextlib.suppress(FileExistsError):
+        root.mkdir(mode=0o700)
+    write_gitignore(root)
+    stamp = utc_stamp()
+    for n in range(1, 1000):
+        slot = root / (stamp + (f"-{n}" if n > 1 else ""))
+        try:
+            slot.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        return slot
+    raise FileExistsError(errno.EEXIST, "no free backup folder name", str(root))
+
+
+def _drop_empty_slot(slot: Path) -> None:
+    """Remove a backup slot this run made and left empty, and the backup folder if nothing else is in it."""
+    with contextlib.suppress(OSError):
+        slot.rmdir()
+        root = slot.parent
+        if {p.name for p in root.iterdir()} == {".gitignore"}:
+            (root / ".gitignore").unlink()
+            root.rmdir()
 
 
 @dataclass(frozen=True)
@@ -87,6 +128,8 @@ class Workspace:
                 raise refusal(self.out_dir, taken)
             try:
                 self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out_dir))
+                # Ignored by version control by construction, like the backups folder.
+                write_gitignore(self.staging)
             except OSError as exc:
                 raise DirUnusable(
                     f"cannot write in {self.out_dir}: {exc.strerror}",
@@ -134,7 +177,7 @@ class Workspace:
         """Move the checked pair from staging to its final names (backing up old ones if forced)."""
         assert self.staging is not None
         result = Published()
-        stamp = utc_stamp()
+        slot: Path | None = None
         os.chmod(self.staging / PRIVATE_KEY, 0o600)
         os.chmod(self.staging / PUBLIC_KEY, self.public_mode)
         #: What this run put under a final name, with its identity: rolled back only if still ours.
@@ -145,7 +188,8 @@ class Workspace:
                 if os.path.lexists(final):
                     if not self.force:
                         raise refusal(self.out_dir, [name])
-                    backup = next(b for b in backup_names(final, stamp, 10**6) if not os.path.lexists(b))
+                    slot = slot or backup_slot(self.out_dir)
+                    backup = slot / name
                     # Noted before the move, so that an interrupt right after it still puts it back.
                     result.backups.append(Backup(str(final), str(backup)))
                     try:
@@ -193,32 +237,44 @@ class Workspace:
                     os.rename(item.backup, item.original)
             except OSError:
                 pass
+        if backups:
+            _drop_empty_slot(Path(backups[0].backup).parent)
+
+
+def link_or_rename(source: Path, target: Path) -> bool:
+    """Give `source` the new name `target` without ever replacing anything there; True if renamed.
+
+    A hard link keeps `source` where it is; where the file system has none (FAT, some shares) a
+    rename after a last look does the job. FileExistsError when `target` is taken.
+    """
+    try:
+        # Where the platform allows it, link the name itself, never what it might point to;
+        # Windows does not take follow_symlinks=False (NotImplementedError), and needs no such care.
+        if os.link in os.supports_follow_symlinks:
+            os.link(source, target, follow_symlinks=False)
+        else:  # pragma: no cover - Windows
+            os.link(source, target)
+        return False
+    except OSError as exc:
+        if isinstance(exc, FileExistsError) or exc.errno not in NO_HARD_LINKS:
+            raise
+    if os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, "exists", str(target))
+    os.rename(source, target)
+    return True
 
 
 def _place(staged: Path, final: Path, out_dir: Path) -> None:
     """Give the staged file its final name without ever replacing what is there."""
     try:
-        # Where the platform allows it, link the staged name itself, never what it might point to;
-        # Windows does not take follow_symlinks=False (NotImplementedError), and needs no such care.
-        if os.link in os.supports_follow_symlinks:
-            os.link(staged, final, follow_symlinks=False)
-        else:  # pragma: no cover - Windows
-            os.link(staged, final)
+        link_or_rename(staged, final)
     except FileExistsError:
         raise refusal(out_dir, [final.name]) from None
     except OSError as exc:
-        if exc.errno not in NO_HARD_LINKS:
-            raise DirUnusable(f"cannot write {final}: {exc.strerror}", "check the directory and free space") from None
-        # No hard links here (FAT, some network shares): rename, after a last look. EPERM is also
-        # what an immutable or read-only DIR says, so a failing rename is a DIR problem.
-        if os.path.lexists(final):
-            raise refusal(out_dir, [final.name]) from None
-        try:
-            os.rename(staged, final)
-        except OSError as exc2:
-            raise DirUnusable(
-                f"cannot write {final}: {exc2.strerror}", "check that the directory is writable and has free space"
-            ) from None
+        # EPERM is also what an immutable or read-only DIR says, so a failing rename is a DIR problem.
+        raise DirUnusable(
+            f"cannot write {final}: {exc.strerror}", "check that the directory is writable and has free space"
+        ) from None
 
 
 def _fsync(path: Path) -> None:
@@ -265,7 +321,7 @@ def _read_judged(path: Path, limit: int) -> tuple[os.stat_result, bytes]:
 
 
 def replace_keeping_backup(path: Path, judged: bytes, new: bytes, *, limit: int) -> Path:
-    """Replace `path` with `new`, keeping the original under a fresh backup name beside it.
+    """Replace `path` with `new` (`verify --fix`), keeping the original in a backup slot beside it.
 
     Order matters: the backup exists (a hard link, else a rename) before the final name is
     replaced, and the new content is whole and synced in a temporary file in the same directory,
@@ -308,35 +364,19 @@ def _undo_backup(path: Path, backup: Path, renamed: bool) -> None:
                 os.rename(backup, path)
         elif os.path.samestat(os.lstat(path), os.lstat(backup)):
             os.unlink(backup)
-
-
-def _link_or_rename(path: Path, backup: Path) -> bool | None:
-    """Keep `path` as `backup`: a hard link (False), else a rename (True); None if the name is taken."""
-    try:
-        # Plain link (Windows has no follow_symlinks=False); the caller's samestat check catches a swap.
-        os.link(path, backup)
-        return False
-    except FileExistsError:
-        return None
-    except OSError as exc:
-        if exc.errno not in NO_HARD_LINKS:
-            raise
-    # No hard links here: a rename keeps the original just as well; the final name is briefly
-    # absent, never half-written.
-    if os.path.lexists(backup):
-        return None
-    os.rename(path, backup)
-    return True
+    _drop_empty_slot(backup.parent)
 
 
 def _keep_backup(path: Path, judged: os.stat_result) -> tuple[Path, bool]:
-    for backup in backup_names(path, utc_stamp()):
-        renamed = _link_or_rename(path, backup)
-        if renamed is None:
-            continue
-        if not os.path.samestat(os.lstat(backup), judged):
-            # Someone swapped the file after it was judged: undo our link, touch nothing else.
+    backup = backup_slot(path.parent) / path.name
+    # A fresh slot: the name is free. A link where possible; the samestat check catches a swap.
+    renamed = link_or_rename(path, backup)
+    if not os.path.samestat(os.lstat(backup), judged):
+        # Someone swapped the file after it was judged: undo our link, touch nothing else.
+        if renamed:
+            os.rename(backup, path)
+        else:
             os.unlink(backup)
-            raise Changed("it changed while being checked; run keygen verify again")
-        return backup, renamed
-    raise Changed("no free backup name beside it")
+        _drop_empty_slot(backup.parent)
+        raise Changed("it changed while being checked; run keygen verify again")
+    return backup, renamed

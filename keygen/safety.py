@@ -11,7 +11,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from keygen import run
+from keygen import commands, run
 from keygen.recipes import PRIVATE_KEY
 
 IS_POSIX = os.name == "posix"
@@ -36,7 +36,7 @@ def dir_warnings(out_dir: Path) -> list[str]:
     )
     return [
         f"{out_dir} is writable by {who} (mode {mode:04o}){sticky}: another account could tamper with the "
-        f"key files there; use a directory only you can write to (chmod 700 {out_dir})"
+        f"key files there; use a directory only you can write to (`chmod 700 {commands.quote(str(out_dir), 'posix')}`)"
     ]
 
 
@@ -45,6 +45,23 @@ def find_work_tree(start: Path) -> Path | None:
         if (parent / ".git").exists():
             return parent
     return None
+
+
+def _keygen_paths(out_dir: Path) -> list[str]:
+    """What keygen adds to DIR that holds a private key: the key itself, and inside its own
+    folders (backups, staging; each carries a `.gitignore` of `*`) a key file, when they exist."""
+    from keygen.outdir import STAGING_PREFIX
+    from keygen.publish import BACKUP_DIR
+
+    paths = [PRIVATE_KEY]
+    try:
+        entries = sorted(os.listdir(out_dir))
+    except OSError:
+        entries = []
+    for name in entries:
+        if name == BACKUP_DIR or name.startswith(STAGING_PREFIX):
+            paths.append(f"{name}/{PRIVATE_KEY}")
+    return paths
 
 
 def git_warnings(out_dir: Path, environ: Mapping[str, str], timeout: float = 10.0) -> list[str]:
@@ -56,9 +73,11 @@ def git_warnings(out_dir: Path, environ: Mapping[str, str], timeout: float = 10.
     git = run.which("git", path=environ.get("PATH"))
     if git is None:
         return [f"{out_dir} is inside the git work tree {tree}; make sure {PRIVATE_KEY} is git-ignored"]
+    paths = _keygen_paths(absolute)
     try:
+        # Without -q, check-ignore prints each ignored path: the rest are one `git add` away.
         done = run.run(
-            ["git", "check-ignore", "-q", PRIVATE_KEY],
+            ["git", "check-ignore", *paths],
             executable=git,
             cwd=absolute,
             timeout=timeout,
@@ -67,18 +86,20 @@ def git_warnings(out_dir: Path, environ: Mapping[str, str], timeout: float = 10.
         )
     except OSError:
         return []
-    if done.returncode == 0:
+    if done.returncode not in (0, 1):  # 128: not really a work tree, or git refused (e.g. dubious ownership)
         return []
-    if done.returncode != 1:  # 128: not really a work tree, or git refused (e.g. dubious ownership)
+    ignored = set(done.stdout.decode(errors="replace").splitlines())
+    exposed = [p for p in paths if p not in ignored]
+    if not exposed:
         return []
     try:
         rel = absolute.relative_to(tree)
     except ValueError:
         rel = Path(".")
-    line = "/" + (rel / PRIVATE_KEY).as_posix() if str(rel) != "." else "/" + PRIVATE_KEY
+    lines = ["/" + ((rel / p).as_posix() if str(rel) != "." else p) for p in exposed]
     return [
-        f"{out_dir} is inside the git work tree {tree}, which does not ignore {PRIVATE_KEY}; add this line "
-        f"to {tree / '.gitignore'}: {line}"
+        f"{out_dir} is inside the git work tree {tree}, which does not ignore {', '.join(exposed)}; add "
+        f"{'this line' if len(lines) == 1 else 'these lines'} to {tree / '.gitignore'}: {' '.join(lines)}"
     ]
 
 

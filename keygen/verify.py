@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from keygen import checks, recipes
+from keygen import checks, commands, recipes
 from keygen.errors import DirUnusable, ExitCode, KeygenError, UsageError
 from keygen.keyfile import MAX_KEY_FILE, Inspection
 from keygen.opinion import Opinion, second_opinion
@@ -144,7 +144,12 @@ def _point_at_single(check: checks.Check, options: Options) -> checks.Check:
     other_path = options.public_key if other == "public" else options.private_key
     if other_path is None or not os.path.lexists(other_path):
         return check
-    hint = f"to check the {other} key alone: keygen verify --{other}-only {other_path}"
+    line = commands.keygen_verify(
+        str(other_path) if other == "private" else None,
+        str(other_path) if other == "public" else None,
+        commands.current_shell(),
+    )
+    hint = f"to check the {other} key alone: `{line}`"
     return checks.Check(check.name, check.status, check.summary, f"{check.fix}; {hint}")
 
 

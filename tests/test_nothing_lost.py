@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -128,14 +129,19 @@ def test_force_moves_old_files_aside(tmp_path: Path) -> None:
     backups = {Path(b["original"]).name: Path(b["backup"]) for b in doc["backups"]}
     assert backups["privateKey.pem"].read_text() == "old private\n"
     assert backups["publicKey.pub"].read_text() == "old public\n"
-    assert backups["privateKey.pem"].name.startswith("privateKey.pem.") and backups["privateKey.pem"].name.endswith(
-        ".bak"
-    )
+    # Both in one slot, DIR/.keygen-backups/<UTC time>/, under their own names.
+    slot = backups["privateKey.pem"].parent
+    assert slot == backups["publicKey.pub"].parent and slot.parent == tmp_path / ".keygen-backups"
+    assert re.fullmatch(r"\d{8}T\d{6}Z", slot.name) and backups["privateKey.pem"].name == "privateKey.pem"
+    assert (slot.parent / ".gitignore").read_text().splitlines()[-1] == "*"
     assert (tmp_path / "privateKey.pem").read_text().startswith("-----BEGIN PRIVATE KEY-----")
-    # A second forced run in the same second keeps every earlier generation too.
+    # A second forced run in the same second keeps every earlier generation too (slot <time>-2).
     again = run_keygen("generate", "--out-dir", str(tmp_path), "--force", "--json")
     assert again.returncode == 0
-    assert len([p for p in tmp_path.iterdir() if ".bak" in p.name]) == 4
+    slots = sorted(p for p in slot.parent.iterdir() if p.is_dir())
+    assert len(slots) == 2 and all(sorted(os.listdir(p)) == ["privateKey.pem", "publicKey.pub"] for p in slots)
+    assert {Path(b["backup"]).parent for b in json.loads(again.stdout)["backups"]} != {slot}
+    assert sorted(os.listdir(tmp_path)) == [".keygen-backups", "privateKey.pem", "publicKey.pub"]
     assert "moved aside" in run_keygen("generate", "--out-dir", str(tmp_path), "--force").stdout
 
 

@@ -181,6 +181,8 @@ def test_interactive_with_a_passphrase_is_refused_with_the_reason(tmp_path: Path
     assert "encrypted" in output
     assert "the Amazon Pay SDKs take no passphrase" in output
     assert "a passphrase was typed at ssh-keygen's prompt" in output
+    # The encrypted key was never published: no printed command may name it.
+    assert "openssl pkey -in" not in output and "unencrypted.pem" not in output
     assert not (tmp_path / "keys" / "privateKey.pem").exists()
     assert [p.name for p in (tmp_path / "keys").iterdir()] == []
 
@@ -235,13 +237,13 @@ exec "$REAL" -q -t rsa -b 2048 -N "" -f privateKey.pem
             STAND_IN_77,
             "OpenSSH_for_Windows_7.7p1, LibreSSL 2.6.5",
             "wrote PKCS#1 (OpenSSH up to 7.7 ignores `-m PKCS8` for new keys)",
-            "openssl pkcs8 -topk8 -nocrypt",
+            "--method openssl",
         ),
         (
             STAND_IN_80,
             "OpenSSH_8.0p1, OpenSSL 1.1.1k  FIPS 25 Mar 2021",
             "wrote the OpenSSH format (OpenSSH 7.8 to 8.0 ignore `-m PKCS8` for new keys)",
-            '-p -N "" -m PKCS8',
+            "--method openssl",
         ),
     ],
 )
@@ -266,6 +268,9 @@ def test_old_ssh_keygen_output_names_cause_and_fix(
     assert cause in doc["error"]["message"]
     assert fix in doc["error"]["hint"]
     assert "OpenSSH 8.1 or later" in doc["error"]["hint"]
+    # Nothing was published: no command may name a key file that is not there.
+    assert "privateKey.pem" not in doc["error"]["hint"] and "nothing was kept" in doc["error"]["hint"]
+    assert all("privateKey.pem" not in c["fix"] for c in doc["checks"] if c["status"] == "fail")
     assert not out.exists() or list(out.iterdir()) == []
     text = run_keygen("generate", "--method", "ssh-keygen", "--out-dir", str(out), env={"PATH": path})
     assert text.returncode == 1

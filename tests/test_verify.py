@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from keygen.cli import app
-from tests.helpers import private_key_body, run_keygen
+from tests.helpers import private_key_body, readme_fingerprint, run_keygen
 
 runner = CliRunner()
 
@@ -49,10 +49,8 @@ def zoo(key_zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> dict[str, 
 
 
 def spki_fingerprint(pub: Path) -> str:
-    """The fingerprint ssh-keygen prints for the key (`SHA256:` and unpadded base64), by ssh-keygen itself."""
-    line = subprocess.run(["ssh-keygen", "-i", "-m", "PKCS8", "-f", str(pub)], capture_output=True, check=True).stdout
-    listed = subprocess.run(["ssh-keygen", "-l", "-f", "-"], input=line, capture_output=True, check=True).stdout
-    return listed.decode().split()[1]
+    """keygen's fingerprint of the key (`SHA256:` and unpadded base64 over the file's SPKI), by the README's command."""
+    return readme_fingerprint(pub)[0]
 
 
 # (private, public, exit code, check name, status, words in the summary, words in the fix)
@@ -60,13 +58,14 @@ CASES = [
     pytest.param(
         "privateKey.pem", "powershell.pub", 1, "public_key.encoding", "fail",
         ["UTF-16", "PowerShell"],
-        ["Out-File -Encoding ascii powershell.pub", "openssl rsa -in privateKey.pem -pubout -out powershell.pub",
-         "keygen verify --fix"],
+        ["`keygen verify --fix privateKey.pem powershell.pub`",
+         "openssl pkey -in privateKey.pem -pubout -out powershell.new.pub && keygen verify privateKey.pem "
+         "powershell.new.pub"],
         id="utf16-powershell",
     ),
     pytest.param(
         "privateKey.pem", "utf16le_no_bom.pub", 1, "public_key.encoding", "fail", ["UTF-16-LE"],
-        ["Out-File -Encoding ascii"], id="utf16-no-bom",
+        ["keygen verify --fix privateKey.pem utf16le_no_bom.pub"], id="utf16-no-bom",
     ),
     pytest.param(
         "privateKey.pem", "mixed.pub", 0, "public_key.encoding", "warn", ["mixes CRLF and LF", "still load"],
@@ -83,7 +82,8 @@ CASES = [
     ),
     pytest.param(
         "openssh.pem", "publicKey.pub", 1, "private_key.format", "fail", ["OpenSSH", "7.8 to 8.0", "-m PKCS8"],
-        ['cp openssh.pem openssh.pkcs8.pem && ssh-keygen -p -N "" -m PKCS8 -f openssh.pkcs8.pem', "keygen generate"],
+        ["cp openssh.pem openssh.pkcs8.pem && ssh-keygen -p -N '' -m PKCS8 -f openssh.pkcs8.pem && "
+         "keygen verify openssh.pkcs8.pem publicKey.pub", "keygen generate --out-dir new-key-pair"],
         id="openssh-private",
     ),
     pytest.param(
@@ -101,7 +101,8 @@ CASES = [
     ),
     pytest.param(
         "privateKey.pem", "rfc4716.pub", 1, "public_key.format", "fail", ["RFC 4716", "SSH2"],
-        ["openssl rsa -in privateKey.pem -pubout > rfc4716.pub", "ssh-keygen -i -f rfc4716.pub"], id="rfc4716",
+        ["openssl pkey -in privateKey.pem -pubout -out rfc4716.new.pub", "ssh-keygen -i -f rfc4716.pub > "
+         "rfc4716.openssh.pub && ssh-keygen -e -m PKCS8 -f rfc4716.openssh.pub > rfc4716.spki.pub"], id="rfc4716",
     ),
     pytest.param(
         "privateKey.pem", "ssh_rsa_line.pub", 1, "public_key.format", "fail", ["ssh-rsa", ".pem.pub"],
@@ -109,7 +110,9 @@ CASES = [
     ),
     pytest.param(
         "sdk_readme.pem", "sdk_readme.pem.pub", 1, "public_key.format", "fail", ["ssh-rsa"],
-        ["ssh-keygen -f sdk_readme.pem -e -m PKCS8 > publicKey.pub", "openssl cannot read"],
+        ["ssh-keygen -y -f sdk_readme.pem > publicKey-2.openssh.pub && ssh-keygen -e -m PKCS8 -f "
+         "publicKey-2.openssh.pub > publicKey-2.pub && keygen verify --public-only publicKey-2.pub",
+         "openssl cannot read"],
         id="pem-pub-side-file",
     ),
     pytest.param(
@@ -134,7 +137,7 @@ CASES = [
     ),
     pytest.param(
         "publicKey.pub", "privateKey.pem", 1, "public_key.format", "fail", ["PRIVATE key", "never upload"],
-        ["keep it secret"], id="swapped",
+        ["look swapped", "`keygen verify privateKey.pem publicKey.pub`"], id="swapped",
     ),
 ]  # fmt: skip
 
@@ -193,7 +196,9 @@ def test_documented_ssh_keygen_pair_passes_and_its_side_file_does_not(zoo: dict[
     code, doc = verify_json("--no-second-opinion", "other.pem", "other.pem.pub")
     check = by_name(doc)["public_key.format"]
     assert code == 1 and "ssh-rsa" in check["summary"]
-    assert "openssl rsa -in other.pem -pubout > publicKey.pub" in check["fix"]
+    assert "`openssl pkey -in other.pem -pubout -out publicKey-2.pub && keygen verify other.pem publicKey-2.pub`" in (
+        check["fix"]
+    )
     assert by_name(doc)["pair.match"]["status"] == "pass"
 
 

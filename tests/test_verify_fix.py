@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,15 @@ def test_public_key_encoding_is_mended_and_the_original_kept(
     [mend] = doc["fixed"]
     assert mend["was"] == was and mend["path"] == "publicKey.pub"
     backup = Path(mend["backup"])
-    assert backup.parent == Path(".") and backup.name.startswith("publicKey.pub.") and backup.name.endswith(".bak")
+    # DIR/.keygen-backups/<UTC time>/publicKey.pub, in a folder whose own .gitignore ignores it all.
+    assert backup.parent.parent == Path(".keygen-backups") and backup.name == "publicKey.pub"
+    assert re.fullmatch(r"\d{8}T\d{6}Z", backup.parent.name)
     assert (work / backup).read_bytes() == original
+    assert (work / ".keygen-backups" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert listing(work / ".keygen-backups") == {".gitignore", backup.parent.name}
+    assert listing(work / backup.parent) == {"publicKey.pub"}
     # Nothing else: no temporary file left behind.
-    assert listing(work) == {"privateKey.pem", "publicKey.pub", backup.name}
+    assert listing(work) == {"privateKey.pem", "publicKey.pub", ".keygen-backups"}
     # The checks describe the file as it now is.
     assert {c["name"]: c["status"] for c in doc["checks"]}["public_key.encoding"] == "pass"
 
@@ -115,13 +121,16 @@ def test_taken_backup_name_is_never_overwritten(
     work: Path, key_zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(publish.time, "strftime", lambda *a: "20260101T000000Z")
-    (work / "publicKey.pub.20260101T000000Z.bak").write_bytes(b"someone else's backup")
+    taken = work / ".keygen-backups" / "20260101T000000Z" / "publicKey.pub"
+    taken.parent.mkdir(parents=True)
+    taken.write_bytes(b"someone else's backup")
     shutil.copyfile(key_zoo["bom.pub"], work / "publicKey.pub")
     code, doc = fix()
     assert code == 0
-    assert (work / "publicKey.pub.20260101T000000Z.bak").read_bytes() == b"someone else's backup"
-    assert doc["fixed"][0]["backup"] == "publicKey.pub.20260101T000000Z.bak.2"
-    assert (work / "publicKey.pub.20260101T000000Z.bak.2").read_bytes() == key_zoo["bom.pub"].read_bytes()
+    assert taken.read_bytes() == b"someone else's backup"
+    # Same second, slot taken: the documented next name, <UTC time>-2.
+    assert doc["fixed"][0]["backup"] == os.path.join(".keygen-backups", "20260101T000000Z-2", "publicKey.pub")
+    assert (work / doc["fixed"][0]["backup"]).read_bytes() == key_zoo["bom.pub"].read_bytes()
 
 
 def test_without_hard_links_the_original_is_renamed_aside(

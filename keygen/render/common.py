@@ -26,9 +26,11 @@ def check_lines(checks: Iterable[Check], style: Style, indent: str = "  ") -> li
     return lines
 
 
-def next_steps(region: str | None, style: Style) -> list[str]:
-    """The exchange for a Public Key ID, in our words (the steps follow Integration Central's labels)."""
-    lines = [style.heading("Next: trade publicKey.pub for a Public Key ID in Amazon Pay Integration Central.")]
+def next_steps(region: str | None, style: Style, public_key: str = "publicKey.pub") -> list[str]:
+    """The exchange for a Public Key ID, in our words (the steps follow Integration Central's labels).
+
+    `public_key` is the file as the user named it (exchange) or as generate wrote it."""
+    lines = [style.heading(f"Next: trade {public_key} for a Public Key ID in Amazon Pay Integration Central.")]
     for r in amazon_pay.regions(region):
         lines.append(f"  {r.code.upper()} ({r.name}): {r.integration_central}")
     lines += [
@@ -36,8 +38,9 @@ def next_steps(region: str | None, style: Style) -> list[str]:
         '     ("One-time Payments, Single Authorization") and click "Get instructions".',
         '  2. In "API keys", click "Create keys" and pick "Use an existing public key to create',
         '     API credentials".',
-        "  3. Give the keys a name that says who uses them and for what, paste publicKey.pub,",
+        f"  3. Give the keys a name that says who uses them and for what, paste {public_key},",
         '     and click "Create keys". Integration Central shows the Public Key ID.',
-        "  Upload only publicKey.pub. privateKey.pem stays with you: keep it secret and backed up.",
+        f"  Upload only {public_key}: Integration Central reads the public key. The private key stays with",
+        "  you (the SDKs read it): keep it secret and backed up.",
     ]
     return lines

@@ -35,7 +35,7 @@ def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
     lines += check_lines([c for c in r.checks if c.status != "pass"], style)
     lines += ["", style.heading("Paste this (the whole block, both marker lines included):"), ""]
     lines += [outcome.pem.rstrip("\n"), ""]
-    lines += next_steps(o.region, style)
+    lines += next_steps(o.region, style, str(o.public_key))
     if outcome.opened:
         lines.append(f"Opened {outcome.opened} in the browser.")
     record = _record_line(outcome)

@@ -90,8 +90,8 @@ def _file_lines(outcome: Outcome, style: Style) -> list[str]:
 def _closing_lines(outcome: Outcome, style: Style) -> list[str]:
     """The next step, with the exact command that records the Public Key ID, and where the record went."""
     o = outcome.options
-    lines = ["", *next_steps(o.region, style)]
     public = o.out_dir / recipes.PUBLIC_KEY
+    lines = ["", *next_steps(o.region, style, str(public))]
     args = "" if str(public) == recipes.PUBLIC_KEY else f" --public-key {shlex.quote(str(public))}"
     args += f" --region {o.region}" if o.region else ""
     lines.append(f"Then record the ID it shows: keygen exchange{args} --public-key-id ID")

@@ -55,7 +55,8 @@ def test_non_ascii_dir_through_a_legacy_code_page_pipe(tmp_path: Path) -> None:
             assert json.loads(text)["dir"] == str(out)
         else:
             assert "nön-ÄSCII \\u043a\\u043b\\u044e\\u0447" in text
-    assert sorted(p.name for p in out.iterdir() if ".bak" not in p.name) == ["privateKey.pem", "publicKey.pub"]
+    # The second run (--force) moved the first pair into the backup folder.
+    assert sorted(p.name for p in out.iterdir()) == [".keygen-backups", "privateKey.pem", "publicKey.pub"]
 
 
 def test_leading_dash_directory_as_a_separate_argument(tmp_path: Path) -> None:

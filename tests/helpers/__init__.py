@@ -11,6 +11,7 @@ import ntpath
 import os
 import re
 import select
+import shlex
 import shutil
 import signal
 import subprocess
@@ -69,6 +70,32 @@ def run_keygen(
         timeout=timeout,
         input=input.decode() if input is not None else None,
     )
+
+
+def readme_fingerprint(pub: Path) -> tuple[str, str]:
+    """keygen's fingerprint of `pub` and its hex, by the README's own two commands run by /bin/sh.
+
+    The commands are taken from README.md as written (with `publicKey.pub` replaced by `pub`), so
+    the documentation and what keygen prints cannot drift apart."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    spki = r"openssl pkey -pubin -in publicKey\.pub -outform DER \| "
+    b64 = re.search(f"`({spki}openssl dgst -sha256 -binary \\| openssl base64)`", text)
+    hexa = re.search(f"`({spki}sha256sum)`", text)
+    assert b64 is not None and hexa is not None, "README.md names both fingerprint commands"
+
+    def sh(command: str) -> str:
+        # A pipeline of plain words, run stage by stage (no shell needed, so Windows runs it too).
+        data = b""
+        for stage in command.split(" | "):
+            argv = [str(pub) if word == "publicKey.pub" else word for word in shlex.split(stage)]
+            if shutil.which(argv[0]) is None:
+                import pytest
+
+                pytest.skip(f"the README's fingerprint command needs {argv[0]}")
+            data = subprocess.run(argv, input=data, capture_output=True, check=True).stdout
+        return data.decode("ascii")
+
+    return "SHA256:" + sh(b64.group(1)).strip().rstrip("="), sh(hexa.group(1)).split()[0]
 
 
 def private_key_body(path: Path) -> list[str]:

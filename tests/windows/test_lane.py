@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import pytest
 
@@ -195,10 +195,11 @@ def test_second_generate_refuses_and_force_backs_up(lane: Lane) -> None:
     assert forced.code == 0, forced.out + forced.err
     backups = forced.json()["backups"]
     assert len(backups) == 2, backups  # type: ignore[arg-type]
-    kept = {Path(str(b["backup"]).replace("\\", "/")).name for b in backups}  # type: ignore[union-attr]
-    found = {p.name for p in out.rglob("*") if p.is_file()}
-    assert kept <= found, (kept, found)
-    old_private = next(p for p in out.rglob("*") if p.is_file() and p.name in kept and "privateKey" in p.name)
+    # DIR\\.keygen-backups\\<UTC time>\\NAME, the folder ignored by git through its own .gitignore.
+    kept = [Path(*PureWindowsPath(str(b["backup"])).parts[-3:]) for b in backups]  # type: ignore[attr-defined]
+    assert all(k.parts[0] == ".keygen-backups" for k in kept), kept
+    assert (out / ".keygen-backups" / ".gitignore").read_text().splitlines()[-1] == "*"
+    old_private = out / next(k for k in kept if k.name == "privateKey.pem")
     assert old_private.read_bytes() == before["privateKey.pem"]
     assert (out / "privateKey.pem").read_bytes() != before["privateKey.pem"]
 

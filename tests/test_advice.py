@@ -1,0 +1,180 @@
+"""keygen.advice: quoting for POSIX shells (run through the real ones), cmd.exe and PowerShell (held
+against their documented parsing rules, modelled below: no cmd.exe or PowerShell runs here), fresh
+names that never collide, and steps joined so a failure stops the line."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from keygen import commands
+
+NAMES = [
+    "privateKey.pem",
+    "my keys/private key.pem",
+    "it's.pub",
+    "$HOME.pub",
+    "a`b`.pub",
+    'say "hi".pub',
+    "50% off & more (x).pub",
+    "-dash.pub",
+    "back\\slash.pub",
+    "star*?.pub",
+    "semi;colon|pipe>.pub",
+    "ünïcode.pub",
+    "new\nline.pub",
+]
+
+
+@pytest.mark.parametrize("shell", [s for s in ("sh", "dash", "bash", "zsh") if shutil.which(s)])
+@pytest.mark.parametrize("name", NAMES)
+def test_posix_quote_round_trips_through_real_shells(shell: str, name: str, tmp_path: Path) -> None:
+    line = f"printf '%s' {commands.quote(name, 'posix')}"
+    done = subprocess.run([shell, "-c", line], capture_output=True, cwd=tmp_path, check=True)
+    assert done.stdout.decode() == name
+
+
+def _cmd_argv(line: str) -> list[str]:
+    """cmd.exe's interactive parsing (^ escapes outside quotes, quotes toggle) then the C runtime's
+    argv rules (quotes group and are removed; 2n backslashes before a quote are n)."""
+    typed, quoted, i = "", False, 0
+    while i < len(line):
+        c = line[i]
+        if c == "^" and not quoted:
+            typed += line[i + 1]
+            i += 2
+            continue
+        assert quoted or c not in "&|<>()%", f"unquoted special {c!r} in {line!r}"
+        if c == '"':
+            quoted = not quoted
+        typed += c
+        i += 1
+    argv, cur, inq, pending, i = [], "", False, False, 0
+    while i < len(typed):
+        c = typed[i]
+        if c == "\\":
+            n = len(typed[i:]) - len(typed[i:].lstrip("\\"))
+            if i + n < len(typed) and typed[i + n] == '"':
+                cur += "\\" * (n // 2)
+                i += n
+                continue
+            cur += "\\" * n
+            i += n
+            continue
+        if c == '"':
+            inq, pending = not inq, True
+        elif c == " " and not inq:
+            if cur or pending:
+                argv.append(cur)
+            cur, pending = "", False
+        else:
+            cur += c
+        i += 1
+    if cur or pending:
+        argv.append(cur)
+    return argv
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if '"' not in n and "\n" not in n] + ["C:\\my dir\\"])
+def test_cmd_quote_is_one_argument_with_the_name(name: str) -> None:
+    assert _cmd_argv(f"prog {commands.quote(name, 'cmd')}") == ["prog", name]
+
+
+def test_cmd_refuses_a_double_quote() -> None:
+    with pytest.raises(ValueError, match="double quote"):
+        commands.quote('say "hi".pub', "cmd")
+
+
+def _powershell_single_quoted(word: str) -> str:
+    """PowerShell's verbatim string: '...' with '' for a quote (also the typographic quotes)."""
+    assert word[0] == "'" and word[-1] == "'", word
+    body = word[1:-1]
+    out, i = "", 0
+    while i < len(body):
+        if body[i] in "'\u2018\u2019\u201a\u201b":
+            assert body[i + 1] == body[i], f"lone quote in {word!r}"
+            i += 1
+        out += body[i]
+        i += 1
+    return out
+
+
+@pytest.mark.parametrize("name", [*NAMES, "curly\u2019quote.pub"])
+def test_powershell_quote_is_verbatim(name: str) -> None:
+    word = commands.quote(name, "powershell")
+    if word == name:
+        assert all(c.isalnum() or c in "._/\\:-" for c in name) and not name.startswith("-")
+    else:
+        assert _powershell_single_quoted(word) == name
+
+
+def test_safe_names_stay_as_typed() -> None:
+    for shell in commands.SHELLS:
+        assert commands.quote("keys/privateKey.pem", shell) == "keys/privateKey.pem"
+
+
+def test_join_and_to_file_per_shell() -> None:
+    assert commands.join(["a", "b", "c"], "posix") == "a && b && c"
+    assert commands.join(["a", "b"], "cmd") == "a && b"
+    # Windows PowerShell 5.1 has no &&.
+    assert commands.join(["a", "b", "c"], "powershell") == "a; if ($?) { b }; if ($?) { c }"
+    assert commands.to_file("x", "out file.pub", "posix") == "x > 'out file.pub'"
+    # 5.1's > writes UTF-16, which no tool reads: Out-File as ASCII, never over an existing file.
+    assert commands.to_file("x", "o.pub", "powershell") == "x | Out-File -Encoding ascii -NoClobber o.pub"
+
+
+def test_fresh_name_skips_taken_names(tmp_path: Path) -> None:
+    taken = {"keys/publicKey.new.pub", "keys/publicKey-2.new.pub"}
+    assert commands.fresh_name("keys/publicKey.pub", ".new.pub", taken.__contains__) == "keys/publicKey-3.new.pub"
+    assert commands.fresh_name("privateKey.pem", ".pkcs8.pem", lambda p: False) == "privateKey.pkcs8.pem"
+    assert commands.fresh_dir("new-key-pair", {"new-key-pair"}.__contains__) == "new-key-pair-2"
+
+
+def test_keygen_verify_names_exactly_the_files() -> None:
+    assert commands.keygen_verify("privateKey.pem", "pub16.pub", "posix", "--fix") == (
+        "keygen verify --fix privateKey.pem pub16.pub"
+    )
+    assert commands.keygen_verify(None, "a b.pub", "powershell") == "keygen verify --public-only 'a b.pub'"
+    assert commands.keygen_verify("k.pem", None, "cmd") == "keygen verify --private-only k.pem"
+
+
+@pytest.mark.parametrize(
+    ("env", "kind"),
+    [({"KEYGEN_SHELL": "pwsh"}, "powershell"), ({"KEYGEN_SHELL": "cmd"}, "cmd"), ({"KEYGEN_SHELL": "zsh"}, "posix")],
+)
+def test_shell_override(env: dict[str, str], kind: str) -> None:
+    assert commands.current_shell(env) == kind
+
+
+def test_shell_kind_by_detected_name() -> None:
+    assert commands.shell_kind("powershell", "windows") == "powershell"
+    assert commands.shell_kind("git-bash", "windows") == "posix"
+    assert commands.shell_kind(None, "windows") == "cmd"
+    assert commands.shell_kind(None, "linux") == "posix"
+
+
+@pytest.mark.parametrize(
+    ("shell", "expected"),
+    [
+        ("posix", "`ssh-keygen -e -m PKCS8 -f 'my key.pub' > 'my key.spki.pub' && "
+                  "keygen verify k.pem 'my key.spki.pub'`"),
+        ("cmd", '`ssh-keygen -e -m PKCS8 -f "my key.pub" > "my key.spki.pub" && '
+                'keygen verify k.pem "my key.spki.pub"`'),
+        ("powershell", "`ssh-keygen -e -m PKCS8 -f 'my key.pub' | Out-File -Encoding ascii -NoClobber "
+                       "'my key.spki.pub'; if ($?) { keygen verify k.pem 'my key.spki.pub' }`"),
+    ],
+)  # fmt: skip
+def test_fixes_are_written_for_the_users_shell(
+    shell: commands.Shell, expected: str, key_zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from keygen import checks
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copyfile(key_zoo["privateKey.pem"], "k.pem")
+    shutil.copyfile(key_zoo["ssh_rsa_line.pub"], "my key.pub")
+    report = checks.check_pair(Path("k.pem"), Path("my key.pub"), strict=False, shell=shell)
+    fix = next(c.fix for c in report.checks if c.name == "public_key.format")
+    assert expected in fix
