@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 
 from keygen import recipes
+from keygen.advice import quote
 from keygen.generate import Outcome
 from keygen.keyfile import LINE_END_NAMES
 from keygen.render import Text
@@ -92,7 +93,8 @@ def _closing_lines(outcome: Outcome, style: Style) -> list[str]:
     o = outcome.options
     public = o.out_dir / recipes.PUBLIC_KEY
     lines = ["", *next_steps(o.region, style, str(public))]
-    args = "" if str(public) == recipes.PUBLIC_KEY else f" --public-key {shlex.quote(str(public))}"
+    # Quoted for the shell it will be typed into (cmd and PowerShell take no POSIX single quotes).
+    args = "" if str(public) == recipes.PUBLIC_KEY else f" --public-key {quote(str(public))}"
     args += f" --region {o.region}" if o.region else ""
     lines.append(f"Then record the ID it shows: keygen exchange{args} --public-key-id ID")
     if outcome.audit_path:
