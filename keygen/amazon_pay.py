@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -58,6 +57,8 @@ KNOWN_DIGEST = "8dec52d799607be40f82d5c8e7ecb6c171e6591c41b1111a576b16076c89381c
 
 
 def string_to_sign(algorithm: str, payload: str) -> str:
+    import hashlib  # here: its OpenSSL binding is milliseconds of every command's start-up
+
     return f"{algorithm}\n{hashlib.sha256(payload.encode('utf-8')).hexdigest()}"
 
 
