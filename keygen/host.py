@@ -85,14 +85,16 @@ def current_os(platform: str | None = None) -> OSName:
     return "other"
 
 
-_OPENSSL_RE = re.compile(r"^(OpenSSL|LibreSSL|BoringSSL)\s*(\d+(?:\.\d+)*)?([a-z]*)")
-_OPENSSH_RE = re.compile(r"^OpenSSH_(?:for_Windows_)?(\d+(?:\.\d+)*)(p\d+)?")
+# Patterns as strings: `re` compiles (and caches) them when a version is parsed, which generate
+# does beside its first step, not on every start-up.
+_OPENSSL_RE = r"^(OpenSSL|LibreSSL|BoringSSL)\s*(\d+(?:\.\d+)*)?([a-z]*)"
+_OPENSSH_RE = r"^OpenSSH_(?:for_Windows_)?(\d+(?:\.\d+)*)(p\d+)?"
 
 
 def parse_openssl_version(text: str) -> tuple[str | None, tuple[int, ...] | None]:
     """`OpenSSL 3.0.19 27 Jan 2026 (...)`, `OpenSSL 1.0.2k-fips  26 Jan 2017`, `LibreSSL 3.3.6`."""
     first = text.strip().splitlines()[0] if text.strip() else ""
-    m = _OPENSSL_RE.match(first)
+    m = re.match(_OPENSSL_RE, first)
     if not m:
         return None, None
     numbers = tuple(int(p) for p in m.group(2).split(".")) if m.group(2) else None
@@ -102,7 +104,7 @@ def parse_openssl_version(text: str) -> tuple[str | None, tuple[int, ...] | None
 def parse_openssh_version(text: str) -> tuple[str | None, tuple[int, ...] | None]:
     """`OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 ...`, `OpenSSH_for_Windows_7.7p1, LibreSSL 2.6.5`."""
     first = text.strip().splitlines()[0] if text.strip() else ""
-    m = _OPENSSH_RE.match(first)
+    m = re.match(_OPENSSH_RE, first)
     if not m:
         return None, None
     return "OpenSSH", tuple(int(p) for p in m.group(1).split("."))
