@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from keygen import audit_chain
+from keygen import audit_chain, winfile
 
 MAX_BYTES_ENV = "KEYGEN_AUDIT_MAX_BYTES"
 #: A live file that would grow past this many bytes is rotated first.
@@ -61,7 +60,10 @@ def append(path: Path, entry: Mapping[str, Any], *, limit: int | None = None) ->
     pass `limit` bytes (default: max_bytes()). Raises OSError when the log cannot be written."""
     limit = max_bytes() if limit is None else limit
     while True:
-        fd = os.open(path, os.O_RDWR | _OPEN_FLAGS, 0o600)
+        if os.name == "posix":
+            fd = os.open(path, os.O_RDWR | _OPEN_FLAGS, 0o600)
+        else:  # pragma: no cover - Windows: a live file others can rotate while it is open
+            fd = winfile.open_shared(path, write=True)
         try:
             with _locked(fd):
                 if not _is_current(fd, path):
@@ -90,7 +92,11 @@ def snapshot(path: Path) -> list[tuple[Path, bytes]]:
     """
     while True:
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+            fd = (
+                os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                if os.name == "posix"
+                else winfile.open_shared(path, write=False)
+            )
         except FileNotFoundError:
             return [(p, p.read_bytes()) for p in rotated_files(path)]
         try:
@@ -112,7 +118,7 @@ def _is_current(fd: int, path: Path) -> bool:
 
 def _rotate(path: Path) -> bool:
     """Move the live file aside to the next free number; False when it cannot be (Windows refuses
-    to rename a file another process holds open: the record then goes into the live file)."""
+    while a program other than keygen holds it open: the record then goes into the live file)."""
     existing = rotated_files(path)
     number = int(existing[-1].name.rsplit(".", 1)[1]) + 1 if existing else 1
     try:
@@ -171,8 +177,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 @contextmanager
 def _locked(fd: int, *, shared: bool = False) -> Iterator[None]:
-    """flock on POSIX (shared for readers); on Windows an msvcrt lock on the file's first byte,
-    exclusive for readers too (msvcrt has no shared lock; it retries for about 10 s)."""
+    """flock on POSIX, LockFileEx on Windows: exclusive for writers, shared for readers."""
     if os.name == "posix":
         import fcntl
 
@@ -182,23 +187,9 @@ def _locked(fd: int, *, shared: bool = False) -> Iterator[None]:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
         return
-    with _locked_windows(fd):
-        yield
-
-
-@contextmanager
-def _locked_windows(fd: int) -> Iterator[None]:  # pragma: no cover - Windows only
-    """Locking past the end of a file is allowed there, and O_APPEND moves every write to the end,
-    so the lock's position does not disturb where the line goes."""
-    if sys.platform != "win32":
-        yield
-        return
-    import msvcrt
-
-    os.lseek(fd, 0, os.SEEK_SET)
-    msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+    # Windows: LockFileEx on the first byte, waiting as flock does (keygen.winfile says why not msvcrt).
+    winfile.lock(fd, shared=shared)
     try:
         yield
     finally:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        winfile.unlock(fd)

@@ -237,6 +237,9 @@ def detect_host(
         versions = versions_needed(os_name, shell_info.name if shell_info else None, method)
         if method == "auto" and os_name != "windows" and paths.get("openssl") is None:
             versions = (*versions, "ssh-keygen")
+        elif method == "auto" and os_name == "windows" and paths.get("ssh-keygen") is None and paths.get("openssl"):
+            # No ssh-keygen in cmd or PowerShell: auto runs openssl instead, whose version is then recorded.
+            versions = (*versions, "openssl")
     later_names: tuple[str, ...] = ()
     if later and versions == ("openssl",) and paths.get("openssl"):
         versions, later_names = (), ("openssl",)

@@ -20,12 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from keygen import winproc
+
 #: How much of each stream is kept; the rest is counted, not stored.
 CAPTURE_LIMIT = 64 * 1024
 #: Grace period between SIGTERM and SIGKILL when stopping a child.
 KILL_GRACE_S = 1.0
 
 IS_POSIX = os.name == "posix"
+#: Windows has no SIGKILL: there every stop is a termination of the whole tree (keygen.winproc).
+SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is not None:
         return
     if IS_POSIX:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
+        for sig in (signal.SIGTERM, SIGKILL):
             _signal_group(proc, sig)
             try:
                 proc.wait(KILL_GRACE_S)
@@ -91,13 +95,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             _sweep(proc)
             return
     else:  # pragma: no cover - Windows only
-        subprocess.run(
-            ["taskkill", "/F", "/T", "/PID", str(proc.pid)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-        proc.kill()
+        _signal_group(proc, SIGKILL)
     proc.wait()
 
 
@@ -117,7 +115,7 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, sig)
     else:  # pragma: no cover - Windows only
-        proc.kill()
+        winproc.kill_tree(proc.pid)
 
 
 def _watch(proc: subprocess.Popen[bytes], finished: threading.Event, timeout: float, flag: list[bool]) -> None:
@@ -127,12 +125,12 @@ def _watch(proc: subprocess.Popen[bytes], finished: threading.Event, timeout: fl
     flag.append(True)
     _signal_group(proc, signal.SIGTERM)
     if not finished.wait(KILL_GRACE_S):
-        _signal_group(proc, signal.SIGKILL)
+        _signal_group(proc, SIGKILL)
 
 
 def _sweep(proc: subprocess.Popen[bytes]) -> None:
     """After a timeout the leader is gone; make sure nothing it started lives on."""
-    _signal_group(proc, signal.SIGKILL)
+    _signal_group(proc, SIGKILL)
 
 
 def _session(umask: int, new_session: bool) -> dict[str, Any]:

@@ -14,12 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import OPENSSL, SSH_KEYGEN, TRADITIONAL
+from tests.helpers import NO_SH, OPENSSL, PY_PRELUDE, SSH_KEYGEN, TRADITIONAL, WINDOWS, write_python_tool
 
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
 
 #: Where keygen (or anything it uses) would write under a real home.
-_GUARDED = (".local/state/keygen", ".config/keygen", ".cache/keygen", ".local/share/keygen", "Library/Logs/keygen")
+_GUARDED = (
+    ".local/state/keygen",
+    ".config/keygen",
+    ".cache/keygen",
+    ".local/share/keygen",
+    "Library/Logs/keygen",
+    "AppData/Local/keygen",  # Windows: platformdirs asks for the known folder, whatever the environment says
+)
 
 
 def _snapshot(home: Path) -> dict[str, tuple[int, int]]:
@@ -82,15 +89,24 @@ def stand_in(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     """Make stand-in executables: `stand_in("openssl", "<sh body>")` returns a PATH string with it first.
 
     The body is a POSIX sh script; `$REAL` is the real tool's path, for stand-ins that wrap it.
+    `python=` gives the same stand-in in Python (REAL, ARGS and `real(*argv)` are defined for it): on
+    POSIX the sh body is used when there is one, on Windows the Python one always (as a .exe); a
+    stand-in with no Python body skips the test on Windows. KEYGEN_TEST_PYTHON_STAND_INS=1 makes POSIX use
+    the Python ones too (to try them without Windows).
     """
     bindir = tmp_path_factory.mktemp("stand-in-bin")
 
-    def make(name: str, body: str, *, only: bool = False) -> str:
+    def make(name: str, body: str = "", *, only: bool = False, python: str | None = None) -> str:
         real = shutil.which(name) or ""
+        rest = "" if only else os.pathsep + os.environ.get("PATH", "")
+        if python is not None and (WINDOWS or not body or os.environ.get("KEYGEN_TEST_PYTHON_STAND_INS")):
+            write_python_tool(bindir / name, PY_PRELUDE.format(real=real) + textwrap.dedent(python))
+            return str(bindir) + rest
+        if WINDOWS:
+            pytest.skip(NO_SH)
         script = bindir / name
         script.write_text(f"#!/bin/sh\nREAL={real}\n" + textwrap.dedent(body))
         script.chmod(0o755)
-        rest = "" if only else os.pathsep + os.environ.get("PATH", "")
         return str(bindir) + rest
 
     return make

@@ -17,6 +17,7 @@ from keygen import audit, recipes
 from tests.helpers import OPENSSL, SSH_KEYGEN, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
+NO_SH_SCRIPT = "runs a POSIX sh script (no MSYS bash.exe in the Windows lane)"
 POSIX_SHELLS = [s for s in ("sh", "bash", "dash") if shutil.which(s)]
 
 
@@ -80,7 +81,11 @@ def test_no_script_for_a_record_that_ran_nothing(recorded: Path) -> None:
     assert "ran no documented commands (it is 'exchange')" in done.stderr
 
 
-@pytest.mark.parametrize("shell", POSIX_SHELLS)
+@pytest.mark.parametrize(
+    "shell",
+    POSIX_SHELLS
+    or [pytest.param("sh", marks=pytest.mark.skip(reason=NO_SH_SCRIPT))],
+)
 def test_posix_script_makes_a_pair_keygen_verify_passes(recorded: Path, tmp_path: Path, shell: str) -> None:
     script = tmp_path / "replay.sh"
     script.write_text(script_for(recorded, "1", "posix"))
@@ -99,7 +104,7 @@ def test_posix_script_makes_a_pair_keygen_verify_passes(recorded: Path, tmp_path
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
 
 
-@pytest.mark.skipif(SSH_KEYGEN is None, reason="needs ssh-keygen")
+@pytest.mark.skipif(SSH_KEYGEN is None, reason="needs ssh-keygen (no ssh-keygen.exe in the Windows lane)")
 def test_posix_script_replays_the_ssh_keygen_record(recorded: Path, tmp_path: Path) -> None:
     script = tmp_path / "replay.sh"
     text = script_for(recorded, "2", "posix")
@@ -112,6 +117,7 @@ def test_posix_script_replays_the_ssh_keygen_record(recorded: Path, tmp_path: Pa
     assert run_keygen("verify", cwd=tmp_path).returncode == 0
 
 
+@pytest.mark.skipif(shutil.which("sh") is None, reason=NO_SH_SCRIPT)
 def test_posix_script_refuses_when_only_the_public_key_exists(recorded: Path, tmp_path: Path) -> None:
     script = tmp_path / "replay.sh"
     script.write_text(script_for(recorded, "1", "posix"))
@@ -219,14 +225,16 @@ WINE_OPENSSL = os.environ.get("KEYGEN_WINE_OPENSSL")
 
 
 @pytest.mark.skipif(
-    not (WINE and WINE_PREFIX and WINE_OPENSSL),
+    os.name != "nt" and not (WINE and WINE_PREFIX and WINE_OPENSSL),
     reason="opt-in: set KEYGEN_WINEPREFIX (a ready Wine prefix) and KEYGEN_WINE_OPENSSL (a Windows openssl.exe)",
 )
 def test_cmd_script_under_wine_cmd(recorded: Path, tmp_path: Path) -> None:
-    """Wine's real cmd.exe runs the batch script: a pair on the first run, exit 5 on the second."""
-    assert WINE and WINE_PREFIX and WINE_OPENSSL
+    """Wine's real cmd.exe runs the batch script: a pair on the first run, exit 5 on the second.
+    On Windows it is the cmd.exe beside the suite, with the openssl.exe on PATH."""
     (tmp_path / "bin").mkdir()
-    shutil.copy(WINE_OPENSSL, tmp_path / "bin" / "openssl.exe")
+    if os.name != "nt":
+        assert WINE and WINE_PREFIX and WINE_OPENSSL
+        shutil.copy(WINE_OPENSSL, tmp_path / "bin" / "openssl.exe")
     (tmp_path / "replay.cmd").write_bytes(
         subprocess.run(
             [*_keygen(), "audit", "show", "1", "--script", "cmd", "--path", str(recorded)],
@@ -235,12 +243,15 @@ def test_cmd_script_under_wine_cmd(recorded: Path, tmp_path: Path) -> None:
         ).stdout
     )
     (tmp_path / "out").mkdir()
-    env = {**os.environ, "WINEPREFIX": WINE_PREFIX, "WINEDEBUG": "-all", "WINEPATH": f"Z:{tmp_path / 'bin'}"}
+    env = dict(os.environ)
+    if os.name != "nt":
+        env.update({"WINEPREFIX": WINE_PREFIX or "", "WINEDEBUG": "-all", "WINEPATH": f"Z:{tmp_path / 'bin'}"})
+    cmd = ["cmd"] if os.name == "nt" else [WINE or "wine", "cmd"]
 
     def wine_cmd(log: str) -> int:
         # Output goes to a file inside Wine: a pipe would be held open by wineserver.
         return subprocess.run(
-            [WINE, "cmd", "/c", f"replay.cmd out > {log} 2>&1"],
+            [*cmd, "/c", f"replay.cmd out > {log} 2>&1"],
             cwd=tmp_path,
             env=env,
             stdin=subprocess.DEVNULL,

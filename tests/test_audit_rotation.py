@@ -150,7 +150,10 @@ audit.append(Path(sys.argv[1]), {"who": "waiter"}, limit=0)
 """
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir() or os.name != "posix", reason="needs /proc and flock")
+@pytest.mark.skipif(
+    not Path("/proc/self/fd").is_dir() or os.name != "posix",
+    reason="holds the log's flock from the test and reads /proc: POSIX only (concurrent writers test Windows' lock)",
+)
 def test_a_writer_that_waited_on_a_rotated_file_writes_into_the_new_one(audit_log: Path) -> None:
     import fcntl
 

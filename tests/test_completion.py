@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_keygen
+from tests.helpers import WINDOWS, run_keygen
 
 COMMANDS = {"generate", "plan", "doctor", "audit"}
 #: The console script the README's install puts beside the interpreter.
@@ -53,6 +53,11 @@ def test_zsh_and_fish_protocols() -> None:
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])
+@pytest.mark.skipif(
+    WINDOWS,
+    reason="Typer's completion ignores the SHELL argument and supports no Windows shell it detects (cmd): "
+    "issue 9 makes --show-completion honour SHELL",
+)
 def test_show_completion_prints_the_script(shell: str) -> None:
     done = run_keygen("--show-completion", shell)
     assert done.returncode == 0, done.stderr
@@ -66,6 +71,7 @@ def _env_with_script() -> dict[str, str]:
     return {**os.environ, "PATH": f"{SCRIPT_DIR}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
+@pytest.mark.skipif(WINDOWS, reason="runs bash or fish on the completion script (no MSYS bash.exe in the Windows lane)")
 def test_real_bash_runs_the_completion_script() -> None:
     env = _env_with_script()
     script = (
@@ -76,6 +82,7 @@ def test_real_bash_runs_the_completion_script() -> None:
     assert done.stdout.split() == ["doctor"], done.stderr
 
 
+@pytest.mark.skipif(WINDOWS, reason="runs bash or fish on the completion script (no MSYS bash.exe in the Windows lane)")
 def test_real_fish_runs_the_completion_script() -> None:
     if shutil.which("fish") is None:
         pytest.skip("fish is not installed (.ci/install-shells)")
@@ -85,6 +92,11 @@ def test_real_fish_runs_the_completion_script() -> None:
     assert done.stdout.split("\t")[0] == "generate", done.stderr
 
 
+@pytest.mark.skipif(
+    WINDOWS,
+    reason="Typer's completion ignores the SHELL argument and supports no Windows shell it detects (cmd): "
+    "issue 9 makes --show-completion honour SHELL",
+)
 def test_install_completion_writes_into_home_only(home: Path) -> None:
     done = run_keygen("--install-completion", "bash", env={"SHELL": "/bin/bash"})
     assert done.returncode == 0, done.stderr

@@ -15,6 +15,8 @@ from keygen.platforms import OSName
 from keygen.windows import GitForWindows, find_git_for_windows, windows_ssh_keygen
 from tests.helpers import rooted_exists
 
+from .conftest import SSH_KEYGEN
+
 #: The files a Git for Windows install has, relative to its root (FACTS.md "Layout").
 INSTALLER_LAYOUT = (
     r"git-bash.exe",
@@ -317,6 +319,9 @@ def test_detection_asks_only_the_tool_that_will_run(monkeypatch: pytest.MonkeyPa
     host = host_mod.detect_host(cwd=str(tmp_path))
     assert spawned == [["openssl", "version"]]
     assert host.openssl is not None and host.openssl.version_text
+    if SSH_KEYGEN is None:  # Windows lane: openssl is what will run, and nothing else was asked
+        assert host.ssh_keygen is None
+        return
     assert host.ssh_keygen is not None and host.ssh_keygen.version_text is None
     spawned.clear()
     host = host_mod.detect_host(method="ssh-keygen", cwd=str(tmp_path))
@@ -327,6 +332,7 @@ def test_detection_asks_only_the_tool_that_will_run(monkeypatch: pytest.MonkeyPa
     )
 
 
+@pytest.mark.skipif(SSH_KEYGEN is None, reason="needs ssh-keygen (no ssh-keygen.exe in the Windows lane)")
 def test_without_openssl_auto_asks_ssh_keygen(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()
@@ -341,7 +347,11 @@ def test_without_openssl_auto_asks_ssh_keygen(monkeypatch: pytest.MonkeyPatch, t
 
 
 def test_a_broken_openssl_is_a_tool_without_a_version_not_a_crash(tmp_path: Path, stand_in) -> None:  # type: ignore[no-untyped-def]
-    path = stand_in("openssl", "echo 'Segmentation fault' >&2; exit 139\n")
+    path = stand_in(
+        "openssl",
+        "echo 'Segmentation fault' >&2; exit 139\n",
+        python="sys.stderr.write('Segmentation fault\\n')\nraise SystemExit(139)\n",
+    )
     host = host_mod.detect_host(env={"PATH": path}, cwd=str(tmp_path))
     assert host.openssl is not None
     assert host.openssl.version is None

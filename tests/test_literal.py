@@ -14,7 +14,7 @@ import pytest
 from keygen import literal, recipes
 from keygen.errors import ToolMissing, UsageError
 from keygen.host import Host, ShellInfo
-from tests.helpers import GIT, OPENSSL, SSH_KEYGEN, run_in_pty, run_keygen
+from tests.helpers import GIT, OPENSSL, SSH_KEYGEN, WINDOWS, run_in_pty, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 
@@ -24,6 +24,8 @@ POSIX = ("bash", "sh", "dash", "zsh", "fish")
 def need(shell: str) -> str:
     path = shutil.which(shell)
     if path is None:
+        if WINDOWS:
+            pytest.skip(f"{shell}: no MSYS bash.exe or other POSIX shell in the Windows lane")
         pytest.skip(f"{shell} is not installed (.ci/install-shells installs zsh and fish)")
     return path
 
@@ -62,7 +64,7 @@ def test_literal_inside_a_terminal(shell: str, tmp_path: Path) -> None:
     assert (tmp_path / "keys" / "publicKey.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
 
 
-@pytest.mark.skipif(SSH_KEYGEN is None, reason="needs ssh-keygen")
+@pytest.mark.skipif(SSH_KEYGEN is None, reason="needs ssh-keygen (no ssh-keygen.exe in the Windows lane)")
 @pytest.mark.parametrize("shell", ("bash", "fish"))
 def test_literal_ssh_keygen_lines(shell: str, tmp_path: Path) -> None:
     need(shell)
@@ -123,6 +125,9 @@ def test_a_missing_shell_is_exit_3(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(
+    WINDOWS, reason="Windows runs every shell keygen knows (cmd, PowerShell, Git Bash, POSIX shells): none to refuse"
+)
 def test_cmd_on_linux_is_a_usage_error(tmp_path: Path) -> None:
     done = run_keygen("generate", "--literal", "--shell", "cmd", "--out-dir", str(tmp_path))
     assert done.returncode == 2
@@ -130,15 +135,18 @@ def test_cmd_on_linux_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_default_shell_is_the_one_keygen_runs_in(tmp_path: Path) -> None:
-    # `sh -c` reports sh to shellingham; literal mode then types into sh.
+    # `sh -c` reports sh to shellingham; literal mode then types into sh. On Windows: cmd /c, and cmd.
+    command = f'"{sys.executable}" -m keygen generate --literal --dry-run --json --out-dir "{tmp_path}"'
+    argv = ["cmd", "/c", sys.executable, "-m", "keygen", "generate", "--literal", "--dry-run", "--json", "--out-dir",
+            str(tmp_path)]
     done = subprocess.run(
-        ["sh", "-c", f'"{sys.executable}" -m keygen generate --literal --dry-run --json --out-dir "{tmp_path}"'],
+        argv if WINDOWS else ["sh", "-c", command],
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["literal"]["shell"] in POSIX
+    assert json.loads(done.stdout)["literal"]["shell"] in (("cmd",) if WINDOWS else POSIX)
 
 
 # --- argv for every shell, including the ones that cannot run here ---------------------------------

@@ -16,7 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import OPENSSL, REPO, TRADITIONAL, process_gone, run_keygen
+from tests.helpers import (
+    NO_MODE_BITS,
+    NO_SIGNALS,
+    NO_SYMLINKS,
+    OPENSSL,
+    REPO,
+    SYMLINKS,
+    TRADITIONAL,
+    WINDOWS,
+    process_gone,
+    run_keygen,
+)
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 
@@ -44,7 +55,20 @@ def no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
 # --- exit 5: refusing to overwrite ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("layout", ["private", "public", "both", "symlink", "dangling", "directory"])
+_LINK = pytest.mark.skipif(not SYMLINKS, reason=NO_SYMLINKS)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "private",
+        "public",
+        "both",
+        pytest.param("symlink", marks=_LINK),
+        pytest.param("dangling", marks=_LINK),
+        "directory",
+    ],
+)
 def test_existing_files_are_refused_and_dir_left_as_it_was(tmp_path: Path, layout: str, audit_log: Path) -> None:
     outside = tmp_path / "outside.txt"
     outside.write_text("someone else's file\n")
@@ -115,6 +139,7 @@ def test_force_moves_old_files_aside(tmp_path: Path) -> None:
     assert "moved aside" in run_keygen("generate", "--out-dir", str(tmp_path), "--force").stdout
 
 
+@_LINK
 def test_force_moves_a_link_aside_without_following_it(tmp_path: Path) -> None:
     target = tmp_path / "precious.pem"
     target.write_text("not yours\n")
@@ -141,6 +166,12 @@ def test_failing_step_one(tmp_path: Path, stand_in: StandIn, audit_log: Path) ->
           *) exec "$REAL" "$@" ;;
         esac
     """,
+        python="""
+        if ARGS[0] == "genpkey":
+            print("genpkey: out of entropy", file=sys.stderr)
+            raise SystemExit(3)
+        real()
+    """,
     )
     proc = run_keygen("generate", "--out-dir", str(tmp_path), env={"PATH": path})
     assert proc.returncode == 4
@@ -162,6 +193,12 @@ def test_failing_step_two_publishes_nothing(tmp_path: Path, stand_in: StandIn) -
           *) exec "$REAL" "$@" ;;
         esac
     """,
+        python="""
+        if ARGS[0] == "rsa":
+            print("unable to load key", file=sys.stderr)
+            raise SystemExit(1)
+        real()
+    """,
     )
     proc = run_keygen("generate", "--out-dir", str(tmp_path), "--json", env={"PATH": path})
     assert proc.returncode == 4
@@ -182,6 +219,12 @@ def test_timeout_stops_the_tool(tmp_path: Path, stand_in: StandIn) -> None:
           *) exec "$REAL" "$@" ;;
         esac
     """,
+        python=f"""
+        if ARGS[0] == "genpkey":
+            open({str(pidfile)!r}, "w").write(str(os.getpid()))
+            time.sleep(60)
+        real()
+    """,
     )
     started = time.monotonic()
     proc = run_keygen("generate", "--out-dir", str(work), "--timeout", "1", env={"PATH": path})
@@ -196,18 +239,27 @@ def test_timeout_stops_the_tool(tmp_path: Path, stand_in: StandIn) -> None:
 # --- exit 1: the tool ran but its output failed the checks ------------------------------------------
 
 
+_RSA_1024 = "genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:1024"
+_PKCS1 = " ".join(["genrsa", *TRADITIONAL, "-out", "privateKey.pem", "2048"])
+_EC = "genpkey -out privateKey.pem -algorithm EC -pkeyopt ec_paramgen_curve:P-256"
+
+
+def _py_real(args: str) -> str:
+    return f"subprocess.call([REAL, *{args.split()!r}], stderr=subprocess.DEVNULL)"
+
+
 @pytest.mark.parametrize(
-    ("genpkey", "finding"),
+    ("genpkey", "py", "finding"),
     [
-        ('"$REAL" genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:1024', "private_key.size"),
-        (f'"$REAL" genrsa {" ".join(TRADITIONAL)} -out privateKey.pem 2048 2>/dev/null', "private_key.format"),
-        ('"$REAL" genpkey -out privateKey.pem -algorithm EC -pkeyopt ec_paramgen_curve:P-256', "private_key.algorithm"),
-        ("exit 0", "private_key.file"),
+        (f'"$REAL" {_RSA_1024}', _py_real(_RSA_1024), "private_key.size"),
+        (f'"$REAL" {_PKCS1} 2>/dev/null', _py_real(_PKCS1), "private_key.format"),
+        (f'"$REAL" {_EC}', _py_real(_EC), "private_key.algorithm"),
+        ("exit 0", "pass", "private_key.file"),
     ],
     ids=["1024-bit", "pkcs1", "ec", "writes-nothing"],
 )
 def test_wrong_output_fails_checks_and_publishes_nothing(
-    tmp_path: Path, stand_in: StandIn, genpkey: str, finding: str
+    tmp_path: Path, stand_in: StandIn, genpkey: str, py: str, finding: str
 ) -> None:
     path = stand_in(
         "openssl",
@@ -217,6 +269,16 @@ def test_wrong_output_fails_checks_and_publishes_nothing(
           rsa) if [ -f privateKey.pem ]; then "$REAL" pkey -in privateKey.pem -pubout; fi; exit 0 ;;
           *) exec "$REAL" "$@" ;;
         esac
+    """,
+        python=f"""
+        if ARGS[0] == "genpkey":
+            {py}
+            raise SystemExit(0)
+        if ARGS[0] == "rsa":
+            if os.path.exists("privateKey.pem"):
+                subprocess.call([REAL, "pkey", "-in", "privateKey.pem", "-pubout"])
+            raise SystemExit(0)
+        real()
     """,
     )
     proc = run_keygen("generate", "--out-dir", str(tmp_path), "--json", env={"PATH": path})
@@ -229,6 +291,7 @@ def test_wrong_output_fails_checks_and_publishes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(WINDOWS, reason=NO_MODE_BITS)
 def test_private_key_is_owner_only_from_its_first_byte(tmp_path: Path, stand_in: StandIn) -> None:
     """Like OpenSSL 1.x and LibreSSL, this stand-in creates the key with the umask's mode."""
     seen = tmp_path / "mode-at-creation"
@@ -257,6 +320,11 @@ def test_something_appearing_at_a_final_name_mid_run_is_not_clobbered(tmp_path: 
           rsa) echo "theirs" > ../publicKey.pub; exec "$REAL" "$@" ;;
           *) exec "$REAL" "$@" ;;
         esac
+    """,
+        python="""
+        if ARGS[0] == "rsa":
+            open("../publicKey.pub", "wb").write(b"theirs\\n")
+        real()
     """,
     )
     proc = run_keygen("generate", "--out-dir", str(tmp_path), env={"PATH": path})
@@ -308,6 +376,11 @@ def test_unusable_directories(tmp_path: Path) -> None:
         no_traceback(proc)
 
 
+@pytest.mark.skipif(
+    WINDOWS,
+    reason="an unwritable directory needs POSIX mode bits: Windows' read-only attribute does not stop "
+    "creating files in a directory, and Wine enforces no ACLs",
+)
 def test_unwritable_directory(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         tmp_path.chmod(0o500)
@@ -355,6 +428,7 @@ def test_unwritable_directory(tmp_path: Path) -> None:
 # --- 130: interrupted -------------------------------------------------------------------------------
 
 
+@pytest.mark.skipif(WINDOWS, reason=NO_SIGNALS)
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_cleans_up(tmp_path: Path, stand_in: StandIn, audit_log: Path, sig: int) -> None:
     pidfile = tmp_path / "pid"
@@ -404,7 +478,9 @@ def test_two_runs_into_one_dir(tmp_path: Path) -> None:
         )
         for _ in range(2)
     ]
-    results = [(p.wait(60), p.stdout.read() if p.stdout else "") for p in procs]
+    # communicate, not wait: an unread pipe fills (Windows' are much smaller than Linux's) and the writer blocks.
+    outputs = [p.communicate(timeout=60)[0] for p in procs]
+    results = [(p.returncode, out) for p, out in zip(procs, outputs)]
     codes = sorted(code for code, _ in results)
     assert codes == [0, 5], results
     assert sorted(p.name for p in tmp_path.iterdir()) == ["privateKey.pem", "publicKey.pub"]

@@ -18,7 +18,9 @@ from keygen.method import Choice
 from keygen.steps import ASKPASS_HELPER, ASKPASS_HELPER_TEXT, step_env
 from tests.helpers import OPENSSL, SSH_KEYGEN, run_in_pty, run_keygen
 
-pytestmark = pytest.mark.skipif(SSH_KEYGEN is None or OPENSSL is None, reason="needs ssh-keygen and openssl")
+pytestmark = pytest.mark.skipif(
+    SSH_KEYGEN is None or OPENSSL is None, reason="needs ssh-keygen and openssl (no ssh-keygen.exe in the Windows lane)"
+)
 
 DOCUMENTED_ARGV = [
     ["ssh-keygen", "-t", "rsa", "-b", "2048", "-m", "PKCS8", "-f", "privateKey.pem"],

@@ -8,6 +8,7 @@ with one error line; a closed descriptor is never reused for a key file. Importi
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import os
@@ -113,18 +114,37 @@ class Guarded(io.TextIOBase):
             self._inner.flush()
 
 
-def _utf8_when_redirected(stream: TextIO) -> None:
-    """Redirected output is UTF-8, whatever the locale's code page.
+#: The error handler for text a stream's encoding lacks: JSON-style escapes (see _escape).
+ESCAPES = "keygen-json-escape"
 
-    On Windows a pipe or file gets the ANSI code page (cp1252 and the like), which cannot carry a
-    path such as `C:\\ключи`: printing it would crash. A terminal is left alone (the console API
-    takes any text), and so is a stream that is UTF-8 already.
-    """
-    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+
+def _escape(exc: UnicodeError) -> tuple[str, int]:
+    """A character the code page lacks becomes `\\uXXXX` (a surrogate pair beyond the BMP): inside a
+    `--json` string the document stays valid and decodes to the exact text; in text it stays readable."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    parts = []
+    for char in exc.object[exc.start : exc.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            parts.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            parts.append(f"\\u{code:04x}")
+    return "".join(parts), exc.end
+
+
+codecs.register_error(ESCAPES, _escape)
+
+
+def _fit(stream: TextIO | None) -> None:
+    """On Windows a pipe or file gets the ANSI code page (cp1252 and the like), which cannot carry a
+    path such as `C:\\ключи`: printing it crashed after the pair was published. What the code page
+    has is written in it, as the reader expects; the rest is escaped. UTF-8 streams stay as they are."""
     try:
-        if encoding != "utf8" and isinstance(stream, io.TextIOWrapper) and not stream.isatty():
-            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
-    except (OSError, ValueError):  # a closed stream: writing to it reports that (exit 7)
+        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+            stream.reconfigure(errors=ESCAPES)
+    except (LookupError, OSError, ValueError):  # an unknown or closed stream: writing to it says so
         pass
 
 
@@ -145,7 +165,7 @@ def install() -> None:
             _to_devnull(fd)
             closed[fd] = True
     for stream in (sys.stdout, sys.stderr):
-        _utf8_when_redirected(stream)
+        _fit(stream)
     sys.stdout = Guarded(None if closed[1] else sys.stdout, 1, closed=closed[1])
     sys.stderr = Guarded(None if closed[2] else sys.stderr, 2, closed=closed[2])
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import OPENSSL, run_keygen
+from tests.helpers import OPENSSL, WINDOWS, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 StandIn = Callable[..., str]
@@ -29,6 +29,16 @@ def test_dir_disappears_between_the_steps(tmp_path: Path, stand_in: StandIn, how
           *) exec "$REAL" "$@" ;;
         esac
     """,
+        python=f"""
+        if ARGS[0] == "genpkey":
+            subprocess.call([REAL, *ARGS], stderr=subprocess.DEVNULL)
+            D = os.path.dirname(os.getcwd())
+            os.chdir(os.path.dirname(D))  # Windows keeps a directory that is some process's cwd
+            import shutil
+            shutil.rmtree(D) if {how == "removed"} else os.rename(D, D + ".elsewhere")
+            raise SystemExit(0)
+        real()
+    """,
     )
     proc = run_keygen("generate", "--out-dir", str(out), "--json", env={"PATH": path})
     doc = json.loads(proc.stdout)
@@ -43,6 +53,8 @@ def test_dir_disappears_between_the_steps(tmp_path: Path, stand_in: StandIn, how
 
 def test_dir_turns_read_only_between_the_steps(tmp_path: Path, stand_in: StandIn) -> None:
     """`chattr +i` on DIR while openssl works: even root cannot add or remove its entries."""
+    if WINDOWS:
+        pytest.skip("needs chattr +i (Linux's immutable flag): Windows has nothing that stops even an admin")
     if shutil.which("chattr") is None:
         pytest.skip("needs chattr")
     out = tmp_path / "keys"

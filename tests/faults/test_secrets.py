@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import OPENSSL, private_key_body, run_keygen
+from tests.helpers import NO_MODE_BITS, OPENSSL, WINDOWS, private_key_body, run_keygen
 from tests.helpers.standin import StandIn as StandInServer
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
@@ -82,6 +82,14 @@ def test_no_command_or_failure_path_leaks_the_key(tmp_path: Path, home: Path, st
           *) exec "$REAL" "$@" ;;
         esac
     """,
+        python=f"""
+        if ARGS[0] == "rsa":
+            key = open({str(private)!r}, "rb").read()
+            sys.stdout.buffer.write(key)
+            sys.stderr.buffer.write(key)
+            raise SystemExit(1)
+        real()
+    """,
     )
     keygen("generate", "--out-dir", str(tmp_path / "spill"), "--json", env={"PATH": spill})
     keygen("generate", "--out-dir", str(tmp_path / "spill2"), env={"PATH": spill})
@@ -93,6 +101,7 @@ def test_no_command_or_failure_path_leaks_the_key(tmp_path: Path, home: Path, st
     assert "PRIVATE KEY-----\nMI" not in printed
 
 
+@pytest.mark.skipif(WINDOWS, reason=NO_MODE_BITS)
 def test_audit_log_and_its_directory_are_owner_only(
     tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import OPENSSL, process_gone, run_keygen
+from tests.helpers import OPENSSL, WINDOWS, process_gone, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 StandIn = Callable[..., str]
@@ -36,10 +36,12 @@ def test_openssl_not_executable_or_a_directory(tmp_path: Path) -> None:
 
 
 def test_exec_failure_is_exit_3(tmp_path: Path, stand_in: StandIn) -> None:
-    """A file that is executable but cannot be executed (bad interpreter)."""
-    path = stand_in("openssl", "")
-    script = Path(path.split(os.pathsep)[0]) / "openssl"
-    script.write_text("#!/nonexistent/interpreter\n")
+    """A file that is executable but cannot be executed (bad interpreter; on Windows, not a program)."""
+    path = stand_in("openssl", "", python="")
+    if WINDOWS:
+        (Path(path.split(os.pathsep)[0]) / "openssl.exe").write_bytes(b"MZ but not a program\r\n")
+    else:
+        (Path(path.split(os.pathsep)[0]) / "openssl").write_text("#!/nonexistent/interpreter\n")
     proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), env={"PATH": path})
     assert proc.returncode == 3, proc.stderr
     assert "cannot run" in proc.stderr
@@ -55,6 +57,14 @@ def test_hang_is_stopped_with_everything_it_started(tmp_path: Path, stand_in: St
           genpkey) sleep 60 & echo $! >> {pids}; echo $$ >> {pids}; wait ;;
           *) exec "$REAL" "$@" ;;
         esac
+    """,
+        python=f"""
+        if ARGS[0] == "genpkey":
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+            with open({str(pids)!r}, "a") as f:
+                f.write(f"{{child.pid}}\\n{{os.getpid()}}\\n")
+            child.wait()
+        real()
     """,
     )
     started = time.monotonic()
@@ -75,26 +85,42 @@ def test_tool_killed_by_a_signal(tmp_path: Path, stand_in: StandIn) -> None:
           *) exec "$REAL" "$@" ;;
         esac
     """,
+        # Windows has no signals: os.kill() there is TerminateProcess with that exit code.
+        python="""
+        if ARGS[0] == "genpkey":
+            os.kill(os.getpid(), 9)
+        real()
+    """,
     )
     proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
     assert proc.returncode == 4
     doc = json.loads(proc.stdout)
-    assert "killed by signal 9" in doc["error"]["message"]
-    assert doc["steps"][0]["signal"] == 9
+    if WINDOWS:
+        assert "exited 9" in doc["error"]["message"]
+        assert doc["steps"][0]["signal"] is None
+    else:
+        assert "killed by signal 9" in doc["error"]["message"]
+        assert doc["steps"][0]["signal"] == 9
     assert_clean(tmp_path / "k")
 
 
+_ENCRYPTED = "genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -aes256 -pass pass:hunter2"
+
+
 @pytest.mark.parametrize(
-    "body",
+    ("body", "py"),
     [
-        'printf "garbage\\n" > privateKey.pem',
-        "head -c 3000 /dev/urandom > privateKey.pem",
-        '"$REAL" genpkey -out privateKey.pem -algorithm ED25519',
-        '"$REAL" genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -aes256 -pass pass:hunter2',
+        ('printf "garbage\\n" > privateKey.pem', 'open("privateKey.pem", "w").write("garbage\\n")'),
+        ("head -c 3000 /dev/urandom > privateKey.pem", 'open("privateKey.pem", "wb").write(os.urandom(3000))'),
+        (
+            '"$REAL" genpkey -out privateKey.pem -algorithm ED25519',
+            'subprocess.call([REAL, "genpkey", "-out", "privateKey.pem", "-algorithm", "ED25519"])',
+        ),
+        (f'"$REAL" {_ENCRYPTED}', f"subprocess.call([REAL, *{_ENCRYPTED.split()!r}])"),
     ],
     ids=["text-garbage", "binary-garbage", "ed25519", "encrypted"],
 )
-def test_exit_0_with_wrong_output(tmp_path: Path, stand_in: StandIn, body: str) -> None:
+def test_exit_0_with_wrong_output(tmp_path: Path, stand_in: StandIn, body: str, py: str) -> None:
     path = stand_in(
         "openssl",
         f"""
@@ -103,6 +129,15 @@ def test_exit_0_with_wrong_output(tmp_path: Path, stand_in: StandIn, body: str) 
           rsa) cat privateKey.pem; exit 0 ;;
           *) exec "$REAL" "$@" ;;
         esac
+    """,
+        python=f"""
+        if ARGS[0] == "genpkey":
+            {py}
+            raise SystemExit(0)
+        if ARGS[0] == "rsa":
+            sys.stdout.buffer.write(open("privateKey.pem", "rb").read())
+            raise SystemExit(0)
+        real()
     """,
     )
     proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
@@ -124,6 +159,14 @@ def test_rsa_step_writing_the_private_key_to_stdout_is_caught(tmp_path: Path, st
           *) exec "$REAL" "$@" ;;
         esac
     """,
+        python="""
+        if ARGS[0] == "rsa":
+            key = open("privateKey.pem", "rb").read()
+            sys.stdout.buffer.write(key)
+            sys.stderr.buffer.write(key)
+            raise SystemExit(0)
+        real()
+    """,
     )
     proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
     assert proc.returncode == 1
@@ -144,6 +187,14 @@ def test_flooding_and_non_utf8_output(tmp_path: Path, stand_in: StandIn) -> None
           *) exec "$REAL" "$@" ;;
         esac
     """,
+        python="""
+        if ARGS[0] == "genpkey":
+            for _ in range(20):
+                sys.stderr.buffer.write(b"x" * 1_000_000)
+            sys.stderr.buffer.write(b"\\377\\376 bad bytes \\351\\n")
+            sys.stderr.flush()
+        real()
+    """,
     )
     proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -161,6 +212,12 @@ def test_flooding_stdout_into_the_redirect_is_bounded_by_the_checks(tmp_path: Pa
           *) exec "$REAL" "$@" ;;
         esac
     """,
+        python="""
+        if ARGS[0] == "rsa":
+            sys.stdout.buffer.write(bytes(3_000_000))
+            raise SystemExit(0)
+        real()
+    """,
     )
     proc = run_keygen("generate", "--out-dir", str(tmp_path / "k"), "--json", env={"PATH": path})
     assert proc.returncode == 1
@@ -169,6 +226,7 @@ def test_flooding_stdout_into_the_redirect_is_bounded_by_the_checks(tmp_path: Pa
     assert_clean(tmp_path / "k")
 
 
+@pytest.mark.skipif(WINDOWS, reason="a full disk is simulated with RLIMIT_FSIZE (ulimit -f), which Windows lacks")
 @pytest.mark.parametrize("step", ["genpkey", "rsa"])
 def test_file_size_limit_while_writing(tmp_path: Path, stand_in: StandIn, step: str) -> None:
     """The disk fills (simulated with RLIMIT_FSIZE on the child): the write fails, the run fails cleanly."""

@@ -81,20 +81,35 @@ def process_gone(pid: int, within: float = 5.0) -> bool:
     import time
 
     deadline = time.monotonic() + within
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            if state in ("Z", "X"):
-                return True
-        except (OSError, IndexError):
-            pass
+    while not _pid_gone(pid):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
+    return True
+
+
+def _pid_gone(pid: int) -> bool:
+    if WINDOWS:  # os.kill(pid, 0) would send CTRL_C_EVENT there: ask for the exit code instead
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32")
+        kernel32.OpenProcess.restype = ctypes.c_void_p
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return True
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(ctypes.c_void_p(handle), ctypes.byref(code))
+        kernel32.CloseHandle(ctypes.c_void_p(handle))
+        return bool(ok) and code.value != 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in ("Z", "X")
 
 
 def run_in_pty(
@@ -218,3 +233,64 @@ def terminal_run(args: list[str], env: dict[str, str], cwd: Path | None = None) 
 def on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> str:
     """What keygen writes on a terminal."""
     return terminal_run(args, env, cwd)[1]
+
+
+WINDOWS = os.name == "nt"
+#: A stand-in written only as a POSIX sh script cannot run on Windows (the lane has no MSYS bash.exe).
+NO_SH = "the stand-in is a POSIX sh script (no MSYS bash.exe in the Windows lane)"
+NO_MODE_BITS = "file mode bits are POSIX: Windows has none to assert (its ACLs are another matter, README)"
+NO_SIGNALS = (
+    "needs POSIX signals to a running keygen: Windows has none (send_signal(SIGTERM) there is an "
+    "uncatchable TerminateProcess, and CTRL_C_EVENT reaches only a whole console)"
+)
+
+
+def _symlinks_work() -> bool:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        link = Path(tmp) / "link"
+        try:
+            link.symlink_to(Path(tmp) / "target")
+        except OSError:
+            return False
+        return link.is_symlink()
+
+
+#: Wine's CreateSymbolicLinkW reports success and makes nothing; real Windows needs Developer Mode.
+SYMLINKS = not WINDOWS or _symlinks_work()
+NO_SYMLINKS = "needs symbolic links, which this Windows cannot make (Wine makes none; Windows needs Developer Mode)"
+#: What every Python stand-in starts with: the real tool's path, and a way to hand over to it.
+PY_PRELUDE = """\
+import os, subprocess, sys, time
+REAL = {real!r}
+ARGS = sys.argv[1:]
+def real(*argv):
+    sys.stdout.flush()
+    raise SystemExit(subprocess.call([REAL, *(argv or ARGS)]))
+"""
+
+
+def _windows_launcher() -> bytes:
+    """pip's own console-script launcher (distlib's t64.exe): it runs the interpreter named on the
+    `#!` line after it with the zip appended to it, whose `__main__.py` is the script (ScriptMaker)."""
+    import pip
+
+    return (Path(pip.__file__).parent / "_vendor" / "distlib" / "t64.exe").read_bytes()
+
+
+def write_python_tool(path: Path, source: str) -> Path:
+    """An executable running `source` with this Python: a `#!` script on POSIX, a .exe on Windows."""
+    if not WINDOWS:
+        path.write_text(f"#!{sys.executable}\n{source}")
+        path.chmod(0o755)
+        return path
+    import io
+    import zipfile
+
+    payload = io.BytesIO()
+    with zipfile.ZipFile(payload, "w") as archive:
+        archive.writestr("__main__.py", source)
+    exe = path.with_name(path.name + ".exe")
+    exe.write_bytes(_windows_launcher() + f'#!"{sys.executable}"\r\n'.encode() + payload.getvalue())
+    return exe

@@ -15,8 +15,12 @@ class CertFiles:
 
 def self_signed(directory: Path) -> CertFiles:
     cert, key = directory / "standin-cert.pem", directory / "standin-key.pem"
+    # `req` needs a configuration file, and a Windows openssl.exe often has none where it looks.
+    config = directory / "req.cnf"
+    config.write_text("[req]\ndistinguished_name = dn\n[dn]\n")
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+        ["openssl", "req", "-config", str(config), "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert),
          "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
         check=True, capture_output=True, timeout=60,
     )
