@@ -51,6 +51,7 @@ def test_early_answers_are_the_answers_asked_in_order(tmp_path: Path) -> None:
     assert [o.as_dict() for o in beside] == [o.as_dict() for o in in_order]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on Windows")
 def test_early_hands_no_tool_a_fifo_or_a_missing_file(tmp_path: Path) -> None:
     fifo = tmp_path / "privateKey.pem"
     os.mkfifo(fifo)
