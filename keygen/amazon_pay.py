@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,12 +32,13 @@ def regions(region: str | None) -> list[Region]:
 
 
 #: Optional environment prefix, then 24 characters of A-Z and 0-9 (as the Magento plugin checks).
-PUBLIC_KEY_ID_RE = re.compile(r"^(?:(SANDBOX|LIVE)-)?([0-9A-Z]{24})$")
+#: A string: `re` compiles it when an ID is read (exchange, confirm), not on every start-up.
+PUBLIC_KEY_ID_RE = r"^(?:(SANDBOX|LIVE)-)?([0-9A-Z]{24})$"
 
 
 def parse_public_key_id(value: str) -> tuple[str | None, str] | None:
     """Return (environment or None, id) for a well-formed Public Key ID, else None."""
-    m = PUBLIC_KEY_ID_RE.match(value.strip())
+    m = re.match(PUBLIC_KEY_ID_RE, value.strip())
     if not m:
         return None
     return (m.group(1).lower() if m.group(1) else None, m.group(0))
@@ -58,6 +58,8 @@ KNOWN_DIGEST = "8dec52d799607be40f82d5c8e7ecb6c171e6591c41b1111a576b16076c89381c
 
 
 def string_to_sign(algorithm: str, payload: str) -> str:
+    import hashlib  # here: its OpenSSL binding is milliseconds of every command's start-up
+
     return f"{algorithm}\n{hashlib.sha256(payload.encode('utf-8')).hexdigest()}"
 
 

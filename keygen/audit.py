@@ -9,7 +9,6 @@ report) a corrupt line rather than fail: a log is evidence, and one bad line mus
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -97,6 +96,8 @@ def read_if_there(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
 def read(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Every record of the log: the files rotation moved aside, oldest first, then `path` itself,
     read under the writers' lock (so never half a line); raises OSError when a file cannot be read."""
+    import json  # here: generate imports this module on its critical path, and writes no JSON there
+
     from keygen import audit_chain, audit_store
 
     records: list[dict[str, Any]] = []

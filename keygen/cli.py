@@ -16,8 +16,7 @@ import typer
 from keygen import __version__
 from keygen.amazon_pay import REGIONS
 from keygen.errors import KeygenError, UsageError
-from keygen.platforms import METHODS, OSES, SHELLS
-from keygen.sdk_config import SDKS
+from keygen.platforms import METHODS, OSES, SDKS, SHELLS
 
 if TYPE_CHECKING:
     from keygen.platforms import Method
@@ -165,7 +164,8 @@ def generate(
         _check_shell(host_mod.current_os(), shell)
     except KeygenError as exc:
         fail(exc, "generate", as_json=as_json)
-    host = host_mod.detect_host(method=method, shell=shell)
+    # openssl's version, which decides nothing here, is asked while the first step runs.
+    host = host_mod.detect_host(method=method, shell=shell, later=True)
     chosen: Method = next(m for m in METHODS if m == method)
     options = Options(out_dir, region, force, dry_run, timeout, audit_log, chosen, literal, shell, interactive)
     show_progress = not as_json and sys.stderr.isatty()

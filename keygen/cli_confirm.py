@@ -10,7 +10,7 @@ import typer
 
 from keygen.amazon_pay import REGIONS
 from keygen.cli import EnvironmentOption, JsonFlag, app, choice, environment_name, show
-from keygen.sdk_config import SDKS
+from keygen.platforms import SDKS
 
 ALGORITHMS = ("v2", "v1", "both")
 

@@ -122,7 +122,48 @@ def _click_error() -> type[Exception]:
     return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
+def only_named(app: Any, argv: Sequence[str]) -> Any:
+    """The app with just the command argv starts with: Typer builds a Click parser for every
+    command it holds, and only one runs. Anything else (options first, no such command, shell
+    completion) gets the whole app, so that Click answers as it always does."""
+    from keygen.cli import COMMANDS
+
+    name = argv[0] if argv else ""
+    if name not in COMMANDS or "_KEYGEN_COMPLETE" in os.environ:
+        return app
+    import copy
+
+    one = copy.copy(app)
+    one.registered_commands = [
+        c for c in app.registered_commands if (c.name or c.callback.__name__).replace("_", "-") == name
+    ]
+    one.registered_groups = [g for g in app.registered_groups if g.name == name]
+    return one
+
+
+#: The tools whose versions a command shows, asked before Typer is imported (see `_probe_early`).
+_SHOWS_VERSIONS = {"plan": ("openssl",), "doctor": ("openssl", "ssh-keygen")}
+
+
+def _probe_early(argv: Sequence[str]) -> None:
+    """Start the processes a command will wait for, so that they answer while Python imports Typer:
+    plan and doctor print the tools' versions, verify asks the tools for a second opinion. An
+    answer nobody asks for (e.g. `plan --method ssh-keygen`) is only waited for."""
+    tools = _SHOWS_VERSIONS.get(argv[0] if argv else "")
+    if tools and "--os" not in argv and "--help" not in argv:
+        from keygen.host import probe_early
+
+        probe_early(tools)
+    # `keygen verify PRIV PUB`, nothing else: the second opinion's tools start now (verify takes
+    # their answers if it asks about these very files; the tools only read them).
+    if len(argv) == 3 and argv[0] == "verify" and not any(a.startswith("-") for a in argv[1:]):
+        from keygen.opinion import start_early
+
+        start_early(argv[1], argv[2], os.environ)
+
+
 def run(argv: Sequence[str]) -> int:
+    _probe_early(argv)
     from keygen.cli import app
 
     try:
@@ -134,7 +175,7 @@ def run(argv: Sequence[str]) -> int:
             return handled
         import typer.main
 
-        code = typer.main.get_command(app).main(list(argv), prog_name="keygen", standalone_mode=False)
+        code = typer.main.get_command(only_named(app, argv)).main(list(argv), prog_name="keygen", standalone_mode=False)
     except KeygenError:
         raise
     except Exception as exc:

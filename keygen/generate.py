@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from keygen import __version__, amazon_pay, audit, literal, recipes, safety
+from keygen.aside import Aside
 from keygen.errors import ChecksFailed, DirUnusable, Interrupted, KeygenError
-from keygen.host import Host, shell_dict
+from keygen.host import Host, ToolInfo, shell_dict
 from keygen.method import Choice, choose
 from keygen.outdir import check_dir, existing, refusal
 from keygen.platforms import Method
@@ -149,22 +149,14 @@ class Outcome(Result):
         ]
 
 
-def _warm_imports() -> threading.Thread:
-    """Import the checking and rendering code while openssl works: it hides their start-up cost."""
-
-    def work() -> None:
-        try:
-            from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401
-            from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: F401
-
-            from keygen import checks  # noqa: F401
-            from keygen.render import generate  # noqa: F401
-        except ImportError:
-            pass
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    return thread
+def _fill_version(outcome: Outcome, probed: ToolInfo) -> None:
+    """Put the late answer where an early one would have been: the host, the choice, the step records."""
+    unprobed = outcome.host.openssl
+    outcome.host = replace(outcome.host, openssl=probed, versions_later=())
+    choice = outcome.choice
+    if choice is not None and choice.tool is unprobed:
+        outcome.choice = replace(choice, tool=probed)
+        outcome.steps[:] = [replace(step, tool_version=probed.version_text) for step in outcome.steps]
 
 
 def leftover_warning(staging: Path) -> str:
@@ -176,32 +168,35 @@ def leftover_warning(staging: Path) -> str:
     return f"the staging directory {staging} could not be removed (read-only?); {what}: delete it when you can"
 
 
-def surroundings(out_dir: Path, environ: Mapping[str, str]) -> list[str]:
-    """Risks around DIR that do not stop a run: who else can write there, and git."""
-    if not out_dir.is_dir():
-        return []
-    return safety.dir_warnings(out_dir) + safety.git_warnings(out_dir, environ)
-
-
 def _dry_run(outcome: Outcome, environ: Mapping[str, str]) -> None:
     options = outcome.options
     check_dir(options.out_dir, create=False)
     outcome.taken = existing(options.out_dir) if options.out_dir.is_dir() else []
-    outcome.warnings += surroundings(options.out_dir, environ)
+    outcome.warnings += safety.surroundings(options.out_dir, environ)
     if outcome.taken and not options.force:
         raise refusal(options.out_dir, outcome.taken)
 
 
-def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None, environ: Mapping[str, str]) -> None:
-    options, host, choice = outcome.options, outcome.host, outcome.choice
+def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None, aside: Aside) -> None:
+    options, host, choice, environ = outcome.options, outcome.host, outcome.choice, aside.environ
     assert ws.staging is not None and choice is not None
-    outcome.warnings += surroundings(options.out_dir, environ)
-    env = step_env(choice, environ, os_name=host.os, helper_dir=ws.staging, interactive=options.interactive)
-    if outcome.literal is not None:
-        env = literal.shell_env(outcome.literal, host, env)
-    Runner(
-        choice, ws.staging, options.timeout, env, outcome.literal, options.interactive, outcome.steps, progress
-    ).run_all()
+    try:
+        env = step_env(choice, environ, os_name=host.os, helper_dir=ws.staging, interactive=options.interactive)
+        if outcome.literal is not None:
+            env = literal.shell_env(outcome.literal, host, env)
+        Runner(
+            choice,
+            ws.staging,
+            options.timeout,
+            env,
+            outcome.literal,
+            options.interactive,
+            outcome.steps,
+            progress,
+            aside.start,
+        ).run_all()
+    finally:
+        outcome.warnings += aside.surroundings()
     outcome.side_files = [n for n in choice.recipe.side_files if (ws.staging / n).exists()]
     if progress:
         progress("checking the key pair")
@@ -223,7 +218,7 @@ def generate(
 ) -> Outcome:
     environ = os.environ if environ is None else environ
     outcome = Outcome(options=options, host=host)
-    warm: threading.Thread | None = None
+    aside = Aside(host, options.out_dir, options.audit_log, environ)
     ws: Workspace | None = None
     try:
         outcome.choice = choose(host, options.method)
@@ -235,10 +230,7 @@ def generate(
             return outcome
         ws = Workspace(options.out_dir, force=options.force)
         with ws:
-            # Started only once there is work to overlap, and always joined below: a daemon thread
-            # still inside an extension import when the interpreter exits can abort the process.
-            warm = _warm_imports()
-            _run_and_publish(outcome, ws, progress, environ)
+            _run_and_publish(outcome, ws, progress, aside)
     except KeygenError as exc:
         outcome.error = exc
     except OSError as exc:
@@ -246,8 +238,9 @@ def generate(
     except KeyboardInterrupt:
         outcome.error = _interrupted(outcome)
     finally:
-        if warm is not None:
-            warm.join()
+        probed = aside.finish()
+        if probed is not None:
+            _fill_version(outcome, probed)
         if ws is not None and ws.leftover is not None:
             outcome.warnings.append(leftover_warning(ws.leftover))
         if outcome.steps:

@@ -12,14 +12,19 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from keygen import run
 from keygen.errors import UsageError
+from keygen.parallel import Background
 from keygen.platforms import SHELLS, SHELLS_BY_OS, OSName, is_posix_shell
 from keygen.windows import GitForWindows, find_git_for_windows, windows_registry_reader, windows_ssh_keygen
 
 VERSION_TIMEOUT_S = 10.0
+
+#: Version probes started before anything asked for them (`probe_early`), by tool, path and cwd.
+_EARLY: dict[tuple[str, str, str], Background[ToolInfo]] = {}
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class Host:
     #: Where the user account and machine name come from for audit records.
     user: str = ""
     hostname: str = ""
+    #: Tools located but whose version is asked later, beside the first step (see `detect_host`).
+    versions_later: tuple[str, ...] = ()
 
     def tool(self, name: str) -> ToolInfo | None:
         return {"openssl": self.openssl, "ssh-keygen": self.ssh_keygen}.get(name)
@@ -78,14 +85,16 @@ def current_os(platform: str | None = None) -> OSName:
     return "other"
 
 
-_OPENSSL_RE = re.compile(r"^(OpenSSL|LibreSSL|BoringSSL)\s*(\d+(?:\.\d+)*)?([a-z]*)")
-_OPENSSH_RE = re.compile(r"^OpenSSH_(?:for_Windows_)?(\d+(?:\.\d+)*)(p\d+)?")
+# Patterns as strings: `re` compiles (and caches) them when a version is parsed, which generate
+# does beside its first step, not on every start-up.
+_OPENSSL_RE = r"^(OpenSSL|LibreSSL|BoringSSL)\s*(\d+(?:\.\d+)*)?([a-z]*)"
+_OPENSSH_RE = r"^OpenSSH_(?:for_Windows_)?(\d+(?:\.\d+)*)(p\d+)?"
 
 
 def parse_openssl_version(text: str) -> tuple[str | None, tuple[int, ...] | None]:
     """`OpenSSL 3.0.19 27 Jan 2026 (...)`, `OpenSSL 1.0.2k-fips  26 Jan 2017`, `LibreSSL 3.3.6`."""
     first = text.strip().splitlines()[0] if text.strip() else ""
-    m = _OPENSSL_RE.match(first)
+    m = re.match(_OPENSSL_RE, first)
     if not m:
         return None, None
     numbers = tuple(int(p) for p in m.group(2).split(".")) if m.group(2) else None
@@ -95,7 +104,7 @@ def parse_openssl_version(text: str) -> tuple[str | None, tuple[int, ...] | None
 def parse_openssh_version(text: str) -> tuple[str | None, tuple[int, ...] | None]:
     """`OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 ...`, `OpenSSH_for_Windows_7.7p1, LibreSSL 2.6.5`."""
     first = text.strip().splitlines()[0] if text.strip() else ""
-    m = _OPENSSH_RE.match(first)
+    m = re.match(_OPENSSH_RE, first)
     if not m:
         return None, None
     return "OpenSSH", tuple(int(p) for p in m.group(1).split("."))
@@ -207,12 +216,15 @@ def detect_host(
     method: str = "auto",
     cwd: str | None = None,
     shell: str | None = None,
+    later: bool = False,
 ) -> Host:
-    """Look at the machine. `tools` are located on PATH; only those in `versions` are run.
+    """Look at the machine. `tools` are located on PATH; only those in `versions` are run, at once.
 
     Without `versions`, the tools that matter for `method` are asked (see `versions_needed`), and
     on POSIX, when openssl is missing, ssh-keygen too: auto then falls back to it and its version
     decides. `shell` replaces the detected shell (--shell). Never raises for what the machine holds.
+    `later`: openssl's version, when it is only recorded (it never decides a choice), is not asked
+    here but named in `versions_later`, for generate to ask while its first step runs.
     """
     env = os.environ if env is None else env
     os_name = current_os()
@@ -228,7 +240,10 @@ def detect_host(
         elif method == "auto" and os_name == "windows" and paths.get("ssh-keygen") is None and paths.get("openssl"):
             # No ssh-keygen in cmd or PowerShell: auto runs openssl instead, whose version is then recorded.
             versions = (*versions, "openssl")
-    found = {name: _tool(name, path, name in versions, cwd or os.getcwd()) for name, path in paths.items()}
+    later_names: tuple[str, ...] = ()
+    if later and versions == ("openssl",) and paths.get("openssl"):
+        versions, later_names = (), ("openssl",)
+    found = _tools(paths, versions, cwd or os.getcwd())
     return Host(
         os=os_name,
         shell=shell_info,
@@ -237,7 +252,18 @@ def detect_host(
         git=git,
         user=user_name(env),
         hostname=host_name(),
+        versions_later=later_names,
     )
+
+
+def _tools(paths: dict[str, str | None], versions: tuple[str, ...], cwd: str) -> dict[str, ToolInfo | None]:
+    """Each located tool; versions asked side by side (doctor asks two: two processes at once)."""
+    jobs = [partial(_tool, name, path, name in versions, cwd) for name, path in paths.items()]
+    if sum(1 for name, path in paths.items() if path and name in versions) > 1:
+        from keygen.parallel import all_of
+
+        return dict(zip(paths, all_of(jobs)))
+    return {name: job() for name, job in zip(paths, jobs)}
 
 
 def _shell(given: str | None, env: Mapping[str, str], os_name: OSName) -> ShellInfo | None:
@@ -260,7 +286,25 @@ def _tool(name: str, path: str | None, ask_version: bool, cwd: str) -> ToolInfo 
         return None
     if not ask_version:
         return ToolInfo(name, path)
+    early = _EARLY.pop((name, path, cwd), None)
+    if early is not None:
+        return early.result()
+    return _probe(name, path, cwd)
+
+
+def _probe(name: str, path: str, cwd: str) -> ToolInfo:
     return probe_openssl(path, cwd) if name == "openssl" else probe_ssh_keygen(path, cwd)
+
+
+def probe_early(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> None:
+    """Start asking these tools' versions now, for `detect_host` to find answered (plan and
+    doctor start them before Typer is imported: the tools answer while Python imports)."""
+    env = os.environ if env is None else env
+    cwd = os.getcwd()
+    for name in names:
+        path = run.which(name, path=env.get("PATH"))
+        if path is not None:
+            _EARLY[(name, path, cwd)] = Background(partial(_probe, name, path, cwd))
 
 
 def _shell_program(name: str) -> str:
@@ -270,9 +314,13 @@ def _shell_program(name: str) -> str:
 def user_name(env: Mapping[str, str]) -> str:
     """Who runs keygen, for audit records; never fails (containers may have no passwd entry)."""
     try:
-        import getpass
+        # getpass.getuser's own order, without importing getpass (termios and more: start-up cost).
+        for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+            if os.environ.get(name):
+                return os.environ[name]
+        import pwd
 
-        return getpass.getuser()
+        return pwd.getpwuid(os.getuid()).pw_name
     except Exception:  # noqa: BLE001 - no passwd entry in some containers
         return env.get("USER") or env.get("USERNAME") or ""
 

@@ -8,12 +8,17 @@ verdict; a disagreement becomes a warning in verify, never a failure.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal
 
-from keygen import checks, recipes, run
-from keygen.load import spki_pem
+from keygen import recipes, run
+from keygen.parallel import Background, all_of
+
+if TYPE_CHECKING:  # the library's side is imported where it is used: `Early` starts before it is loaded
+    from keygen import checks
 
 #: Seconds each second-opinion command may take; they answer in milliseconds when healthy.
 OPINION_TIMEOUT_S = 15.0
@@ -119,6 +124,94 @@ def _judge_ssh_pair(from_priv: run.Completed | None, from_pub: run.Completed | N
     return "fail", "`-y` on the private key and `-i -m PKCS8` on the public key give different keys"
 
 
+def _openssl_argvs(priv: str | None, pub: str | None) -> dict[str, tuple[str, ...]]:
+    """The commands put to openssl (`-passin pass:` answers a passphrase prompt with nothing: an
+    encrypted key fails at once)."""
+    argvs: dict[str, tuple[str, ...]] = {}
+    if priv:
+        argvs["reads private"] = ("openssl", "pkey", "-in", priv, "-pubout", "-passin", "pass:")
+        argvs["rsa check"] = ("openssl", "rsa", "-in", priv, "-check", "-noout", "-passin", "pass:")
+    if pub:
+        argvs["reads public"] = ("openssl", "pkey", "-pubin", "-in", pub, "-pubout")
+    return argvs
+
+
+def _ssh_keygen_argvs(priv: str, pub: str) -> dict[str, tuple[str, ...]]:
+    return {"-y": ("ssh-keygen", "-y", "-P", "", "-f", priv), "-i": ("ssh-keygen", "-i", "-m", "PKCS8", "-f", pub)}
+
+
+def _tool_env(environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k not in recipes.SSH_ASKPASS_VARS}
+
+
+def _regular_key_size(path: str | None) -> str | None:
+    """The absolute path of a regular file no bigger than a key file may be (what a tool may be
+    handed before the library has read it: no FIFO, no device, nothing huge)."""
+    from keygen.keyfile import MAX_KEY_FILE
+
+    try:
+        st = os.stat(path) if path else None
+    except OSError:
+        return None
+    if path is None or st is None or not stat.S_ISREG(st.st_mode) or st.st_size > MAX_KEY_FILE:
+        return None
+    return os.path.abspath(path)
+
+
+class Early:
+    """Every command of the second opinion started before the library has looked at the files
+    (its RSA validation and `openssl rsa -check` each take tens of milliseconds: side by side, not
+    one after the other). Only regular files of key size are handed over; `second_opinion` then
+    uses an answer only for a question it asks, about a file the library read safely. `close()`
+    waits for any answer left unused."""
+
+    def __init__(self, private_key: str | None, public_key: str | None, environ: Mapping[str, str]) -> None:
+        self.priv = priv = _regular_key_size(private_key)
+        self.pub = pub = _regular_key_size(public_key)
+        env, cwd = _tool_env(environ), os.getcwd()
+        commands = []
+        openssl = run.which("openssl", path=environ.get("PATH"))
+        if openssl:
+            commands += [(argv, openssl) for argv in _openssl_argvs(priv, pub).values()]
+        ssh_keygen = run.which("ssh-keygen", path=environ.get("PATH"))
+        if ssh_keygen and priv and pub:
+            commands += [(argv, ssh_keygen) for argv in _ssh_keygen_argvs(priv, pub).values()]
+        # The RSA check takes longest: started first.
+        commands.sort(key=lambda command: "-check" not in command[0])
+        self.answers: dict[tuple[tuple[str, ...], str], Background[run.Completed | None]] = {
+            (argv, exe): Background(partial(_run, argv, exe, cwd, env)) for argv, exe in commands
+        }
+
+    def for_files(self, private_key: str | None, public_key: str | None) -> bool:
+        return (self.priv, self.pub) == (_regular_key_size(private_key), _regular_key_size(public_key))
+
+    def take(self, argv: tuple[str, ...], executable: str) -> Background[run.Completed | None] | None:
+        return self.answers.pop((argv, executable), None)
+
+    def close(self) -> None:
+        for unused in self.answers.values():
+            unused.result()
+        self.answers.clear()
+
+
+#: Started by the process edge for `keygen verify PRIV PUB` before Typer is even imported.
+_STARTED: list[Early] = []
+
+
+def start_early(private_key: str, public_key: str, environ: Mapping[str, str]) -> None:
+    _STARTED.append(Early(private_key, public_key, environ))
+
+
+def early_for(private_key: str | None, public_key: str | None, environ: Mapping[str, str]) -> Early:
+    """The answers already started for these files (by the edge), else started now."""
+    while _STARTED:
+        started = _STARTED.pop()
+        if started.for_files(private_key, public_key):
+            return started
+        started.close()
+    return Early(private_key, public_key, environ)
+
+
 @dataclass
 class _Ask:
     """What every question shares: the files, the tools, and where and how they run."""
@@ -129,9 +222,11 @@ class _Ask:
     env: Mapping[str, str]
     cwd: str
     opinions: list[Opinion]
+    early: Early | None = None
 
     def run(self, argv: tuple[str, ...], executable: str) -> run.Completed | None:
-        return _run(argv, executable, self.cwd, self.env)
+        started = self.early.take(argv, executable) if self.early is not None else None
+        return started.result() if started is not None else _run(argv, executable, self.cwd, self.env)
 
     def add(
         self, tool: str, question: str, commands: tuple[tuple[str, ...], ...], judged: Judgement, library: Any
@@ -143,11 +238,13 @@ def _openssl_private(ask: _Ask, openssl: str) -> bytes | None:
     """Does openssl read the private key (and derive the library's public key), is it consistent?"""
     from cryptography.hazmat.primitives.asymmetric import rsa
 
+    from keygen.load import spki_pem
+
     priv = ask.report.private
     assert ask.priv_path is not None and priv is not None
     lib_priv = priv.key if isinstance(priv.key, rsa.RSAPrivateKey) else None
-    # `-passin pass:` answers a passphrase prompt with nothing: an encrypted key fails at once.
-    argv: tuple[str, ...] = ("openssl", "pkey", "-in", ask.priv_path, "-pubout", "-passin", "pass:")
+    argvs = _openssl_argvs(ask.priv_path, None)
+    argv = argvs["reads private"]
     done = ask.run(argv, openssl)
     judged = _judge_pem_out(done, "private key")
     derived = done.stdout if judged[0] == "pass" and done is not None else None
@@ -155,7 +252,7 @@ def _openssl_private(ask: _Ask, openssl: str) -> bytes | None:
         judged = ("fail", "reads it, but derives another public key than the library does")
     ask.add("openssl", "reads the private key", (argv,), judged, _library_reads(priv))
     if derived is not None:
-        argv = ("openssl", "rsa", "-in", ask.priv_path, "-check", "-noout", "-passin", "pass:")
+        argv = argvs["rsa check"]
         library = "pass" if lib_priv is not None and _library_reads(priv) == "pass" else "fail"
         ask.add("openssl", "a consistent RSA private key", (argv,), _judge_rsa_check(ask.run(argv, openssl)), library)
     return derived
@@ -163,16 +260,15 @@ def _openssl_private(ask: _Ask, openssl: str) -> bytes | None:
 
 def _openssl_public(ask: _Ask, openssl: str) -> bytes | None:
     assert ask.pub_path is not None
-    argv = ("openssl", "pkey", "-pubin", "-in", ask.pub_path, "-pubout")
+    argv = _openssl_argvs(None, ask.pub_path)["reads public"]
     done = ask.run(argv, openssl)
     judged = _judge_pem_out(done, "public key")
     ask.add("openssl", "reads the public key", (argv,), judged, _library_reads(ask.report.public))
     return done.stdout if judged[0] == "pass" and done is not None else None
 
 
-def _openssl(ask: _Ask, openssl: str) -> None:
-    derived = _openssl_private(ask, openssl) if ask.priv_path else None
-    public_seen = _openssl_public(ask, openssl) if ask.pub_path else None
+def _pair_matches(ask: _Ask, derived: bytes | None, public_seen: bytes | None) -> None:
+    """openssl's own view of the pair, from its answers about each file."""
     if derived is not None and public_seen is not None:
         judged: Judgement = (
             ("pass", "the public key it derives from the private key is the public key file's")
@@ -182,34 +278,49 @@ def _openssl(ask: _Ask, openssl: str) -> None:
         ask.add("openssl", "the pair matches", (), judged, _pair_verdict(ask.report))
 
 
-def _ssh_keygen(ask: _Ask, ssh_keygen: str) -> None:
+def _ssh_keygen(ask: _Ask, ssh_keygen: str) -> bytes | None:
     assert ask.priv_path is not None and ask.pub_path is not None
-    argv_priv = ("ssh-keygen", "-y", "-P", "", "-f", ask.priv_path)
-    argv_pub = ("ssh-keygen", "-i", "-m", "PKCS8", "-f", ask.pub_path)
+    argvs = _ssh_keygen_argvs(ask.priv_path, ask.pub_path)
+    argv_priv, argv_pub = argvs["-y"], argvs["-i"]
     from_priv = ask.run(argv_priv, ssh_keygen)
     from_pub = ask.run(argv_pub, ssh_keygen) if from_priv is not None and from_priv.ok else None
     judged = _judge_ssh_pair(from_priv, from_pub)
     ask.add("ssh-keygen", "the pair matches", (argv_priv, argv_pub), judged, _pair_verdict(ask.report))
+    return None
 
 
-def second_opinion(report: checks.Report, environ: Mapping[str, str]) -> list[Opinion]:
-    """Ask the system's tools the library's questions about the files the library could read."""
+def _nothing() -> bytes | None:
+    return None
+
+
+def second_opinion(report: checks.Report, environ: Mapping[str, str], early: Early | None = None) -> list[Opinion]:
+    """Ask the system's tools the library's questions about the files the library could read
+    (with `early`, the answers already on their way are used)."""
     priv, pub = report.private, report.public
     # Only files the library read safely are handed over: a FIFO or a huge file could hang a tool.
     ask = _Ask(
         report,
         os.path.abspath(priv.path) if priv is not None and priv.data is not None else None,
         os.path.abspath(pub.path) if pub is not None and pub.data is not None else None,
-        {k: v for k, v in environ.items() if k not in recipes.SSH_ASKPASS_VARS},
+        _tool_env(environ),
         os.getcwd(),
         [],
+        early,
     )
     openssl = run.which("openssl", path=environ.get("PATH"))
-    if openssl:
-        _openssl(ask, openssl)
     ssh_keygen = run.which("ssh-keygen", path=environ.get("PATH"))
-    if ssh_keygen and ask.priv_path and ask.pub_path:
-        _ssh_keygen(ask, ssh_keygen)
+    # Three independent lines of questions, asked at once (each tool start is milliseconds of
+    # waiting); each keeps its own answers, put back in the one order below.
+    private, public, ssh = (replace(ask, opinions=[]) for _ in range(3))
+    jobs: list[Callable[[], bytes | None]] = [
+        partial(_openssl_private, private, openssl) if openssl and ask.priv_path else _nothing,
+        partial(_openssl_public, public, openssl) if openssl and ask.pub_path else _nothing,
+        partial(_ssh_keygen, ssh, ssh_keygen) if ssh_keygen and ask.priv_path and ask.pub_path else _nothing,
+    ]
+    derived, public_seen, _ = all_of(jobs)
+    ask.opinions += private.opinions + public.opinions
+    _pair_matches(ask, derived, public_seen)
+    ask.opinions += ssh.opinions
     return ask.opinions
 
 

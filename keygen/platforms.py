@@ -19,6 +19,9 @@ POSIX_SHELLS: tuple[str, ...] = ("bash", "sh", "dash", "zsh", "fish")
 WINDOWS_CONSOLES: tuple[str, ...] = ("cmd", "powershell", "pwsh")
 #: Shells that exist only on Windows.
 WINDOWS_ONLY: tuple[str, ...] = ("git-bash", "cmd", "powershell")
+#: The official SDKs, as `--sdk` names them (their blocks: keygen.sdk_config). Here, not there, so
+#: that the CLI's choices cost no import of the block builders.
+SDKS: tuple[str, ...] = ("php", "node", "java", "dotnet", "ruby")
 #: Every shell `--shell` accepts (and literal mode can type into).
 SHELLS: tuple[str, ...] = ("bash", "zsh", "sh", "dash", "fish", "cmd", "powershell", "pwsh", "git-bash")
 #: Where each shell exists. pwsh (PowerShell 7) runs everywhere.

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -169,12 +169,14 @@ def run(
     umask: int = 0o077,
     new_session: bool = True,
     inherit_stdio: bool = False,
+    on_start: Callable[[], None] | None = None,
 ) -> Completed:
     """Run argv (argv[0] kept as given, `executable` is what starts) and wait for it.
 
     `stdout_fd`, when given, receives the child's stdout (keygen's own `>`); otherwise stdout is
     captured. KeyboardInterrupt and other BaseExceptions stop the child before propagating.
     `inherit_stdio` lets the child talk to the user's terminal (interactive ssh-keygen).
+    `on_start` is called once the child runs: work that can wait starts then, off the critical path.
     """
     kwargs = _session(umask, new_session)
     stdin, stdout, stderr = _stdio(stdout_fd, stdin_data, inherit_stdio)
@@ -203,6 +205,8 @@ def run(
         watchdog = threading.Thread(target=_watch, args=(proc, finished, timeout, timed_out), daemon=True)
         watchdog.start()
     try:
+        if on_start is not None:
+            on_start()
         _feed(proc, stdin_data)
         proc.wait()
     except BaseException:
@@ -235,23 +239,24 @@ def run(
     )
 
 
-_PEM_PRIVATE = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(-----END \1PRIVATE KEY-----|\Z)", re.S)
+# Patterns as strings: `re` compiles (and caches) them on first use, not on every start-up.
+_PEM_PRIVATE = r"(?s)-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(-----END \1PRIVATE KEY-----|\Z)"
 #: Long base64 runs are what key material looks like once the armour is gone.
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/=]{60,}")
-_PROGRESS = re.compile(r"^[.+*\s]+$")
+_BASE64_RUN = r"[A-Za-z0-9+/=]{60,}"
+_PROGRESS = r"^[.+*\s]+$"
 STDERR_LIMIT = 2000
 
 
 def redact(text: str) -> str:
     """Remove anything shaped like key material: tools are trusted, records still must be safe."""
-    text = _PEM_PRIVATE.sub("[private key removed]", text)
-    return _BASE64_RUN.sub("[base64 removed]", text)
+    text = re.sub(_PEM_PRIVATE, "[private key removed]", text)
+    return re.sub(_BASE64_RUN, "[base64 removed]", text)
 
 
 def trim_stderr(raw: bytes, limit: int = STDERR_LIMIT) -> str:
     """Stderr as it is worth recording: decoded, progress dots dropped, secrets removed, bounded."""
     text = raw.decode("utf-8", "replace")
-    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not _PROGRESS.match(ln)]
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not re.match(_PROGRESS, ln)]
     text = redact("\n".join(lines))
     if len(text) > limit:
         text = text[: limit - 20] + "\n[... trimmed]"

@@ -103,6 +103,13 @@ def git_warnings(out_dir: Path, environ: Mapping[str, str], timeout: float = 10.
     ]
 
 
+def surroundings(out_dir: Path, environ: Mapping[str, str]) -> list[str]:
+    """Risks around DIR that do not stop a run: who else can write there, and git."""
+    if not out_dir.is_dir():
+        return []
+    return dir_warnings(out_dir) + git_warnings(out_dir, environ)
+
+
 def tool_warnings(executable: str, cwd: Path, environ: Mapping[str, str]) -> list[str]:
     """The tool came from the current directory or a directory anyone can write to: it could be planted."""
     warnings = []

@@ -14,22 +14,11 @@ Each block uses the SDK's own configuration keys and values, read from its sourc
 
 from __future__ import annotations
 
-import enum
 import json
 from dataclasses import dataclass
 
+from keygen.platforms import SDKS as SDKS  # the names, from the one table
 
-class Sdk(str, enum.Enum):
-    """The official SDKs, as `--sdk` names them."""
-
-    php = "php"
-    node = "node"
-    java = "java"
-    dotnet = "dotnet"
-    ruby = "ruby"
-
-
-SDKS = tuple(s.value for s in Sdk)
 NAMES = {"php": "PHP", "node": "Node.js", "java": "Java", "dotnet": ".NET", "ruby": "Ruby"}
 PACKAGES = {
     "php": "amzn/amazon-pay-api-sdk-php (Composer)",

@@ -121,6 +121,8 @@ class Runner:
     interactive: bool
     records: list[StepRecord]
     progress: Progress | None = None
+    #: Called as each step's process starts (generate starts what can wait then).
+    on_start: Callable[[], None] | None = None
 
     def argv_for(self, step: recipes.Step) -> tuple[tuple[str, ...], str, str | None]:
         if self.shell is not None:
@@ -176,7 +178,13 @@ class Runner:
         started = time.monotonic()
         try:
             done = run.run(
-                argv, executable=executable, cwd=self.staging, timeout=self.timeout, env=self.env, **self.io(fd)
+                argv,
+                executable=executable,
+                cwd=self.staging,
+                timeout=self.timeout,
+                env=self.env,
+                on_start=self.on_start,
+                **self.io(fd),
             )
         except OSError as exc:
             self.records.append(self.record(step, argv, executable, started, None, f"could not start: {exc.strerror}"))

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from keygen import checks, commands, recipes
 from keygen.errors import DirUnusable, ExitCode, KeygenError, UsageError
 from keygen.keyfile import MAX_KEY_FILE, Inspection
-from keygen.opinion import Opinion, second_opinion
+from keygen.opinion import Opinion, early_for, second_opinion
 from keygen.publish import Changed, replace_keeping_backup
 from keygen.result import Result
 
@@ -103,17 +103,30 @@ class Outcome(Result):
 def verify(options: Options, *, environ: Mapping[str, str] | None = None) -> Outcome:
     environ = os.environ if environ is None else environ
     outcome = Outcome(options)
+    # The tools' answers are on their way while the library looks (not with --fix: it changes a file).
+    early = early_for(_str(options.private_key), _str(options.public_key), environ) if _asks_early(options) else None
     try:
         # The findings are kept even when --fix then fails (exit 6): the user sees both.
         report = outcome.report = _check(options)
         if options.fix:
             report = outcome.report = _apply_fixes(options, report, outcome)
         if options.second_opinion:
-            outcome.opinions = second_opinion(report, environ)
+            outcome.opinions = second_opinion(report, environ, early)
             report.checks += [_disagreement(op) for op in outcome.opinions if op.agrees is False]
     except KeygenError as exc:
         outcome.error = exc
+    finally:
+        if early is not None:
+            early.close()
     return outcome
+
+
+def _asks_early(options: Options) -> bool:
+    return options.second_opinion and not options.fix
+
+
+def _str(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 def _disagreement(op: Opinion) -> checks.Check:

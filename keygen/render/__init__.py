@@ -12,7 +12,6 @@ A new command plugs in with one line in TEXT_RENDERERS and a module with
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -50,6 +49,8 @@ TEXT_RENDERERS: dict[str, str] = {
 
 
 def dumps(value: Any) -> str:
+    import json  # only --json needs it
+
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 

@@ -1,0 +1,70 @@
+"""What `generate` does beside its first step: everything that decides nothing.
+
+Started the moment the first step's process runs (`start`, from the Runner), collected after:
+openssl's version (it is only recorded), the surroundings' warnings (git check-ignore is a
+process), and the imports of the checking, audit and rendering code. What never got started (no
+step ran: a dry run, a refusal) is done in place when collected, so every result still has it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+
+from keygen import safety
+from keygen.host import Host, ToolInfo, probe_openssl
+from keygen.parallel import Background
+
+
+def warm(audit_log: Path | None, environ: Mapping[str, str]) -> None:
+    """Import the checking, audit and rendering code while openssl works: it hides their start-up
+    cost (a failed import is left for the real one to report)."""
+    try:
+        from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: F401
+
+        from keygen import audit, audit_chain, audit_store, checks  # noqa: F401
+        from keygen.render import generate  # noqa: F401
+
+        audit.resolve(audit_log, environ)  # the default location imports platformdirs
+    except Exception:  # noqa: BLE001, S110 - whatever failed here fails again, reported, where it is needed
+        pass
+
+
+class Aside:
+    def __init__(self, host: Host, out_dir: Path, audit_log: Path | None, environ: Mapping[str, str]) -> None:
+        self.host, self.out_dir, self.audit_log, self.environ = host, out_dir, audit_log, environ
+        self._late: Background[ToolInfo] | None = None
+        self._around: Background[list[str]] | None = None
+        self._warm: Background[None] | None = None
+
+    @property
+    def _deferred(self) -> ToolInfo | None:
+        """openssl, when detection left its version to be asked here."""
+        return self.host.openssl if "openssl" in self.host.versions_later else None
+
+    def start(self) -> None:
+        if self._warm is not None:
+            return  # called as each step starts: once is the point
+        tool = self._deferred
+        if tool is not None:
+            self._late = Background(partial(probe_openssl, tool.path, os.getcwd()))
+        self._around = Background(partial(safety.surroundings, self.out_dir, self.environ))
+        self._warm = Background(partial(warm, self.audit_log, self.environ))
+
+    def surroundings(self) -> list[str]:
+        if self._around is None:
+            return safety.surroundings(self.out_dir, self.environ)
+        return self._around.result()
+
+    def finish(self) -> ToolInfo | None:
+        """Join what was started (the surroundings are collected with the steps); the deferred
+        tool's version, asked now if it never was, or None when nothing was deferred."""
+        if self._warm is not None:
+            self._warm.result()
+        tool = self._deferred
+        if tool is None:
+            return None
+        return self._late.result() if self._late is not None else probe_openssl(tool.path, os.getcwd())

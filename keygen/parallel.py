@@ -1,0 +1,57 @@
+"""Work done beside the critical path: a function run in a thread, its result (or exception)
+collected where it is needed.
+
+keygen's own cost is mostly waiting (for openssl, for a version probe, for git); what does not
+decide the next step runs here while the step runs. No `concurrent.futures`: it imports logging,
+several milliseconds of start-up for a thread and a join.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    """`fn()` started at once in a thread; `result()` waits for it and returns or raises as `fn` did.
+
+    Non-daemon on purpose: every Background is joined by its owner, and a daemon thread still
+    inside an extension import when the interpreter exits can abort the process.
+    """
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller of result()
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+def all_of(fns: Iterable[Callable[[], T]]) -> list[T]:
+    """Every function at once, their results in order (the first exception, after all finished)."""
+    started = [Background(fn) for fn in fns]
+    outcomes: list[T] = []
+    error: BaseException | None = None
+    for job in started:
+        try:
+            outcomes.append(job.result())
+        except BaseException as exc:  # noqa: BLE001 - re-raised once every job is joined
+            error = error or exc
+    if error is not None:
+        raise error
+    return outcomes

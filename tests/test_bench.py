@@ -1,0 +1,108 @@
+"""scripts/bench.py's arithmetic and verdict, on made-up timings: nothing here is timed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.helpers import REPO
+
+
+def load_bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("keygen_bench", REPO / "scripts" / "bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = load_bench()
+
+#: Seconds; each floor 0.1 s, so a numerator of 0.1 * r gives the ratio r.
+FLOORS = {
+    "python -c 'import typer'": [0.09, 0.10, 0.11],
+    "sh documented": [0.2, 0.2, 0.2],
+    "python -c 'import typer; ...rsa'": [0.1, 0.1, 0.1],
+    "python -c pass": [0.01, 0.01, 0.01],
+}
+
+
+def samples(**over: list[float]) -> dict[str, list[float]]:
+    good = {
+        "generate own cost": [0.12, 0.125, 0.5],  # median 0.125: 1.25
+        "keygen generate": [0.25, 0.26, 0.9],  # median 0.26: 1.3
+        "keygen verify": [0.19, 0.2, 0.2],
+        "keygen plan": [0.12, 0.12, 0.13],
+        "keygen doctor": [0.1, 0.13, 0.13],
+        "keygen --version": [0.014, 0.015, 0.3],
+    }
+    return {**FLOORS, **good, **{k.replace("_", " "): v for k, v in over.items()}}
+
+
+def test_the_ratios_and_targets_are_the_issues() -> None:
+    targets = {spec.name: spec.target for spec in bench.RATIOS}
+    assert targets == {"own": 1.3, "generate": 1.35, "verify": 2.0, "plan": 1.3, "doctor": 1.3, "version": 1.5}
+
+
+def test_a_ratio_is_of_medians_so_one_slow_run_does_not_move_it() -> None:
+    summary = bench.summarise(samples())
+    ratios = {r["name"]: r["ratio"] for r in summary["ratios"]}
+    assert ratios == {"own": 1.25, "generate": 1.3, "verify": 2.0, "plan": 1.2, "doctor": 1.3, "version": 1.5}
+    assert summary["ok"] and all(r["met"] for r in summary["ratios"])
+    assert summary["median_ms"]["keygen generate"] == 260.0
+
+
+def test_a_ratio_over_its_target_is_missed_and_check_exits_1() -> None:
+    summary = bench.summarise(samples(keygen_plan=[0.14, 0.14, 0.14]))
+    missed = [r["name"] for r in summary["ratios"] if not r["met"]]
+    assert missed == ["plan"] and not summary["ok"]
+    assert bench.exit_code(summary, check=True) == 1
+    assert bench.exit_code(summary, check=False) == 0  # report only
+    assert bench.exit_code(bench.summarise(samples()), check=True) == 0
+
+
+def fake_measure(summary: dict[str, Any]) -> Any:
+    def measure(rounds: int) -> dict[str, Any]:
+        return {"rounds": rounds, "load_before": [0.5], "load_after": [0.6], **summary}
+
+    return measure
+
+
+@pytest.mark.parametrize(("plan", "check", "code"), [(0.14, True, 1), (0.14, False, 0), (0.12, True, 0)])
+def test_main_exits_by_check_and_prints_every_ratio(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], plan: float, check: bool, code: int
+) -> None:
+    monkeypatch.setattr(bench, "measure", fake_measure(bench.summarise(samples(keygen_plan=[plan] * 3))))
+    monkeypatch.setattr(bench.shutil, "which", lambda name: "/usr/bin/" + name)
+    assert bench.main(["--rounds", "3", *(["--check"] if check else [])]) == code
+    out = capsys.readouterr().out
+    assert "rounds 3; load average [0.5] before, [0.6] after" in out
+    for spec in bench.RATIOS:
+        assert f"{spec.name} " in out and f"(target <= {spec.target})" in out
+    assert ("MISS plan" in out) == (plan == 0.14)
+
+
+def test_json_carries_each_ratio_with_its_target_and_the_load(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(bench, "measure", fake_measure(bench.summarise(samples())))
+    monkeypatch.setattr(bench.shutil, "which", lambda name: "/usr/bin/" + name)
+    assert bench.main(["--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["rounds"] == 20  # the default: at least the issue's 20 rounds
+    assert data["load_before"] == [0.5] and data["ok"] is True
+    assert {r["name"]: r["target"] for r in data["ratios"]} == {s.name: s.target for s in bench.RATIOS}
+
+
+def test_the_bench_environment_has_no_python_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = bench.bench_env(tmp_path)
+    assert not any(k.startswith("PYTHON") for k in env)
+    assert env["KEYGEN_AUDIT_LOG"] == str(tmp_path / "audit.jsonl") and env["HOME"] == str(tmp_path)
