@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from tests.helpers import OPENSSL, node_sdk, readme_fingerprint, run_keygen
+from tests.helpers import OPENSSL, TRADITIONAL, node_sdk, readme_fingerprint, run_keygen
 
 SALT = {"AMZN-PAY-RSASSA-PSS": 20, "AMZN-PAY-RSASSA-PSS-V2": 32}
 PAYLOAD = '{"storeId":"amzn1.application-oa2-client.keygen","webCheckoutDetails":{"checkoutReviewReturnUrl":"https://a.example/r"}}'
@@ -155,7 +155,7 @@ def other_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = root / "rsa2048.pem"
     _openssl(root, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", base.name)
     _openssl(root, "pkey", "-in", base.name, "-pubout", "-out", "pkcs1.pub")
-    _openssl(root, "rsa", "-in", base.name, "-traditional", "-out", "pkcs1.pem")
+    _openssl(root, "rsa", "-in", base.name, *TRADITIONAL, "-out", "pkcs1.pem")
     _openssl(root, "pkcs8", "-topk8", "-in", base.name, "-out", "encrypted.pem", "-passout", "pass:secret123")
     _openssl(root, "pkey", "-in", base.name, "-pubout", "-out", "encrypted.pub")
     # The same key in the OpenSSH format, and with its public key as PKCS#1 (BEGIN RSA PUBLIC KEY).

@@ -63,4 +63,5 @@ def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
         lines.append(f"Public key fingerprint: {r.fingerprint}")
     if outcome.opinions:
         lines += opinion_lines(outcome.opinions, style, verbose)
-    return Text(lines + _verdict(outcome))
+    # Findings that led to an error (a --fix that could not write) go before the error line, on stderr.
+    return Text(lines + _verdict(outcome), "out" if outcome.error is None else "err")
