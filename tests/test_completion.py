@@ -53,11 +53,6 @@ def test_zsh_and_fish_protocols() -> None:
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])
-@pytest.mark.skipif(
-    WINDOWS,
-    reason="Typer's completion ignores the SHELL argument and supports no Windows shell it detects (cmd): "
-    "issue 9 makes --show-completion honour SHELL",
-)
 def test_show_completion_prints_the_script(shell: str) -> None:
     done = run_keygen("--show-completion", shell)
     assert done.returncode == 0, done.stderr
@@ -92,11 +87,6 @@ def test_real_fish_runs_the_completion_script() -> None:
     assert done.stdout.split("\t")[0] == "generate", done.stderr
 
 
-@pytest.mark.skipif(
-    WINDOWS,
-    reason="Typer's completion ignores the SHELL argument and supports no Windows shell it detects (cmd): "
-    "issue 9 makes --show-completion honour SHELL",
-)
 def test_install_completion_writes_into_home_only(home: Path) -> None:
     done = run_keygen("--install-completion", "bash", env={"SHELL": "/bin/bash"})
     assert done.returncode == 0, done.stderr

@@ -16,7 +16,9 @@ from keygen import checks, host, opinion, parallel
 from tests.helpers import OPENSSL, SSH_KEYGEN, run_keygen
 from tests.helpers.pairs import make_pair
 
-needs_tools = pytest.mark.skipif(OPENSSL is None or SSH_KEYGEN is None, reason="needs openssl and ssh-keygen")
+needs_tools = pytest.mark.skipif(
+    OPENSSL is None or SSH_KEYGEN is None, reason="needs openssl and ssh-keygen (no ssh-keygen.exe in the Windows lane)"
+)
 
 
 def test_all_of_keeps_order_and_raises_only_after_every_job_finished() -> None:

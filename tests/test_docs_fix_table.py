@@ -15,7 +15,9 @@ import pytest
 
 from tests.helpers import OPENSSL, REPO, SSH_KEYGEN, advice_run, run_keygen
 
-pytestmark = pytest.mark.skipif(OPENSSL is None or SSH_KEYGEN is None, reason="needs openssl and ssh-keygen")
+pytestmark = pytest.mark.skipif(
+    OPENSSL is None or SSH_KEYGEN is None, reason="needs openssl and ssh-keygen (no ssh-keygen.exe in the Windows lane)"
+)
 
 PASS = b"secret123\n"
 Source = Union[str, bytes]
