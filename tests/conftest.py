@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import NO_SH, OPENSSL, PY_PRELUDE, SSH_KEYGEN, TRADITIONAL, WINDOWS, write_python_tool
+from tests.helpers.pairs import Pair, make_pair
+from tests.helpers.standin import StandIn
 
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
 
@@ -208,3 +210,15 @@ def key_zoo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return _make_key_zoo(tmp_path_factory.mktemp("key-zoo"))
 
 
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pair, Pair]:
+    """Two RSA pairs made by openssl, for the stand-in server and confirm (one set per module)."""
+    root = tmp_path_factory.mktemp("pairs")
+    return make_pair(root / "a"), make_pair(root / "b")
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    """A local Amazon Pay stand-in server on 127.0.0.1, stopped after the test."""
+    with StandIn() as s:
+        yield s

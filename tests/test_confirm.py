@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import re
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from keygen.errors import ExitCode
 from tests.helpers import OPENSSL, private_key_body, run_keygen
-from tests.helpers.pairs import Pair, make_pair
+from tests.helpers.pairs import Pair
 from tests.helpers.standin import StandIn
 from tests.helpers.tls import CertFiles, self_signed
 
@@ -21,18 +20,6 @@ pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
 SANDBOX_ID = "SANDBOX-AEXAMPLE0123456789ABCDEF"
 LIVE_ID = "LIVE-AEXAMPLE0123456789ABCDEF"
 PLAIN_ID = "AEXAMPLE0123456789ABCDEFG"[:24]
-
-
-@pytest.fixture(scope="module")
-def pairs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pair, Pair]:
-    root = tmp_path_factory.mktemp("confirm-pairs")
-    return make_pair(root / "a"), make_pair(root / "b")
-
-
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
-    with StandIn() as s:
-        yield s
 
 
 def confirm(standin_url: str, *args: str, env: dict[str, str] | None = None, timeout: float = 60):  # type: ignore[no-untyped-def]

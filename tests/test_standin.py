@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import http.client
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 
 from keygen import signing
 from tests.helpers import OPENSSL, node_sdk
-from tests.helpers.pairs import Pair, make_pair
+from tests.helpers.pairs import Pair
 from tests.helpers.standin import StandIn
 from tests.helpers.tls import CertFiles, self_signed
 
@@ -37,18 +37,6 @@ class Signed:
     path: str
     headers: dict[str, str]
     body: bytes
-
-
-@pytest.fixture(scope="module")
-def pairs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pair, Pair]:
-    root = tmp_path_factory.mktemp("standin-pairs")
-    return make_pair(root / "a"), make_pair(root / "b")
-
-
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
-    with StandIn() as s:
-        yield s
 
 
 def send(standin: StandIn, req: Signed) -> tuple[int, dict[str, Any]]:
