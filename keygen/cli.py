@@ -6,7 +6,6 @@ No `from __future__ import annotations` here: Typer 0.23 on Python 3.9 drops the
 metadata of string annotations (options would lose their names and checks).
 """
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -15,7 +14,6 @@ import typer
 
 from keygen import __version__
 from keygen.amazon_pay import REGIONS
-from keygen.errors import KeygenError, UsageError
 from keygen.platforms import METHODS, OSES, SDKS, SHELLS
 
 if TYPE_CHECKING:
@@ -91,18 +89,6 @@ def show(result: "Result", *, as_json: bool = False, verbose: bool = False) -> N
     raise typer.Exit(render.emit(result, as_json=as_json, verbose=verbose))
 
 
-def fail(error: KeygenError, command: str, *, as_json: bool = False) -> None:
-    from keygen.result import Failure
-
-    show(Failure(command, error), as_json=as_json)
-
-
-def _progress(message: str) -> None:
-    from keygen.render import stream
-
-    stream.err(f"keygen: {message}")
-
-
 def _version_callback(value: bool) -> None:
     if value:
         from keygen.render import stream
@@ -118,14 +104,6 @@ def _root(
     ] = False,
 ) -> None:
     """keygen: the Amazon Pay key pair, made by the documented commands and checked."""
-
-
-def _check_shell(os_name: str, shell: Optional[str]) -> None:
-    from keygen.host import check_combination
-    from keygen.platforms import SHELLS_BY_OS
-
-    if os_name in SHELLS_BY_OS:
-        check_combination(os_name, shell)
 
 
 @app.command()
@@ -152,24 +130,14 @@ def generate(
     verbose: VerboseFlag = False,
 ) -> None:
     """Run the documented commands, check the pair, and publish it only when every check passes."""
-    from keygen import host as host_mod
-    from keygen.generate import Options
-    from keygen.generate import generate as run_generate
+    from keygen import generate as generate_mod
+    from keygen import render
 
-    try:
-        if not timeout > 0 or timeout != timeout:
-            raise UsageError(
-                f"--timeout must be a positive number of seconds, not {timeout:g}", "for example --timeout 60"
-            )
-        _check_shell(host_mod.current_os(), shell)
-    except KeygenError as exc:
-        fail(exc, "generate", as_json=as_json)
-    # openssl's version, which decides nothing here, is asked while the first step runs.
-    host = host_mod.detect_host(method=method, shell=shell, later=True)
     chosen: Method = next(m for m in METHODS if m == method)
-    options = Options(out_dir, region, force, dry_run, timeout, audit_log, chosen, literal, shell, interactive)
-    show_progress = not as_json and sys.stderr.isatty()
-    show(run_generate(options, host, progress=_progress if show_progress else None), as_json=as_json, verbose=verbose)
+    options = generate_mod.Options(
+        out_dir, region, force, dry_run, timeout, audit_log, chosen, literal, shell, interactive
+    )
+    show(generate_mod.command(options, progress=render.progress(as_json)), as_json=as_json, verbose=verbose)
 
 
 @app.command()
@@ -202,14 +170,15 @@ def verify(
     """Check a key pair from anywhere: each finding named, with the fix. Exit 0 ok, 1 failed, 2 usage."""
     from keygen import verify as verify_mod
 
-    try:
-        priv, pub, defaulted = verify_mod.resolve_targets(
-            private_key, public_key, private_only=private_only, public_only=public_only
-        )
-    except KeygenError as exc:
-        fail(exc, "verify", as_json=as_json)
-    options = verify_mod.Options(priv, pub, fix=fix, second_opinion=second_opinion, defaulted=defaulted)
-    show(verify_mod.verify(options), as_json=as_json, verbose=verbose)
+    result = verify_mod.command(
+        private_key,
+        public_key,
+        private_only=private_only,
+        public_only=public_only,
+        fix=fix,
+        second_opinion=second_opinion,
+    )
+    show(result, as_json=as_json, verbose=verbose)
 
 
 @app.command()
@@ -269,31 +238,19 @@ def plan_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Show the documented commands generate would run, as typed in the shell, and why this method."""
-    from keygen import host as host_mod
     from keygen import plan
 
-    try:
-        if os_name is not None:
-            host = plan.described_host(os_name, shell)  # type: ignore[arg-type]
-        else:
-            _check_shell(host_mod.current_os(), shell)
-            host = host_mod.detect_host(method=method, shell=shell)
-    except KeygenError as exc:
-        fail(exc, "plan", as_json=as_json)
     chosen: Method = next(m for m in METHODS if m == method)
-    show(plan.describe(host, chosen, described=os_name is not None), as_json=as_json)
+    show(plan.command(os_name, shell, chosen), as_json=as_json)
 
 
 @app.command("doctor")
 def doctor_cmd(method: MethodOption = "auto", as_json: JsonFlag = False) -> None:
     """Check this machine: OS, shell, tools and versions, what generate would do, and each problem's fix."""
     from keygen import doctor
-    from keygen import host as host_mod
 
-    # Doctor shows every tool's version, so it asks each one (generate asks only what it needs).
-    host = host_mod.detect_host(versions=("openssl", "ssh-keygen"), method=method)
     chosen: Method = next(m for m in METHODS if m == method)
-    show(doctor.diagnose(host, chosen), as_json=as_json)
+    show(doctor.command(chosen), as_json=as_json)
 
 
 def main() -> None:

@@ -74,6 +74,14 @@ def _tool_problems(host: Host, method: Method, windows_console: bool) -> list[No
     return notes
 
 
+def command(method: Method = "auto") -> Doctor:
+    """`keygen doctor` once its command line is parsed (by Typer in keygen.cli, or by keygen.shortcut)."""
+    from keygen.host import detect_host
+
+    # Doctor shows every tool's version, so it asks each one (generate asks only what it needs).
+    return diagnose(detect_host(versions=("openssl", "ssh-keygen"), method=method), method)
+
+
 def diagnose(host: Host, method: Method = "auto") -> Doctor:
     """Everything `plan` says, plus each problem on this machine with its fix."""
     plan = describe(host, method)

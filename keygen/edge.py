@@ -146,24 +146,24 @@ _SHOWS_VERSIONS = {"plan": ("openssl",), "doctor": ("openssl", "ssh-keygen")}
 
 
 def _probe_early(argv: Sequence[str]) -> None:
-    """Start the processes a command will wait for, so that they answer while Python imports Typer:
-    plan and doctor print the tools' versions, verify asks the tools for a second opinion. An
-    answer nobody asks for (e.g. `plan --method ssh-keygen`) is only waited for."""
+    """Start the processes a command will wait for, so that they answer while Python imports the
+    rest of keygen (and Typer): plan and doctor print the tools' versions. An answer nobody asks
+    for (e.g. `plan --method ssh-keygen`) is only waited for."""
     tools = _SHOWS_VERSIONS.get(argv[0] if argv else "")
     if tools and "--os" not in argv and "--help" not in argv:
         from keygen.host import probe_early
 
         probe_early(tools)
-    # `keygen verify PRIV PUB`, nothing else: the second opinion's tools start now (verify takes
-    # their answers if it asks about these very files; the tools only read them).
-    if len(argv) == 3 and argv[0] == "verify" and not any(a.startswith("-") for a in argv[1:]):
-        from keygen.opinion import start_early
-
-        start_early(argv[1], argv[2], os.environ)
 
 
 def run(argv: Sequence[str]) -> int:
+    from keygen import shortcut
+
     _probe_early(argv)
+    # The common command lines need no parser but their own words (keygen.shortcut).
+    code = shortcut.run(argv)
+    if code is not None:
+        return code
     from keygen.cli import app
 
     try:

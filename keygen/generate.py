@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from keygen import __version__, amazon_pay, audit, literal, recipes, safety
 from keygen.aside import Aside
-from keygen.errors import ChecksFailed, DirUnusable, Interrupted, KeygenError
+from keygen.errors import ChecksFailed, DirUnusable, Interrupted, KeygenError, UsageError
 from keygen.host import Host, ToolInfo, shell_dict
 from keygen.method import Choice, choose
 from keygen.outdir import check_dir, existing, refusal
 from keygen.platforms import Method
 from keygen.publish import Published, Workspace
-from keygen.result import Result
+from keygen.result import Failure, Result
 from keygen.steps import Progress, Runner, StepRecord, step_env
 
 if TYPE_CHECKING:
@@ -36,7 +36,9 @@ DEFAULT_TIMEOUT_S = 120.0
 
 @dataclass(frozen=True)
 class Options:
-    out_dir: Path
+    """What `keygen generate`'s command line says; the defaults are the CLI's (a test holds them equal)."""
+
+    out_dir: Path = Path(".")
     region: str | None = None
     force: bool = False
     dry_run: bool = False
@@ -211,6 +213,24 @@ def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None,
         outcome.report = _nothing_to_fix(report)
         raise checks_failed(report, choice, interactive=options.interactive)
     outcome.published = ws.publish()
+
+
+def command(options: Options, *, progress: Progress | None = None) -> Result:
+    """`keygen generate` once its command line is parsed (by Typer in keygen.cli, or by
+    keygen.shortcut): the checks a parser cannot make, this machine, then `generate`."""
+    from keygen import host as host_mod
+
+    try:
+        if not options.timeout > 0 or options.timeout != options.timeout:
+            raise UsageError(
+                f"--timeout must be a positive number of seconds, not {options.timeout:g}", "for example --timeout 60"
+            )
+        host_mod.check_shell(host_mod.current_os(), options.shell)
+    except KeygenError as exc:
+        return Failure(Outcome.command, exc)
+    # openssl's version, which decides nothing here, is asked while the first step runs.
+    host = host_mod.detect_host(method=options.method, shell=options.shell, later=True)
+    return generate(options, host, progress=progress)
 
 
 def generate(

@@ -192,6 +192,12 @@ def check_combination(os_name: str, shell: str | None) -> None:
         )
 
 
+def check_shell(os_name: str, shell: str | None) -> None:
+    """A `--shell` given for this machine must be one of its OS's shells (an unknown OS names none)."""
+    if os_name in SHELLS_BY_OS:
+        check_combination(os_name, shell)
+
+
 def versions_needed(os_name: OSName, shell_name: str | None, method: str) -> tuple[str, ...]:
     """The tools whose version can change what `generate` does; only these are run to ask.
 

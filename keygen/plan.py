@@ -19,7 +19,7 @@ from keygen.errors import KeygenError
 from keygen.host import Host, ShellInfo, ToolInfo, check_combination, shell_dict
 from keygen.method import Choice, choose
 from keygen.platforms import DEFAULT_SHELL, Method, OSName, is_posix_shell
-from keygen.result import Result
+from keygen.result import Failure, Result
 from keygen.windows import GitForWindows
 
 #: The default Git for Windows install, for a described Windows machine in Git Bash.
@@ -145,6 +145,22 @@ def open_git_bash(shell: str | None, git: GitForWindows) -> tuple[str, ...]:
     if shell == "cmd":
         return (f'start "" "{launcher}"', f'"{console_bash}" --login -i')
     return (f"& '{launcher}'", f"& '{console_bash}' --login -i")
+
+
+def command(os_name: str | None = None, shell: str | None = None, method: Method = "auto") -> Result:
+    """`keygen plan` once its command line is parsed (by Typer in keygen.cli, or by keygen.shortcut):
+    a described machine (`--os`), else this one."""
+    from keygen import host as host_mod
+
+    try:
+        if os_name is not None:
+            host = described_host(os_name, shell)  # type: ignore[arg-type]
+        else:
+            host_mod.check_shell(host_mod.current_os(), shell)
+            host = host_mod.detect_host(method=method, shell=shell)
+    except KeygenError as exc:
+        return Failure(Plan.command, exc)
+    return describe(host, method, described=os_name is not None)
 
 
 def describe(host: Host, method: Method = "auto", *, described: bool = False) -> Plan:

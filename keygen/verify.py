@@ -19,7 +19,7 @@ from keygen.errors import DirUnusable, ExitCode, KeygenError, UsageError
 from keygen.keyfile import MAX_KEY_FILE, Inspection
 from keygen.opinion import Opinion, early_for, second_opinion
 from keygen.publish import Changed, replace_keeping_backup
-from keygen.result import Result
+from keygen.result import Failure, Result
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,26 @@ class Outcome(Result):
             "fixed": [vars(m) for m in self.fixed],
             "fix_notes": self.fix_notes,
         }
+
+
+def command(
+    private_key: Path | None = None,
+    public_key: Path | None = None,
+    *,
+    private_only: bool = False,
+    public_only: bool = False,
+    fix: bool = False,
+    second_opinion: bool = True,
+) -> Result:
+    """`keygen verify` once its command line is parsed (by Typer in keygen.cli, or by keygen.shortcut);
+    the defaults are the CLI's (a test holds them equal)."""
+    try:
+        priv, pub, defaulted = resolve_targets(
+            private_key, public_key, private_only=private_only, public_only=public_only
+        )
+    except KeygenError as exc:
+        return Failure(Outcome.command, exc)
+    return verify(Options(priv, pub, fix=fix, second_opinion=second_opinion, defaulted=defaulted))
 
 
 def verify(options: Options, *, environ: Mapping[str, str] | None = None) -> Outcome:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Optional, Protocol
 
 from keygen.render import stream
 from keygen.render.style import Style, for_stream
@@ -72,6 +73,13 @@ def body(result: Result, *, verbose: bool = False) -> Text:
     if text.stream == "err" and for_stream(sys.stderr) != style:
         text = render(result, for_stream(sys.stderr), verbose)
     return text
+
+
+def progress(as_json: bool) -> Optional[Callable[[str], None]]:
+    """What a long command says while it works: on a terminal's standard error, never under --json."""
+    if as_json or not sys.stderr.isatty():
+        return None
+    return lambda message: stream.err(f"keygen: {message}")
 
 
 def emit(result: Result, *, as_json: bool = False, verbose: bool = False) -> int:
