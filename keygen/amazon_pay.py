@@ -58,9 +58,13 @@ KNOWN_DIGEST = "8dec52d799607be40f82d5c8e7ecb6c171e6591c41b1111a576b16076c89381c
 
 
 def string_to_sign(algorithm: str, payload: str) -> str:
-    import hashlib  # here: its OpenSSL binding is milliseconds of every command's start-up
+    # pyca's SHA-256 (loaded for the keys already): hashlib's import sets up a second OpenSSL
+    # binding and every algorithm, milliseconds of each verify and generate.
+    from cryptography.hazmat.primitives import hashes
 
-    return f"{algorithm}\n{hashlib.sha256(payload.encode('utf-8')).hexdigest()}"
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(payload.encode("utf-8"))
+    return f"{algorithm}\n{digest.finalize().hex()}"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ wording `keygen.advice`. Here: the pair (match, Amazon Pay self-test, fingerprin
 from __future__ import annotations
 
 import base64
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,12 +26,22 @@ __all__ = ["Check", "Inspection", "Names", "Report", "check_pair", "fingerprint"
 # --- the pair ----------------------------------------------------------------------------------
 
 
+def sha256(data: bytes) -> bytes:
+    # pyca's SHA-256, already loaded to read the keys: hashlib's import sets up its own OpenSSL
+    # binding and every algorithm (about 5 ms of each verify).
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(data)
+    return digest.finalize()
+
+
 def fingerprint_digest(public_key: RSAPublicKey) -> bytes:
     """SHA-256 of the key's DER SubjectPublicKeyInfo (as `openssl pkey -pubin -outform DER` writes it)."""
     from cryptography.hazmat.primitives import serialization
 
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(der).digest()
+    return sha256(der)
 
 
 def shown_fingerprint(digest: bytes) -> str:
@@ -48,7 +57,7 @@ def _digest(ins: Inspection | None, key: RSAPublicKey) -> bytes:
     """Over the SubjectPublicKeyInfo exactly as the file holds it (an RSA-PSS SPKI keeps its own
     algorithm identifier, which the loaded key would re-encode as rsaEncryption)."""
     if ins is not None and ins.role == "public" and ins.der is not None:
-        return hashlib.sha256(ins.der).digest()
+        return sha256(ins.der)
     return fingerprint_digest(key)
 
 
@@ -101,7 +110,7 @@ def inspect(
     shown = names.private if role == "private" else names.public
     ins = Inspection(role, str(path), shown=shown or str(path))
     ins.validate_rsa = validate_rsa
-    ins.shell = shell or commands.current_shell()
+    ins.quoting = shell
     ins.pair = bool(names.private and names.public)
     ins.partner_ok = partner_ok
     ins.private_name = names.private or ins.private_name
@@ -120,15 +129,16 @@ def _self_test(priv: Inspection, priv_key: Any, pub_key: Any) -> list[Check]:
     refused = priv.algorithm.refuses() if priv.algorithm else {}
     out = []
     for result in amazon_pay.self_test(priv_key, pub_key):
-        ok, detail = result.ok, result.detail
-        fix = regenerate(priv)
+        ok, detail, fix = result.ok, result.detail, ""
         if result.algorithm in refused:
             ok, detail = False, f"the key's RSA-PSS restriction refuses it: {refused[result.algorithm]}"
         elif priv.form == "OPENSSH PRIVATE KEY":
             # The library reads the OpenSSH format; the SDKs (OpenSSL's PEM decoders) do not.
             ok, detail = False, "the key inside signs, but the SDKs cannot load this file (OpenSSH format)"
             fix = "convert a copy to PKCS#8: " + advice.openssh_fix(priv)
-        out.append(Check(f"amazon_pay.sign.{result.algorithm}", "pass" if ok else "fail", detail, "" if ok else fix))
+        if not ok:
+            fix = fix or regenerate(priv)
+        out.append(Check(f"amazon_pay.sign.{result.algorithm}", "pass" if ok else "fail", detail, fix))
     return out
 
 
@@ -184,7 +194,12 @@ def _point_at_swap(priv: Inspection, pub: Inspection) -> None:
 
 
 def _inspect_both(
-    private_path: Path | None, public_path: Path | None, strict: bool, validate_rsa: bool, names: Names, shell: Shell
+    private_path: Path | None,
+    public_path: Path | None,
+    strict: bool,
+    validate_rsa: bool,
+    names: Names,
+    shell: Shell | None,
 ) -> tuple[Inspection | None, Inspection | None]:
     """Each file judged, with the names and state of the other one that its fixes depend on."""
     priv = (
@@ -232,7 +247,6 @@ def check_pair(
     `shell` is the one the printed fix commands are quoted for (default: the user's).
     """
     names = names or Names(str(private_path or ""), str(public_path or ""))
-    shell = shell or commands.current_shell()
     priv, pub = _inspect_both(private_path, public_path, strict, validate_rsa, names, shell)
     checks = [c for ins in (priv, pub) if ins for c in ins.checks]
     priv_key, pub_key = _rsa_key(priv, private=True), _rsa_key(pub, private=False)

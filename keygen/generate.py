@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from keygen import __version__, amazon_pay, audit, literal, recipes, safety
+from keygen import __version__, audit, literal, recipes, safety
 from keygen.aside import Aside
 from keygen.errors import ChecksFailed, DirUnusable, Interrupted, KeygenError, UsageError
-from keygen.host import Host, ToolInfo, shell_dict
+from keygen.host import Host, shell_dict
 from keygen.method import Choice, choose
 from keygen.outdir import check_dir, existing, refusal
 from keygen.platforms import Method
@@ -88,6 +88,8 @@ class Outcome(Result):
 
     def facts(self) -> dict[str, Any]:
         """What happened, as data: `--json` prints it and the audit record is built from it."""
+        from keygen import amazon_pay  # imported beside the first step (aside), not before it
+
         o, host, report = self.options, self.host, self.report
         return {
             "keygen_version": __version__,
@@ -151,12 +153,11 @@ class Outcome(Result):
         ]
 
 
-def _fill_version(outcome: Outcome, probed: ToolInfo) -> None:
-    """Put the late answer where an early one would have been: the host, the choice, the step records."""
-    unprobed = outcome.host.openssl
-    outcome.host = replace(outcome.host, openssl=probed, versions_later=())
-    choice = outcome.choice
-    if choice is not None and choice.tool is unprobed:
+def _fill_later(outcome: Outcome, host: Host) -> None:
+    """Put the late answers where early ones would have been: the host, the choice, the step records."""
+    unprobed, outcome.host = outcome.host.openssl, host
+    choice, probed = outcome.choice, host.openssl
+    if choice is not None and probed is not None and choice.tool is unprobed and probed is not unprobed:
         outcome.choice = replace(choice, tool=probed)
         outcome.steps[:] = [replace(step, tool_version=probed.version_text) for step in outcome.steps]
 
@@ -228,8 +229,10 @@ def command(options: Options, *, progress: Progress | None = None) -> Result:
         host_mod.check_shell(host_mod.current_os(), options.shell)
     except KeygenError as exc:
         return Failure(Outcome.command, exc)
-    # openssl's version, which decides nothing here, is asked while the first step runs.
-    host = host_mod.detect_host(method=options.method, shell=options.shell, later=True)
+    # What decides nothing here is asked while the first step runs: openssl's version, and the
+    # shell outside Windows (literal mode types into it, so there it is asked now).
+    later = ("openssl",) if options.literal else ("openssl", "shell")
+    host = host_mod.detect_host(method=options.method, shell=options.shell, later=later)
     return generate(options, host, progress=progress)
 
 
@@ -258,9 +261,7 @@ def generate(
     except KeyboardInterrupt:
         outcome.error = _interrupted(outcome)
     finally:
-        probed = aside.finish()
-        if probed is not None:
-            _fill_version(outcome, probed)
+        _fill_later(outcome, aside.finish())
         if ws is not None and ws.leftover is not None:
             outcome.warnings.append(leftover_warning(ws.leftover))
         if outcome.steps:

@@ -13,13 +13,15 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keygen import run
 from keygen.errors import UsageError
 from keygen.parallel import Background
 from keygen.platforms import SHELLS, SHELLS_BY_OS, OSName, is_posix_shell
-from keygen.windows import GitForWindows, find_git_for_windows, windows_registry_reader, windows_ssh_keygen
+
+if TYPE_CHECKING:
+    from keygen.windows import GitForWindows
 
 VERSION_TIMEOUT_S = 10.0
 
@@ -62,8 +64,9 @@ class Host:
     #: Where the user account and machine name come from for audit records.
     user: str = ""
     hostname: str = ""
-    #: Tools located but whose version is asked later, beside the first step (see `detect_host`).
-    versions_later: tuple[str, ...] = ()
+    #: What detection left for generate to ask beside its first step, because it decides nothing
+    #: there: "openssl" (its version, only recorded), "shell" (on Linux and macOS; see `detect_host`).
+    later: tuple[str, ...] = ()
 
     def tool(self, name: str) -> ToolInfo | None:
         return {"openssl": self.openssl, "ssh-keygen": self.ssh_keygen}.get(name)
@@ -222,21 +225,25 @@ def detect_host(
     method: str = "auto",
     cwd: str | None = None,
     shell: str | None = None,
-    later: bool = False,
+    later: tuple[str, ...] = (),
 ) -> Host:
     """Look at the machine. `tools` are located on PATH; only those in `versions` are run, at once.
 
     Without `versions`, the tools that matter for `method` are asked (see `versions_needed`), and
     on POSIX, when openssl is missing, ssh-keygen too: auto then falls back to it and its version
     decides. `shell` replaces the detected shell (--shell). Never raises for what the machine holds.
-    `later`: openssl's version, when it is only recorded (it never decides a choice), is not asked
-    here but named in `versions_later`, for generate to ask while its first step runs.
+    `later` names what the caller can ask beside its first step, where it decides nothing: "openssl"
+    (its version, when it is only recorded) and "shell" (the detected shell, outside Windows, where
+    it never chooses the method). What is left is named in `Host.later`, with None in its place.
     """
     env = os.environ if env is None else env
     os_name = current_os()
-    shell_info = _shell(shell, env, os_name)
+    shell_later = "shell" in later and shell is None and os_name != "windows"
+    shell_info = None if shell_later else _shell(shell, env, os_name)
     git = None
     if os_name == "windows":  # pragma: no cover - Windows only
+        from keygen.windows import find_git_for_windows, windows_registry_reader
+
         git = find_git_for_windows(env, os.path.isfile, windows_registry_reader)
     paths = _locate(tools, env, os_name)
     if versions is None:
@@ -246,9 +253,9 @@ def detect_host(
         elif method == "auto" and os_name == "windows" and paths.get("ssh-keygen") is None and paths.get("openssl"):
             # No ssh-keygen in cmd or PowerShell: auto runs openssl instead, whose version is then recorded.
             versions = (*versions, "openssl")
-    later_names: tuple[str, ...] = ()
-    if later and versions == ("openssl",) and paths.get("openssl"):
-        versions, later_names = (), ("openssl",)
+    later_names: tuple[str, ...] = ("shell",) if shell_later else ()
+    if "openssl" in later and versions == ("openssl",) and paths.get("openssl"):
+        versions, later_names = (), ("openssl", *later_names)
     found = _tools(paths, versions, cwd or os.getcwd())
     return Host(
         os=os_name,
@@ -258,7 +265,7 @@ def detect_host(
         git=git,
         user=user_name(env),
         hostname=host_name(),
-        versions_later=later_names,
+        later=later_names,
     )
 
 
@@ -282,6 +289,8 @@ def _shell(given: str | None, env: Mapping[str, str], os_name: OSName) -> ShellI
 def _locate(tools: tuple[str, ...], env: Mapping[str, str], os_name: OSName) -> dict[str, str | None]:
     paths: dict[str, str | None] = {name: run.which(name, path=env.get("PATH")) for name in tools}
     if os_name == "windows" and "ssh-keygen" in paths and paths["ssh-keygen"] is None:  # pragma: no cover
+        from keygen.windows import windows_ssh_keygen
+
         paths["ssh-keygen"] = windows_ssh_keygen(env, os.path.isfile)
     return paths
 

@@ -180,16 +180,25 @@ def check_public(ins: Inspection, strict: bool) -> None:
         return
     form = classify(text)
     ins.form = form
-    redo = regen_public(ins)
-    src = ins.q(ins.shown)
-    new = commands.fresh_name(ins.shown, ".spki.pub")
-    out, check = ins.q(new), advice.check_public_line(ins, new)
     if form == "PUBLIC KEY":
+        # The documented form: no fix to word (wording one looks up the user's shell).
         ins.add("format", "pass", "SubjectPublicKeyInfo PEM (BEGIN PUBLIC KEY)")
         ins.der = spki.pem_der(text, "PUBLIC KEY")
         ins.algorithm = spki.algorithm(ins.der, private=False) if ins.der else None
         ins.key = load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
-    elif form == "RSA PUBLIC KEY":
+    else:
+        _other_public_form(ins, form, text)
+    if ins.key is not None:
+        _check_rsa(ins, ins.key, strict)
+
+
+def _other_public_form(ins: Inspection, form: str | None, text: str) -> None:
+    """Any form but the documented one: the finding, and its fix in the user's own words."""
+    redo = regen_public(ins)
+    src = ins.q(ins.shown)
+    new = commands.fresh_name(ins.shown, ".spki.pub")
+    out, check = ins.q(new), advice.check_public_line(ins, new)
+    if form == "RSA PUBLIC KEY":
         line = commands.join([f"openssl rsa -RSAPublicKey_in -in {src} -pubout -out {out}", check], ins.shell)
         ins.add(
             "format",
@@ -233,6 +242,3 @@ def check_public(ins: Inspection, strict: bool) -> None:
         return
     else:
         ins.add("format", "fail", f"holds a {form}, not a public key", redo)
-        return
-    if ins.key is not None:
-        _check_rsa(ins, ins.key, strict)

@@ -67,7 +67,7 @@ class Inspection:
     #: Run OpenSSL's full RSA key validation when loading a private key (see check_pair).
     validate_rsa: bool = True
     #: The shell the printed commands are quoted for, and whether both files of a pair were named.
-    shell: commands.Shell = "posix"
+    quoting: commands.Shell | None = None
     pair: bool = False
     #: False when the other file of the pair failed: a fix then checks the new file alone.
     partner_ok: bool = True
@@ -77,6 +77,12 @@ class Inspection:
 
     def q(self, path: str) -> str:
         return commands.quote(path, self.shell)
+
+    @property
+    def shell(self) -> commands.Shell:
+        # The user's shell (unless one was given) is looked up only when a command is worded:
+        # detecting it reads the process tree, a few milliseconds a passing verify does not need.
+        return self.quoting or commands.current_shell()
 
     def __post_init__(self) -> None:
         self.shown = self.shown or self.path

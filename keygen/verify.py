@@ -18,7 +18,6 @@ from keygen import checks, commands, recipes
 from keygen.errors import DirUnusable, ExitCode, KeygenError, UsageError
 from keygen.keyfile import MAX_KEY_FILE, Inspection
 from keygen.opinion import Opinion, early_for, second_opinion
-from keygen.publish import Changed, replace_keeping_backup
 from keygen.result import Failure, Result
 
 
@@ -244,6 +243,8 @@ def mend_public(ins: Inspection) -> Mend | str:
     if why is not None:
         return f"{ins.path} was not rewritten: {why}" if why else ""
     assert ins.data is not None and ins.text is not None
+    from keygen.publish import Changed, replace_keeping_backup  # only --fix writes: not on every verify's start-up
+
     text = ins.text.replace("\n", "\r\n") if ins.line_ends == "crlf" else ins.text
     try:
         backup = replace_keeping_backup(Path(ins.path), ins.data, text.encode("ascii"), limit=MAX_KEY_FILE)

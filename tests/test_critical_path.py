@@ -85,6 +85,22 @@ def test_generate_records_the_openssl_version_asked_beside_the_step(tmp_path: Pa
     assert [s["tool_version"] for s in record["steps"]] == [version, version]
 
 
+def test_generate_records_the_shell_it_detected_beside_the_step(tmp_path: Path) -> None:
+    """Outside Windows the shell chooses nothing for generate, so it is detected while openssl works:
+    the result and the audit record still name the shell plan names, and so does a dry run."""
+    if OPENSSL is None:
+        pytest.skip("needs openssl")
+    env = {"KEYGEN_AUDIT_LOG": str(tmp_path / "audit.jsonl"), "SHELL": "/bin/sh"}
+    planned = json.loads(run_keygen("plan", "--json", env=env).stdout)["shell"]
+    assert planned is not None and planned["name"]
+    made = run_keygen("generate", "--json", "--out-dir", str(tmp_path / "keys"), env=env)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["shell"] == planned
+    assert json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])["shell"] == planned
+    dry = run_keygen("generate", "--dry-run", "--json", "--out-dir", str(tmp_path / "dry"), env=env)
+    assert json.loads(dry.stdout)["shell"] == planned
+
+
 def test_a_dry_run_still_names_the_openssl_version(tmp_path: Path) -> None:
     if OPENSSL is None:
         pytest.skip("needs openssl")
