@@ -9,14 +9,13 @@ report) a corrupt line rather than fail: a log is evidence, and one bad line mus
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from keygen.errors import DirUnusable, KeygenError
-from keygen.result import Result
+from keygen.result import Result, utc_timestamp
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -201,9 +200,8 @@ def utc_now() -> _dt.datetime:
 
 
 def timestamp() -> str:
-    """A record's `time`: UTC, to the second, ISO 8601 with a Z (without datetime: generate stamps
-    its start before its first step, and datetime's import is a millisecond and a half)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    """A record's `time`: UTC, to the second, ISO 8601 with a Z."""
+    return utc_timestamp()
 
 
 @dataclass

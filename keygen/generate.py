@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from keygen import __version__, audit, literal, recipes, safety
+from keygen import __version__, recipes, safety
 from keygen.aside import Aside
 from keygen.errors import ChecksFailed, DirUnusable, Interrupted, KeygenError, UsageError
 from keygen.host import Host, shell_dict
@@ -24,12 +24,13 @@ from keygen.method import Choice, choose
 from keygen.outdir import check_dir, existing, refusal
 from keygen.platforms import Method
 from keygen.publish import Published, Workspace
-from keygen.result import Failure, Result
+from keygen.result import Failure, Result, utc_timestamp
 from keygen.steps import Progress, Runner, StepRecord, step_env
 
 if TYPE_CHECKING:
-    # Imported where used: the warm-up thread loads them while openssl works (start-up cost).
-    from keygen import checks
+    # Imported where used: the warm-up thread loads them while openssl works (start-up cost);
+    # literal mode's only with --literal.
+    from keygen import checks, literal
 
 DEFAULT_TIMEOUT_S = 120.0
 
@@ -67,7 +68,7 @@ class Outcome(Result):
     #: Names already in DIR (dry run: what a real run would refuse or back up).
     taken: list[str] = field(default_factory=list)
     side_files: list[str] = field(default_factory=list)
-    started_at: str = field(default_factory=audit.timestamp)
+    started_at: str = field(default_factory=utc_timestamp)
     #: Literal mode's shell, once resolved.
     literal: literal.LiteralShell | None = None
 
@@ -186,7 +187,9 @@ def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None,
     try:
         env = step_env(choice, environ, os_name=host.os, helper_dir=ws.staging, interactive=options.interactive)
         if outcome.literal is not None:
-            env = literal.shell_env(outcome.literal, host, env)
+            from keygen.literal import shell_env
+
+            env = shell_env(outcome.literal, host, env)
         Runner(
             choice,
             ws.staging,
@@ -247,7 +250,9 @@ def generate(
         outcome.choice = choose(host, options.method)
         outcome.warnings += safety.tool_warnings(outcome.choice.executable, Path.cwd(), environ)
         if options.literal:
-            outcome.literal = literal.resolve(options.shell or literal.default_shell(host), host, environ)
+            from keygen.literal import default_shell, resolve
+
+            outcome.literal = resolve(options.shell or default_shell(host), host, environ)
         if options.dry_run:
             _dry_run(outcome, environ)
             return outcome
@@ -376,6 +381,8 @@ def audit_record(outcome: Outcome, environ: Mapping[str, str]) -> dict[str, Any]
 
 
 def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
+    from keygen import audit  # imported beside the first step (aside), not before it
+
     try:
         outcome.audit_path = audit.record(outcome.options.audit_log, audit_record(outcome, environ), environ)
     except OSError as exc:

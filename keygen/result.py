@@ -8,6 +8,7 @@ run is built from the same facts, so what is shown and what is recorded cannot d
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -61,3 +62,9 @@ class Failure(Result):
 
     def name(self) -> str:
         return self.command_name
+
+
+def utc_timestamp() -> str:
+    """A record's or a result's time: UTC, to the second, ISO 8601 with a Z (without datetime:
+    generate stamps its start before its first step, and datetime's import costs a millisecond)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

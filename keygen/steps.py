@@ -12,12 +12,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from keygen import literal, recipes, run
+from keygen import recipes, run
 from keygen.errors import CommandFailed, ToolMissing
 from keygen.method import Choice
 from keygen.platforms import OSName
+
+if TYPE_CHECKING:
+    from keygen import literal
 
 Progress = Callable[[str], None]
 
@@ -126,7 +129,9 @@ class Runner:
 
     def argv_for(self, step: recipes.Step) -> tuple[tuple[str, ...], str, str | None]:
         if self.shell is not None:
-            return literal.shell_argv(self.shell.name, step.line), self.shell.path, None
+            from keygen.literal import shell_argv
+
+            return shell_argv(self.shell.name, step.line), self.shell.path, None
         return step.argv, self.choice.executable, step.stdout_to
 
     def io(self, fd: int | None) -> dict[str, Any]:

@@ -15,11 +15,13 @@ import importlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol
 
 from keygen.render import stream
-from keygen.render.style import Style, for_stream
 from keygen.result import Result
+
+if TYPE_CHECKING:
+    from keygen.render.style import Style
 
 
 @dataclass
@@ -68,6 +70,8 @@ def body(result: Result, *, verbose: bool = False) -> Text:
     render = renderer(type(result).command) if type(result).command else None
     if render is None:
         return Text()
+    from keygen.render.style import for_stream  # text only: --json needs no colours
+
     style = for_stream(sys.stdout)
     text = render(result, style, verbose)
     if text.stream == "err" and for_stream(sys.stderr) != style:
