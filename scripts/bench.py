@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Measure keygen's own cost as ratios against the floors it cannot go below, in one run.
 
-  python scripts/bench.py [--rounds 20] [--json] [--check] [--install]
+  python scripts/bench.py [--rounds 20] [--pairs 4] [--json] [--check] [--install]
 
 Every ratio is a ratio of medians of runs made in the same rounds, alternating (each round runs
 every command once, in reverse order every other round), so that whatever load the machine has
 falls on both sides; absolute times on a shared machine are noise, the ratios are not. Beside
 each ratio is its 90 % interval (a bootstrap over the rounds): how far chance alone moves it.
+`keygen generate` and the bare lines run `--pairs` times a round (alternating): openssl's prime
+search makes their times swing far more than anything keygen does, and more runs steady their medians.
 
 | ratio | numerator | denominator | target |
 | own | generate's own cost: wall time less its steps' durations (its `--json`) | `python -c "import typer"` | 1.3 |
@@ -71,28 +73,41 @@ RATIOS = (
 RESAMPLES = 2000
 
 
-def interval(numerator: Sequence[float], denominator: Sequence[float], level: float = 0.9) -> tuple[float, float]:
+#: A sample: one time per round, or a round's several times (the generate pair runs `--pairs` times).
+Sample = Sequence[float | Sequence[float]]
+
+
+def by_round(values: Sample) -> list[list[float]]:
+    return [list(v) if isinstance(v, Sequence) else [v] for v in values]
+
+
+def flat(values: Sample) -> list[float]:
+    return [t for one in by_round(values) for t in one]
+
+
+def interval(numerator: Sample, denominator: Sample, level: float = 0.9) -> tuple[float, float]:
     """How far the ratio of medians could move by chance: a bootstrap over the rounds, each resample
     drawing whole rounds (both sides of a round together, as they were measured side by side).
 
     Why it is printed: openssl's prime search makes one `genpkey` take 3 times as long as another
-    (the middle half of its runs here spans about 80 to 195 ms), so the medians of 30 runs each
-    of `keygen generate` and of the bare lines differ by chance alone by about a tenth.
+    (the middle half of its runs here spans about 95 to 190 ms), so the medians of 30 runs each
+    of `keygen generate` and of the bare lines differ by chance alone by a tenth or more.
     """
-    rounds = min(len(numerator), len(denominator))
+    top, bottom = by_round(numerator), by_round(denominator)
+    rounds = min(len(top), len(bottom))
     draw = random.Random(0)
     ratios = sorted(
-        statistics.median(numerator[i] for i in picks) / statistics.median(denominator[i] for i in picks)
+        statistics.median(t for i in picks for t in top[i]) / statistics.median(t for i in picks for t in bottom[i])
         for picks in ([draw.randrange(rounds) for _ in range(rounds)] for _ in range(RESAMPLES))
     )
     tail = (1 - level) / 2
     return ratios[int(tail * RESAMPLES)], ratios[int((1 - tail) * RESAMPLES) - 1]
 
 
-def summarise(samples: Mapping[str, Sequence[float]], specs: Sequence[RatioSpec] = RATIOS) -> dict[str, Any]:
+def summarise(samples: Mapping[str, Sample], specs: Sequence[RatioSpec] = RATIOS) -> dict[str, Any]:
     """Medians (ms) and each ratio of medians against its target, with its 90 % interval; `ok` when
     every ratio is met (the verdict is the ratio itself, as the issue sets it, not its interval)."""
-    med = {name: statistics.median(values) for name, values in samples.items() if values}
+    med = {name: statistics.median(flat(values)) for name, values in samples.items() if values}
     ratios = []
     for spec in specs:
         value = med[spec.numerator] / med[spec.denominator]
@@ -110,7 +125,7 @@ def summarise(samples: Mapping[str, Sequence[float]], specs: Sequence[RatioSpec]
         )
     return {
         "median_ms": {name: round(v * 1000, 1) for name, v in med.items()},
-        "n": {name: len(values) for name, values in samples.items()},
+        "n": {name: len(flat(values)) for name, values in samples.items()},
         "ratios": ratios,
         "ok": all(r["met"] for r in ratios),
     }
@@ -121,7 +136,10 @@ def exit_code(summary: Mapping[str, Any], check: bool) -> int:
 
 
 def text(summary: Mapping[str, Any]) -> str:
-    lines = [f"rounds {summary['rounds']}; load average {summary['load_before']} before, {summary['load_after']} after"]
+    lines = [
+        f"rounds {summary['rounds']} (generate pair {summary.get('pairs', 1)} times a round); "
+        f"load average {summary['load_before']} before, {summary['load_after']} after"
+    ]
     for name, ms in summary["median_ms"].items():
         lines.append(f"  {name:36s} median {ms:8.1f} ms  (n={summary['n'][name]})")
     for r in summary["ratios"]:
@@ -197,22 +215,39 @@ def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
 
 
-def measure(rounds: int) -> dict[str, Any]:
+#: The pair whose times swing with openssl's prime search: each round runs it `pairs` times, the
+#: two sides alternating, so that its medians rest on more runs (the others run once a round).
+NOISY = ("keygen generate", "sh documented")
+
+
+def one_round(measures: Mapping[str, Measure], names: Sequence[str], pairs: int, base: Path) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:
+        if name == NOISY[0]:
+            for j in range(pairs):
+                for noisy in NOISY if j % 2 == 0 else NOISY[::-1]:
+                    times[noisy].append(measures[noisy](base))
+        elif name not in NOISY:
+            times[name].append(measures[name](base))
+    return times
+
+
+def measure(rounds: int, pairs: int = 1) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="keygen-bench-") as tmp:
         base = Path(tmp)
         measures, own = commands(base, bench_env(base))
-        samples: dict[str, list[float]] = {name: [] for name in measures}
+        samples: dict[str, list[list[float]]] = {name: [] for name in [*measures, "generate own cost"]}
         before = load()
         for warm_up in measures.values():  # page cache, byte-code: not counted
             warm_up(base)
-        own.clear()
         names = list(measures)
         for i in range(rounds):
-            for name in names if i % 2 == 0 else reversed(names):
-                samples[name].append(measures[name](base))
-        samples["generate own cost"] = own
+            own.clear()
+            times = one_round(measures, names if i % 2 == 0 else names[::-1], pairs, base)
+            for name, values in [*times.items(), ("generate own cost", own)]:
+                samples[name].append(list(values))
         summary = summarise(samples)
-    return {"rounds": rounds, "load_before": before, "load_after": load(), **summary}
+    return {"rounds": rounds, "pairs": pairs, "load_before": before, "load_after": load(), **summary}
 
 
 def reinstalled() -> int:
@@ -229,6 +264,9 @@ def reinstalled() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument(
+        "--pairs", type=int, default=4, help="runs a round of keygen generate and of the bare lines (default 4)"
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--check", action="store_true", help="exit 1 when a ratio misses its target")
     parser.add_argument("--install", action="store_true", help="measure a regular install in a fresh venv")
@@ -238,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not shutil.which("openssl"):
         print("bench: openssl is needed", file=sys.stderr)
         return 2
-    summary = measure(max(1, args.rounds))
+    summary = measure(max(1, args.rounds), max(1, args.pairs))
     print(json.dumps(summary, indent=2) if args.json else text(summary))
     return exit_code(summary, args.check)
 

@@ -76,6 +76,29 @@ def test_each_ratio_carries_the_interval_chance_alone_gives_it() -> None:
     assert again["interval"] == first["interval"]
 
 
+def test_a_round_runs_the_generate_pair_several_times_alternating_and_the_rest_once(tmp_path: Path) -> None:
+    ran: list[str] = []
+    measures = {name: (lambda _, n=name: ran.append(n) or 0.1) for name in ["python -c pass", *bench.NOISY]}
+    times = bench.one_round(measures, list(measures), 3, tmp_path)
+    assert ran == ["python -c pass", *bench.NOISY, *reversed(bench.NOISY), *bench.NOISY]
+    assert {name: len(values) for name, values in times.items()} == {
+        "python -c pass": 1,
+        **dict.fromkeys(bench.NOISY, 3),
+    }
+
+
+def test_a_rounds_several_runs_count_in_the_median_and_resample_together() -> None:
+    """Per-round lists: the median is over every run; the interval draws whole rounds."""
+    rounds = {
+        "keygen generate": [[0.3, 0.31], [0.29, 0.3], [0.3, 0.3]],
+        "sh documented": [[0.2, 0.2], [0.2, 0.2], [0.2, 0.2]],
+    }
+    ratio = {r["name"]: r for r in bench.summarise({**samples(), **rounds})["ratios"]}["generate"]
+    low, high = ratio["interval"]
+    assert ratio["ratio"] == 1.5 and 1.475 <= low <= 1.5 <= high <= 1.525  # the medians whole rounds can give
+    assert bench.summarise({**samples(), **rounds})["n"]["keygen generate"] == 6
+
+
 def test_a_ratio_over_its_target_is_missed_and_check_exits_1() -> None:
     summary = bench.summarise(samples(keygen_plan=[0.14, 0.14, 0.14]))
     missed = [r["name"] for r in summary["ratios"] if not r["met"]]
@@ -86,8 +109,8 @@ def test_a_ratio_over_its_target_is_missed_and_check_exits_1() -> None:
 
 
 def fake_measure(summary: dict[str, Any]) -> Any:
-    def measure(rounds: int) -> dict[str, Any]:
-        return {"rounds": rounds, "load_before": [0.5], "load_after": [0.6], **summary}
+    def measure(rounds: int, pairs: int) -> dict[str, Any]:
+        return {"rounds": rounds, "pairs": pairs, "load_before": [0.5], "load_after": [0.6], **summary}
 
     return measure
 
@@ -100,7 +123,7 @@ def test_main_exits_by_check_and_prints_every_ratio(
     monkeypatch.setattr(bench.shutil, "which", lambda name: "/usr/bin/" + name)
     assert bench.main(["--rounds", "3", *(["--check"] if check else [])]) == code
     out = capsys.readouterr().out
-    assert "rounds 3; load average [0.5] before, [0.6] after" in out
+    assert "rounds 3 (generate pair 4 times a round); load average [0.5] before, [0.6] after" in out
     for spec in bench.RATIOS:
         assert f"{spec.name} " in out and f"target <= {spec.target})" in out
     assert ("MISS plan" in out) == (plan == 0.14)
@@ -114,6 +137,7 @@ def test_json_carries_each_ratio_with_its_target_and_the_load(
     assert bench.main(["--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["rounds"] == 20  # the default: at least the issue's 20 rounds
+    assert data["pairs"] == 4
     assert data["load_before"] == [0.5] and data["ok"] is True
     assert {r["name"]: r["target"] for r in data["ratios"]} == {s.name: s.target for s in bench.RATIOS}
 
