@@ -34,9 +34,28 @@ def main() -> None:
         from keygen.edge import version
 
         version()
-    from keygen.edge import main as edge_main
+    if sys.argv[1:2] != ["generate"]:
+        from keygen.edge import main as edge_main
 
-    edge_main()
+        edge_main()
+        return
+    # generate: its first documented step starts before the rest of keygen loads (keygen.headstart).
+    from keygen import headstart
+
+    try:
+        headstart.begin(sys.argv[1:])
+        from keygen.edge import main as edge_main
+
+        edge_main()
+    except KeyboardInterrupt:
+        # Before keygen's own handling was loaded: said as it says it (edge reports every later one).
+        import contextlib
+
+        with contextlib.suppress(OSError):  # no stderr to say it on: the exit status says it
+            os.write(2, b"keygen: interrupted\n")
+        sys.exit(130)
+    finally:
+        headstart.abandon()  # nothing, once generate took the step over
 
 
 def run() -> None:

@@ -157,6 +157,7 @@ def parse_time(value: object) -> _dt.datetime | None:
     if not isinstance(value, str):
         return None
     import datetime as _dt
+
     try:
         when = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

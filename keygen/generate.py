@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from keygen import __version__, recipes, safety
+from keygen import __version__, headstart, recipes, run, safety
 from keygen.aside import Aside
 from keygen.errors import ChecksFailed, DirUnusable, Interrupted, KeygenError, UsageError
 from keygen.host import Host, shell_dict
@@ -181,7 +181,9 @@ def _dry_run(outcome: Outcome, environ: Mapping[str, str]) -> None:
         raise refusal(options.out_dir, outcome.taken)
 
 
-def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None, aside: Aside) -> None:
+def _run_and_publish(
+    outcome: Outcome, ws: Workspace, progress: Progress | None, aside: Aside, early: headstart.Started | None
+) -> None:
     options, host, choice, environ = outcome.options, outcome.host, outcome.choice, aside.environ
     assert ws.staging is not None and choice is not None
     try:
@@ -200,8 +202,11 @@ def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None,
             outcome.steps,
             progress,
             aside.start,
+            first=(early.proc, early.at) if early is not None else None,
         ).run_all()
     finally:
+        if early is not None:
+            run.stop(early.proc)  # a no-op once the Runner waited for it: it ends nowhere but here
         outcome.warnings += aside.surroundings()
     outcome.side_files = [n for n in choice.recipe.side_files if (ws.staging / n).exists()]
     if progress:
@@ -256,22 +261,38 @@ def generate(
         if options.dry_run:
             _dry_run(outcome, environ)
             return outcome
-        ws = Workspace(options.out_dir, force=options.force)
+        # The first step may be running already (keygen.headstart): then DIR is claimed too.
+        first = outcome.choice.recipe.steps[0]
+        early = (
+            None
+            if outcome.literal
+            else headstart.take(options.out_dir, options.force, outcome.choice.executable, first.argv)
+        )
+        ws = Workspace(options.out_dir, force=options.force, claimed=early.claim if early is not None else None)
         with ws:
-            _run_and_publish(outcome, ws, progress, aside)
+            _run_and_publish(outcome, ws, progress, aside, early)
     except KeygenError as exc:
         outcome.error = exc
     except OSError as exc:
         outcome.error = _dir_failed(options.out_dir, exc)
     except KeyboardInterrupt:
-        outcome.error = _interrupted(outcome)
+        outcome.error = interrupted(outcome)
     finally:
         _fill_later(outcome, aside.finish())
         if ws is not None and ws.leftover is not None:
             outcome.warnings.append(leftover_warning(ws.leftover))
         if outcome.steps:
-            _record(outcome, environ)
+            record(outcome, environ)
     return outcome
+
+
+def _head_start(outcome: Outcome) -> headstart.Started | None:
+    """The first step keygen.headstart started, when it is this run's (literal mode types the line
+    into a shell instead: never one started early)."""
+    choice, options = outcome.choice, outcome.options
+    if choice is None or outcome.literal is not None:
+        return headstart.take(options.out_dir, options.force, "", ())
+    return headstart.take(options.out_dir, options.force, choice.executable, choice.recipe.steps[0].argv)
 
 
 def _dir_failed(out_dir: Path, exc: OSError) -> DirUnusable:
@@ -285,7 +306,7 @@ def _dir_failed(out_dir: Path, exc: OSError) -> DirUnusable:
     )
 
 
-def _interrupted(outcome: Outcome) -> Interrupted:
+def interrupted(outcome: Outcome) -> Interrupted:
     if outcome.published:
         # Only the clean-up was cut short: the pair is in place, checked and whole.
         return Interrupted("interrupted after the checked pair was published", "the pair is complete; nothing to do")
@@ -380,7 +401,7 @@ def audit_record(outcome: Outcome, environ: Mapping[str, str]) -> dict[str, Any]
     }
 
 
-def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
+def record(outcome: Outcome, environ: Mapping[str, str]) -> None:
     from keygen import audit  # imported beside the first step (aside), not before it
 
     try:

@@ -1,12 +1,15 @@
-"""DIR before anything is written: is it a directory keygen can use, and which final names are taken.
+"""DIR before anything is written: is it a directory keygen can use, which final names are taken,
+and the claim a run makes on it (a lock, and a private staging directory inside).
 
 Every refusal here happens before a documented command runs, so a refused run leaves DIR as it was.
+Only the standard library's lightest modules are imported here: generate claims DIR and starts its
+first step before the rest of keygen is loaded (keygen.headstart).
 """
 
 from __future__ import annotations
 
+import errno
 import os
-import shlex
 from pathlib import Path
 
 from keygen.errors import DirUnusable, Refused
@@ -48,6 +51,8 @@ def check_windows_length(out_dir: Path) -> None:
 
 def mkdir_hint(parent: Path, windows: bool) -> str:
     """The command that makes a missing parent: cmd's and PowerShell's mkdir make every level."""
+    import shlex
+
     return f'mkdir "{parent}"' if windows else f"mkdir -p {shlex.quote(str(parent))}"
 
 
@@ -95,3 +100,86 @@ def check_dir(out_dir: Path, *, create: bool) -> None:
             raise DirUnusable(
                 f"cannot create {out_dir}: {exc.strerror}", "choose a directory you can write to with --out-dir"
             ) from None
+
+
+def write_gitignore(folder: Path) -> None:
+    """`folder/.gitignore` of `*` (if absent): git then ignores the folder, whatever else is ignored."""
+    try:
+        fd = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return
+    try:
+        os.write(fd, b"# Written by keygen: key files here are never committed.\n*\n")
+    finally:
+        os.close(fd)
+
+
+def make_staging(out_dir: Path) -> Path:
+    """A new `DIR/.keygen-staging-XXXXXXXX` (0700, eight random hex digits, as mkdtemp would make
+    it: exclusive, so never one that exists), its `.gitignore` written before anything else."""
+    for _ in range(100):
+        staging = out_dir / (STAGING_PREFIX + os.urandom(4).hex())
+        try:
+            os.mkdir(staging, 0o700)
+        except FileExistsError:
+            continue
+        try:
+            write_gitignore(staging)
+        except OSError:
+            os.rmdir(staging)  # empty: nothing is left behind
+            raise
+        return staging
+    raise FileExistsError(errno.EEXIST, "no free staging directory name", str(out_dir))
+
+
+class Claim:
+    """DIR locked for this run (POSIX: an exclusive flock on DIR itself; Windows relies on
+    no-clobber links alone), and this run's staging directory inside it."""
+
+    def __init__(self, lock_fd: int | None, staging: Path) -> None:
+        self.lock_fd, self.staging = lock_fd, staging
+
+    def release(self) -> None:
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)  # closing releases the flock
+            self.lock_fd = None
+
+
+def claim(out_dir: Path, *, force: bool) -> Claim:
+    """Make DIR usable (creating it if only it is missing), lock it, refuse taken final names unless
+    `force`, and make the staging directory. Refusals come before anything is written in DIR."""
+    check_dir(out_dir, create=True)
+    lock_fd = _lock(out_dir)
+    try:
+        taken = existing(out_dir)
+        if taken and not force:
+            raise refusal(out_dir, taken)
+        try:
+            return Claim(lock_fd, make_staging(out_dir))
+        except OSError as exc:
+            raise DirUnusable(
+                f"cannot write in {out_dir}: {exc.strerror}", "choose a directory you can write to with --out-dir"
+            ) from None
+    except BaseException:
+        if lock_fd is not None:
+            os.close(lock_fd)
+        raise
+
+
+def _lock(out_dir: Path) -> int | None:
+    if os.name != "posix":  # pragma: no cover - Windows relies on no-clobber links alone
+        return None
+    import fcntl
+
+    try:
+        fd = os.open(out_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise DirUnusable(f"cannot open {out_dir}: {exc.strerror}", "check its permissions") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise Refused(
+            f"another keygen run is writing to {out_dir}", "wait for it to finish, or choose another --out-dir"
+        ) from None
+    return fd

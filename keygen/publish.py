@@ -14,14 +14,13 @@ import errno
 import os
 import shutil
 import stat
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from keygen.errors import DirUnusable, Refused
-from keygen.outdir import FINAL_NAMES, STAGING_PREFIX, check_dir, existing, refusal
+from keygen.errors import DirUnusable
+from keygen.outdir import FINAL_NAMES, Claim, claim, refusal, write_gitignore
 from keygen.recipes import PRIVATE_KEY, PUBLIC_KEY
 
 IS_POSIX = os.name == "posix"
@@ -35,18 +34,6 @@ BACKUP_DIR = ".keygen-backups"
 def utc_stamp() -> str:
     """The time in a backup slot's name: `DIR/.keygen-backups/<UTC time>`."""
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-
-
-def write_gitignore(folder: Path) -> None:
-    """`folder/.gitignore` of `*` (if absent): git then ignores the folder, whatever else is ignored."""
-    try:
-        fd = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        return
-    try:
-        os.write(fd, b"# Written by keygen: key files here are never committed.\n*\n")
-    finally:
-        os.close(fd)
 
 
 def backup_slot(out_dir: Path) -> Path:
@@ -110,34 +97,20 @@ def _umask() -> int:
 class Workspace:
     """Lock DIR, refuse taken names, stage, publish, and always clean up."""
 
-    def __init__(self, out_dir: Path, *, force: bool) -> None:
+    def __init__(self, out_dir: Path, *, force: bool, claimed: Claim | None = None) -> None:
         self.out_dir = out_dir
         self.force = force
         self.staging: Path | None = None
         #: A staging directory that could not be removed (the caller warns about it).
         self.leftover: Path | None = None
-        self._lock_fd: int | None = None
+        #: DIR's claim, when it was made before this run's code was loaded (keygen.headstart).
+        self._claim = claimed
         self.public_mode = 0o644 & ~_umask()
 
     def __enter__(self) -> Workspace:
-        check_dir(self.out_dir, create=True)
-        self._lock()
-        try:
-            taken = existing(self.out_dir)
-            if taken and not self.force:
-                raise refusal(self.out_dir, taken)
-            try:
-                self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out_dir))
-                # Ignored by version control by construction, like the backups folder.
-                write_gitignore(self.staging)
-            except OSError as exc:
-                raise DirUnusable(
-                    f"cannot write in {self.out_dir}: {exc.strerror}",
-                    "choose a directory you can write to with --out-dir",
-                ) from None
-        except BaseException:
-            self._unlock()
-            raise
+        if self._claim is None:
+            self._claim = claim(self.out_dir, force=self.force)
+        self.staging = self._claim.staging
         return self
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
@@ -148,30 +121,8 @@ class Workspace:
                     # A read-only or immutable DIR: say so rather than pretend it is gone.
                     self.leftover = self.staging
         finally:
-            self._unlock()
-
-    def _lock(self) -> None:
-        if not IS_POSIX:  # pragma: no cover - Windows relies on no-clobber links alone
-            return
-        import fcntl
-
-        try:
-            fd = os.open(self.out_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        except OSError as exc:
-            raise DirUnusable(f"cannot open {self.out_dir}: {exc.strerror}", "check its permissions") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise Refused(
-                f"another keygen run is writing to {self.out_dir}", "wait for it to finish, or choose another --out-dir"
-            ) from None
-        self._lock_fd = fd
-
-    def _unlock(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # closing releases the flock
-            self._lock_fd = None
+            if self._claim is not None:
+                self._claim.release()
 
     def publish(self) -> Published:
         """Move the checked pair from staging to its final names (backing up old ones if forced)."""
@@ -331,6 +282,8 @@ def replace_keeping_backup(path: Path, judged: bytes, new: bytes, *, limit: int)
     if current != judged:
         raise Changed("it changed while being checked; run keygen verify again")
     directory = path.parent
+    import tempfile  # only verify --fix writes here: not on generate's way to its first step
+
     tmp_fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keygen-tmp", dir=directory)
     try:
         try:

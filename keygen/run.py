@@ -11,16 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
-from keygen import winproc
+from keygen import spawn, winproc
 
 #: How much of each stream is kept; the rest is counted, not stored.
 CAPTURE_LIMIT = 64 * 1024
@@ -81,7 +80,7 @@ class _Drain:
         self.stream.close()
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes]) -> None:
     """Stop the child and every process in its session: TERM, a grace period, then KILL."""
     if proc.poll() is not None:
         return
@@ -133,22 +132,6 @@ def _sweep(proc: subprocess.Popen[bytes]) -> None:
     _signal_group(proc, SIGKILL)
 
 
-def _session(umask: int, new_session: bool) -> dict[str, Any]:
-    """The child's own session (so it and all it starts can be stopped) and its umask."""
-    if IS_POSIX:
-        return {"umask": umask, "start_new_session": new_session}
-    if new_session:  # pragma: no cover - Windows only
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
-    return {}  # pragma: no cover - Windows only
-
-
-def _stdio(stdout_fd: int | None, stdin_data: bytes | None, inherit: bool) -> tuple[int | None, int | None, int | None]:
-    if inherit:
-        return None, stdout_fd, None
-    stdin = subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL
-    return stdin, (stdout_fd if stdout_fd is not None else subprocess.PIPE), subprocess.PIPE
-
-
 def _feed(proc: subprocess.Popen[bytes], data: bytes | None) -> None:
     if proc.stdin is None:
         return
@@ -170,6 +153,7 @@ def run(
     new_session: bool = True,
     inherit_stdio: bool = False,
     on_start: Callable[[], None] | None = None,
+    started: tuple[subprocess.Popen[bytes], float] | None = None,
 ) -> Completed:
     """Run argv (argv[0] kept as given, `executable` is what starts) and wait for it.
 
@@ -177,21 +161,24 @@ def run(
     captured. KeyboardInterrupt and other BaseExceptions stop the child before propagating.
     `inherit_stdio` lets the child talk to the user's terminal (interactive ssh-keygen).
     `on_start` is called once the child runs: work that can wait starts then, off the critical path.
+    `started`: the child, already started by `spawn.start` with these very arguments, and when
+    (keygen.headstart); it is waited for, bounded and stopped here like any other.
     """
-    kwargs = _session(umask, new_session)
-    stdin, stdout, stderr = _stdio(stdout_fd, stdin_data, inherit_stdio)
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        list(argv),
-        executable=executable,
-        cwd=os.fspath(cwd),
-        stdin=stdin,
-        stdout=stdout,
-        stderr=stderr,
-        env=dict(env) if env is not None else None,
-        close_fds=True,
-        **kwargs,
-    )
+    if started is None:
+        begun = time.monotonic()
+        proc = spawn.start(
+            argv,
+            executable=executable,
+            cwd=cwd,
+            env=env,
+            stdout_fd=stdout_fd,
+            stdin_data=stdin_data,
+            umask=umask,
+            new_session=new_session,
+            inherit_stdio=inherit_stdio,
+        )
+    else:
+        proc, begun = started
     drains = [_Drain(stream) for stream in (proc.stdout, proc.stderr) if stream is not None]
     threads = [d.start() for d in drains]
     out = drains[0] if proc.stdout is not None else None
@@ -202,7 +189,8 @@ def run(
     if timeout is not None:
         # A blocking wait returns the moment the child exits; Popen.wait(timeout) would poll with
         # sleeps of up to 50 ms, a visible share of keygen's own cost.
-        watchdog = threading.Thread(target=_watch, args=(proc, finished, timeout, timed_out), daemon=True)
+        left = max(0.0, timeout - (time.monotonic() - begun))  # the timeout counts from the start
+        watchdog = threading.Thread(target=_watch, args=(proc, finished, left, timed_out), daemon=True)
         watchdog.start()
     try:
         if on_start is not None:
@@ -211,7 +199,7 @@ def run(
         proc.wait()
     except BaseException:
         finished.set()
-        _stop(proc)
+        stop(proc)
         raise
     finally:
         finished.set()
@@ -229,7 +217,7 @@ def run(
         executable=executable,
         cwd=os.fspath(cwd),
         returncode=code,
-        duration_s=time.monotonic() - started,
+        duration_s=time.monotonic() - begun,
         stdout=bytes(out.kept) if out else b"",
         stderr=bytes(err.kept) if err else b"",
         stdout_bytes=out.total if out else 0,
@@ -263,6 +251,4 @@ def trim_stderr(raw: bytes, limit: int = STDERR_LIMIT) -> str:
     return text
 
 
-def which(name: str, path: str | None = None) -> str | None:
-    found = shutil.which(name, path=path)
-    return os.path.abspath(found) if found else None
+which = spawn.which

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 from keygen.platforms import METHODS, OSES, SHELLS
 
 if TYPE_CHECKING:
+    from keygen import generate
     from keygen.platforms import Method
     from keygen.result import Result
 
@@ -111,7 +112,7 @@ def run(argv: Sequence[str]) -> Optional[int]:
     return render.emit(result, as_json=as_json, verbose=verbose)
 
 
-def _method(given: dict[str, Any]) -> Method:
+def _method(given: Mapping[str, Any]) -> Method:
     return next(m for m in METHODS if m == given.get("method", "auto"))
 
 
@@ -119,19 +120,24 @@ def _path(value: Optional[str]) -> Optional[Path]:
     return None if value is None else Path(value)
 
 
-def _generate(given: dict[str, Any], as_json: bool) -> Result:
-    from keygen import generate, render
+def generate_options(given: Mapping[str, Any]) -> generate.Options:
+    """generate's Options for the words `parse` took (the rest are the Options' own defaults)."""
+    from keygen import generate
 
-    method = _method(given)
-    options = generate.Options(
+    return generate.Options(
         out_dir=Path(given.get("out_dir", ".")),
         region=given.get("region"),
         force=given.get("force", False),
         dry_run=given.get("dry_run", False),
         audit_log=_path(given.get("audit_log")),
-        method=method,
+        method=_method(given),
     )
-    return generate.command(options, progress=render.progress(as_json))
+
+
+def _generate(given: dict[str, Any], as_json: bool) -> Result:
+    from keygen import generate, render
+
+    return generate.command(generate_options(given), progress=render.progress(as_json))
 
 
 def _verify(given: dict[str, Any], as_json: bool) -> Result:
