@@ -111,7 +111,7 @@ def take(out_dir: Path, force: bool, executable: str, argv: Sequence[str]) -> Op
         return None
     if started.matches(out_dir, force, executable, argv):
         return started
-    started.stop()
+    _end(started, os.environ)
     return None
 
 
@@ -119,11 +119,20 @@ def abandon(environ: Optional[Mapping[str, str]] = None) -> None:
     """The run ended before it took its started step: stop it, clean DIR, and record it."""
     global _STARTED
     started, _STARTED = _STARTED, None
-    if started is None:
-        return
+    if started is not None:
+        _end(started, os.environ if environ is None else environ)
+
+
+def _end(started: Started, environ: Mapping[str, str]) -> None:
+    """Stop a step no run took over, clean DIR, and record it: every documented command that ran
+    is in the audit log. A record that cannot be made is said in one line, never a traceback."""
     duration = time.monotonic() - started.at
     started.stop()
-    _record(started, duration, os.environ if environ is None else environ)
+    try:
+        _record(started, duration, environ)
+    except Exception as exc:  # noqa: BLE001 - the run is over: say it, and let it end as it was ending
+        with contextlib.suppress(OSError):
+            os.write(2, f"keygen: warning: the stopped step could not be recorded: {exc}\n".encode())
 
 
 def _record(started: Started, duration_s: float, environ: Mapping[str, str]) -> None:

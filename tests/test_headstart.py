@@ -124,13 +124,18 @@ def test_a_run_ended_before_it_took_its_step_stops_it_cleans_up_and_records_it(t
     assert record["steps"][0]["executable"] == started.executable
 
 
-def test_a_started_step_for_another_run_is_stopped_not_taken(tmp_path: Path) -> None:
-    keys = tmp_path / "keys"
+def test_a_started_step_for_another_run_is_stopped_recorded_and_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys, log = tmp_path / "keys", tmp_path / "audit.jsonl"
+    monkeypatch.setenv("KEYGEN_AUDIT_LOG", str(log))
     headstart.begin(["generate", "--out-dir", str(keys)], {"PATH": os.environ["PATH"]})
     started = headstart._STARTED
     assert started is not None
     assert headstart.take(tmp_path / "elsewhere", False, started.executable, started.step.argv) is None
     assert started.proc.returncode is not None and list(keys.iterdir()) == []
+    record = json.loads(log.read_text().splitlines()[-1])
+    assert record["result"] == "interrupted" and record["steps"][0]["line"] == started.step.line
     headstart.abandon()  # nothing left to abandon
     assert headstart._STARTED is None
 
