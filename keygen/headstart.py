@@ -64,19 +64,26 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _wanted(argv: Sequence[str], environ: Mapping[str, str]) -> Optional[tuple[dict[str, Any], str]]:
+    """The parameters and openssl's path when this command line's first step may start now."""
+    parsed = shortcut.parse(argv, environ) if os.name == "posix" and _STARTED is None else None
+    if parsed is None or parsed[0] != "generate":
+        return None
+    given = parsed[1]
+    if given.get("dry_run") or given.get("method", "auto") not in ("auto", "openssl"):
+        return None
+    executable = spawn.which("openssl", path=environ.get("PATH"))
+    return (given, executable) if executable is not None else None
+
+
 def begin(argv: Sequence[str], environ: Optional[Mapping[str, str]] = None) -> None:
     """Start generate's first step now, when this command line allows it (see the module's text)."""
     global _STARTED
     environ = os.environ if environ is None else environ
-    parsed = shortcut.parse(argv, environ) if os.name == "posix" and _STARTED is None else None
-    if parsed is None or parsed[0] != "generate":
+    wanted = _wanted(argv, environ)
+    if wanted is None:
         return
-    given = parsed[1]
-    if given.get("dry_run") or given.get("method", "auto") not in ("auto", "openssl"):
-        return
-    executable = spawn.which("openssl", path=environ.get("PATH"))
-    if executable is None:
-        return
+    given, executable = wanted
     try:
         claim = outdir.claim(Path(given.get("out_dir", ".")), force=bool(given.get("force", False)))
     except (KeygenError, OSError):

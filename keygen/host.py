@@ -247,12 +247,7 @@ def detect_host(
         git = find_git_for_windows(env, os.path.isfile, windows_registry_reader)
     paths = _locate(tools, env, os_name)
     if versions is None:
-        versions = versions_needed(os_name, shell_info.name if shell_info else None, method)
-        if method == "auto" and os_name != "windows" and paths.get("openssl") is None:
-            versions = (*versions, "ssh-keygen")
-        elif method == "auto" and os_name == "windows" and paths.get("ssh-keygen") is None and paths.get("openssl"):
-            # No ssh-keygen in cmd or PowerShell: auto runs openssl instead, whose version is then recorded.
-            versions = (*versions, "openssl")
+        versions = _versions(os_name, shell_info.name if shell_info else None, method, paths)
     later_names: tuple[str, ...] = ("shell",) if shell_later else ()
     if "openssl" in later and versions == ("openssl",) and paths.get("openssl"):
         versions, later_names = (), ("openssl", *later_names)
@@ -267,6 +262,18 @@ def detect_host(
         hostname=host_name(),
         later=later_names,
     )
+
+
+def _versions(os_name: OSName, shell_name: str | None, method: str, paths: dict[str, str | None]) -> tuple[str, ...]:
+    """The versions to ask when the caller names none: those that decide (`versions_needed`), and
+    the fallback's, whose version then decides or is recorded."""
+    versions = versions_needed(os_name, shell_name, method)
+    if method == "auto" and os_name != "windows" and paths.get("openssl") is None:
+        return (*versions, "ssh-keygen")
+    if method == "auto" and os_name == "windows" and paths.get("ssh-keygen") is None and paths.get("openssl"):
+        # No ssh-keygen in cmd or PowerShell: auto runs openssl instead, whose version is then recorded.
+        return (*versions, "openssl")
+    return versions
 
 
 def _tools(paths: dict[str, str | None], versions: tuple[str, ...], cwd: str) -> dict[str, ToolInfo | None]:

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from keygen import spawn, winproc
 
@@ -140,6 +140,11 @@ def _feed(proc: subprocess.Popen[bytes], data: bytes | None) -> None:
         proc.stdin.close()
 
 
+def _start(argv: Sequence[str], **how: Any) -> tuple[subprocess.Popen[bytes], float]:
+    begun = time.monotonic()
+    return spawn.start(argv, **how), begun
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -164,34 +169,24 @@ def run(
     `started`: the child, already started by `spawn.start` with these very arguments, and when
     (keygen.headstart); it is waited for, bounded and stopped here like any other.
     """
-    if started is None:
-        begun = time.monotonic()
-        proc = spawn.start(
-            argv,
-            executable=executable,
-            cwd=cwd,
-            env=env,
-            stdout_fd=stdout_fd,
-            stdin_data=stdin_data,
-            umask=umask,
-            new_session=new_session,
-            inherit_stdio=inherit_stdio,
-        )
-    else:
-        proc, begun = started
+    proc, begun = started or _start(
+        argv,
+        executable=executable,
+        cwd=cwd,
+        env=env,
+        stdout_fd=stdout_fd,
+        stdin_data=stdin_data,
+        umask=umask,
+        new_session=new_session,
+        inherit_stdio=inherit_stdio,
+    )
     drains = [_Drain(stream) for stream in (proc.stdout, proc.stderr) if stream is not None]
     threads = [d.start() for d in drains]
     out = drains[0] if proc.stdout is not None else None
     err = drains[-1] if proc.stderr is not None else None
     finished = threading.Event()
     timed_out: list[bool] = []
-    watchdog = None
-    if timeout is not None:
-        # A blocking wait returns the moment the child exits; Popen.wait(timeout) would poll with
-        # sleeps of up to 50 ms, a visible share of keygen's own cost.
-        left = max(0.0, timeout - (time.monotonic() - begun))  # the timeout counts from the start
-        watchdog = threading.Thread(target=_watch, args=(proc, finished, left, timed_out), daemon=True)
-        watchdog.start()
+    watchdog = _watchdog(proc, finished, timeout, begun, timed_out)
     try:
         if on_start is not None:
             on_start()
@@ -210,20 +205,45 @@ def run(
         for thread in threads:
             # A grandchild that kept the pipe open must not block us forever.
             thread.join(KILL_GRACE_S * 2)
-    code = proc.returncode
-    sig = -code if (IS_POSIX and code is not None and code < 0) else None
+    return _completed(argv, executable, cwd, proc.returncode, time.monotonic() - begun, out, err, bool(timed_out))
+
+
+def _watchdog(
+    proc: subprocess.Popen[bytes], finished: threading.Event, timeout: float | None, begun: float, flag: list[bool]
+) -> threading.Thread | None:
+    """The thread that stops the child when its time is up (counted from its start). A blocking
+    wait returns the moment the child exits; Popen.wait(timeout) would poll with sleeps of up to
+    50 ms, a visible share of keygen's own cost."""
+    if timeout is None:
+        return None
+    left = max(0.0, timeout - (time.monotonic() - begun))
+    watchdog = threading.Thread(target=_watch, args=(proc, finished, left, flag), daemon=True)
+    watchdog.start()
+    return watchdog
+
+
+def _completed(
+    argv: Sequence[str],
+    executable: str,
+    cwd: str | os.PathLike[str],
+    code: int | None,
+    duration_s: float,
+    out: _Drain | None,
+    err: _Drain | None,
+    timed_out: bool,
+) -> Completed:
     return Completed(
         argv=tuple(argv),
         executable=executable,
         cwd=os.fspath(cwd),
         returncode=code,
-        duration_s=time.monotonic() - begun,
+        duration_s=duration_s,
         stdout=bytes(out.kept) if out else b"",
         stderr=bytes(err.kept) if err else b"",
         stdout_bytes=out.total if out else 0,
         stderr_bytes=err.total if err else 0,
-        timed_out=bool(timed_out),
-        signal=sig,
+        timed_out=timed_out,
+        signal=-code if (IS_POSIX and code is not None and code < 0) else None,
     )
 
 

@@ -74,6 +74,13 @@ def _value(word: str) -> bool:
     return bool(word) and not word.startswith("-")
 
 
+def _option_value(parameter: str, value: str, given: Mapping[str, Any]) -> bool:
+    """Whether an option's value is one the shortcut takes: the option's first, not empty, not
+    like an option itself, and one of its choices if it has them."""
+    choices = _choices(parameter)
+    return parameter not in given and _value(value) and (choices is None or value in choices)
+
+
 def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Optional[tuple[str, dict[str, Any]]]:
     """(command, the parameters given) when every word of argv is one the shortcut takes, else None."""
     grammar = GRAMMARS.get(argv[0]) if argv else None
@@ -88,8 +95,7 @@ def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Optional[tuple[str
             given[grammar.flags[word]] = True
         elif name in grammar.values:
             parameter, value = grammar.values[name], inline if equals else next(words, "")
-            choices = _choices(parameter)
-            if parameter in given or not _value(value) or (choices is not None and value not in choices):
+            if not _option_value(parameter, value, given):
                 return None
             given[parameter] = value
         elif _value(word) and (argument := next(arguments, None)) is not None:
