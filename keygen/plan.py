@@ -58,6 +58,15 @@ class Plan(Result):
         return self.host.shell.name if self.host.shell else None
 
     @property
+    def typed_in(self) -> str | None:
+        """The shell the documented lines are typed into: Git Bash when its openssl runs them from
+        a Windows console (openssl is not on cmd's or PowerShell's PATH), else the shell itself."""
+        choice = self.choice
+        if choice is not None and choice.recipe.name == "git-bash" and not is_posix_shell(self.shell):
+            return "git-bash"
+        return self.shell
+
+    @property
     def lines(self) -> list[str]:
         return [s.line for s in self.choice.recipe.steps] if self.choice else []
 
@@ -77,6 +86,7 @@ class Plan(Result):
             }
             if choice
             else None,
+            "typed_in": self.typed_in,
             "lines": self.lines,
             "steps": [{"line": s.line, "argv": list(s.argv), "stdout_to": s.stdout_to} for s in choice.recipe.steps]
             if choice
@@ -173,7 +183,7 @@ def describe(host: Host, method: Method = "auto", *, described: bool = False) ->
     shell = plan.shell
     choice = plan.choice
     if choice:
-        if shell == "powershell":
+        if plan.typed_in == "powershell":
             for step in choice.recipe.steps:
                 if step.stdout_to:
                     plan.notes.append(

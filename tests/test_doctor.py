@@ -144,9 +144,9 @@ def test_plan_for_an_old_ssh_keygen_shows_the_openssl_lines_and_why() -> None:
     plan = plan_mod.describe(host)
     assert plan.lines == GIT_BASH_LINES
     assert plan.choice is not None and "OpenSSH 7.7" in plan.choice.reason
-    # The UTF-16 warning applies to openssl's `>` in PowerShell 5.1 just the same.
-    warning = next(n for n in plan.notes if n.severity == "warning")
-    assert warning.lines == ("openssl rsa -in privateKey.pem -pubout | Out-File -Encoding ascii publicKey.pub",)
+    # The lines are typed into Git Bash (its openssl is not on PowerShell's PATH), so PowerShell
+    # 5.1's UTF-16 `>` does not touch them: no warning (test_lines_run_by_git_bash_from_a_console...).
+    assert plan.typed_in == "git-bash" and not [n for n in plan.notes if n.severity == "warning"]
 
 
 # --- doctor, from built hosts --------------------------------------------------------------------
@@ -294,3 +294,28 @@ def test_doctor_for_every_described_combination(os_name: str, shell: str) -> Non
     # Windows consoles on a described machine: Git Bash is not assumed, so doctor tips it.
     tips = [n for n in doc.problems if n.severity == "tip"]
     assert bool(tips) == (os_name == "windows" and shell in ("cmd", "powershell", "pwsh"))
+
+
+@pytest.mark.parametrize("console", ["cmd", "powershell"])
+def test_lines_run_by_git_bash_from_a_console_are_shown_as_typed_in_git_bash(console: str) -> None:
+    """In cmd or PowerShell with an ssh-keygen too old, Git Bash's openssl runs the openssl lines:
+    they are typed into Git Bash (openssl is not on the console's PATH), so the plan shows them
+    there, with its prompt, and PowerShell's `>` warning does not apply to them."""
+    host = Host(os="windows", shell=ShellInfo(console), ssh_keygen=WIN_SSH_77, git=GIT)
+    plan = plan_mod.describe(host)
+    assert plan.choice is not None and plan.choice.recipe.name == "git-bash"
+    assert plan.envelope()["typed_in"] == "git-bash"
+    text = text_of(plan)
+    assert "The documented lines, as typed in Git Bash, in an empty directory:" in text
+    assert "  $ openssl genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:2048" in text
+    assert "UTF-16" not in text
+    assert "Git Bash is installed" in text  # and how to open it from this console
+    assert "  $ openssl rsa -in privateKey.pem -pubout > publicKey.pub" in text_of(doctor.diagnose(host))
+
+
+def test_lines_typed_into_the_console_itself_keep_its_prompt_and_warnings() -> None:
+    host = Host(os="windows", shell=ShellInfo("powershell"), ssh_keygen=WIN_SSH_96, git=GIT)
+    plan = plan_mod.describe(host)
+    assert plan.envelope()["typed_in"] == "powershell"
+    text = text_of(plan)
+    assert "as typed in Windows PowerShell" in text and "  PS> ssh-keygen -t rsa" in text and "UTF-16" in text

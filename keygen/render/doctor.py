@@ -42,7 +42,7 @@ def text(doc: Doctor, style: Style, verbose: bool = False) -> Text:
     choice = plan.choice
     if choice:
         lines.append(f"generate would run: {choice.recipe.name} ({choice.reason})")
-        lines += [f"  {prompt(plan.shell)}{line}" for line in plan.lines]
+        lines += [f"  {prompt(plan.typed_in)}{line}" for line in plan.lines]
     else:
         lines.append("generate cannot run here.")
     said = doc.error.message if doc.error else None
@@ -52,7 +52,7 @@ def text(doc: Doctor, style: Style, verbose: bool = False) -> Text:
         lines.append(f"{style.heading(LABELS[n.severity] + ':')} {n.message}")
         if n.fix:
             lines.append(f"  fix: {n.fix}")
-    lines += note_lines([n for n in plan.notes if n.severity == "warning"], prompt(plan.shell), style)
+    lines += note_lines([n for n in plan.notes if n.severity == "warning"], prompt(plan.typed_in), style)
     if not doc.problems:
         lines.append("No problems found.")
     return Text(lines, "out" if doc.ok else "err")

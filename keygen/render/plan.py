@@ -29,8 +29,8 @@ def text(plan: Plan, style: Style, verbose: bool = False) -> Text:
     if choice is None:
         return Text(lines)
     lines.append(f"Method: {choice.recipe.name} ({choice.reason})")
-    lines.append(f"The documented lines, as typed in {shell_label(plan.shell)}, in an empty directory:")
-    p = prompt(plan.shell)
+    lines.append(f"The documented lines, as typed in {shell_label(plan.typed_in)}, in an empty directory:")
+    p = prompt(plan.typed_in)
     lines += [f"  {p}{line}" for line in plan.lines]
     lines += note_lines(plan.notes, p, style)
     lines.append("`keygen generate` runs these same commands for you, checks the pair and publishes it safely.")
