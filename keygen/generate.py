@@ -288,11 +288,11 @@ def generate(
 
 def _head_start(outcome: Outcome) -> headstart.Started | None:
     """The first step keygen.headstart started, when it is this run's (literal mode types the line
-    into a shell instead: never one started early)."""
+    into a shell instead: a step started early is never that)."""
     choice, options = outcome.choice, outcome.options
-    if choice is None or outcome.literal is not None:
-        return headstart.take(options.out_dir, options.force, "", ())
-    return headstart.take(options.out_dir, options.force, choice.executable, choice.recipe.steps[0].argv)
+    assert choice is not None
+    executable, argv = ("", ()) if outcome.literal else (choice.executable, choice.recipe.steps[0].argv)
+    return headstart.take(options.out_dir, options.force, executable, argv)
 
 
 def _dir_failed(out_dir: Path, exc: OSError) -> DirUnusable:
