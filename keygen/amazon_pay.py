@@ -57,14 +57,18 @@ KNOWN_PAYLOAD = (
 KNOWN_DIGEST = "8dec52d799607be40f82d5c8e7ecb6c171e6591c41b1111a576b16076c89381c"
 
 
-def string_to_sign(algorithm: str, payload: str) -> str:
+def sha256(data: bytes) -> bytes:
     # pyca's SHA-256 (loaded for the keys already): hashlib's import sets up a second OpenSSL
     # binding and every algorithm, milliseconds of each verify and generate.
     from cryptography.hazmat.primitives import hashes
 
     digest = hashes.Hash(hashes.SHA256())
-    digest.update(payload.encode("utf-8"))
-    return f"{algorithm}\n{digest.finalize().hex()}"
+    digest.update(data)
+    return digest.finalize()
+
+
+def string_to_sign(algorithm: str, payload: str) -> str:
+    return f"{algorithm}\n{sha256(payload.encode('utf-8')).hex()}"
 
 
 @dataclass(frozen=True)

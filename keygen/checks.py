@@ -26,22 +26,12 @@ __all__ = ["Check", "Inspection", "Names", "Report", "check_pair", "fingerprint"
 # --- the pair ----------------------------------------------------------------------------------
 
 
-def sha256(data: bytes) -> bytes:
-    # pyca's SHA-256, already loaded to read the keys: hashlib's import sets up its own OpenSSL
-    # binding and every algorithm (about 5 ms of each verify).
-    from cryptography.hazmat.primitives import hashes
-
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(data)
-    return digest.finalize()
-
-
 def fingerprint_digest(public_key: RSAPublicKey) -> bytes:
     """SHA-256 of the key's DER SubjectPublicKeyInfo (as `openssl pkey -pubin -outform DER` writes it)."""
     from cryptography.hazmat.primitives import serialization
 
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return sha256(der)
+    return amazon_pay.sha256(der)
 
 
 def shown_fingerprint(digest: bytes) -> str:
@@ -57,7 +47,7 @@ def _digest(ins: Inspection | None, key: RSAPublicKey) -> bytes:
     """Over the SubjectPublicKeyInfo exactly as the file holds it (an RSA-PSS SPKI keeps its own
     algorithm identifier, which the loaded key would re-encode as rsaEncryption)."""
     if ins is not None and ins.role == "public" and ins.der is not None:
-        return sha256(ins.der)
+        return amazon_pay.sha256(ins.der)
     return fingerprint_digest(key)
 
 

@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from keygen import __version__
+from keygen import __version__, platforms
 from keygen.amazon_pay import REGIONS
 from keygen.platforms import METHODS, OSES, SDKS, SHELLS
 
 if TYPE_CHECKING:
-    from keygen.platforms import Method
     from keygen.result import Result
 
 #: The commands, in the order `keygen --help` lists them.
@@ -133,7 +132,7 @@ def generate(
     from keygen import generate as generate_mod
     from keygen import render
 
-    chosen: Method = next(m for m in METHODS if m == method)
+    chosen = platforms.method(method)
     options = generate_mod.Options(
         out_dir, region, force, dry_run, timeout, audit_log, chosen, literal, shell, interactive
     )
@@ -240,7 +239,7 @@ def plan_cmd(
     """Show the documented commands generate would run, as typed in the shell, and why this method."""
     from keygen import plan
 
-    chosen: Method = next(m for m in METHODS if m == method)
+    chosen = platforms.method(method)
     show(plan.command(os_name, shell, chosen), as_json=as_json)
 
 
@@ -249,7 +248,7 @@ def doctor_cmd(method: MethodOption = "auto", as_json: JsonFlag = False) -> None
     """Check this machine: OS, shell, tools and versions, what generate would do, and each problem's fix."""
     from keygen import doctor
 
-    chosen: Method = next(m for m in METHODS if m == method)
+    chosen = platforms.method(method)
     show(doctor.command(chosen), as_json=as_json)
 
 

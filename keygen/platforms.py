@@ -44,6 +44,11 @@ Method = Literal["auto", "openssl", "ssh-keygen", "git-bash"]
 METHODS: tuple[Method, ...] = ("auto", "openssl", "ssh-keygen", "git-bash")
 
 
+def method(value: str) -> Method:
+    """`--method`'s value (already checked against METHODS) as the table's Method."""
+    return next(m for m in METHODS if m == value)
+
+
 def os_label(os_name: str) -> str:
     return OS_LABELS.get(os_name, os_name)
 

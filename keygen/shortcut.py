@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
+from keygen import platforms
 from keygen.platforms import METHODS, OSES, SHELLS
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def run(argv: Sequence[str]) -> Optional[int]:
 
 
 def _method(given: Mapping[str, Any]) -> Method:
-    return next(m for m in METHODS if m == given.get("method", "auto"))
+    return platforms.method(given.get("method", "auto"))
 
 
 def _path(value: Optional[str]) -> Optional[Path]:
