@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from keygen import __version__, platforms
+from keygen import platforms
 from keygen.amazon_pay import REGIONS
 from keygen.platforms import METHODS, OSES, SDKS, SHELLS
 
@@ -90,10 +90,9 @@ def show(result: "Result", *, as_json: bool = False, verbose: bool = False) -> N
 
 def _version_callback(value: bool) -> None:
     if value:
-        from keygen.render import stream
+        from keygen.edge import version
 
-        stream.out(f"keygen {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(version())
 
 
 @app.callback()
@@ -250,12 +249,6 @@ def doctor_cmd(method: MethodOption = "auto", as_json: JsonFlag = False) -> None
 
     chosen = platforms.method(method)
     show(doctor.command(chosen), as_json=as_json)
-
-
-def main() -> None:
-    from keygen.edge import main as edge_main
-
-    edge_main()
 
 
 # The commands kept in modules of their own: `confirm` registers itself on `app`; `audit` is a group.

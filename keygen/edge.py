@@ -22,7 +22,13 @@ COMPLETION_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 COMPLETION_FLAGS = ("--show-completion", "--install-completion")
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
+def _interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM: the first one ends the run through KeyboardInterrupt (every command
+    cleans up on its way out); any later one is ignored, so that the clean-up itself is never cut
+    short and leaves nothing half-done in DIR."""
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -122,48 +128,11 @@ def _click_error() -> type[Exception]:
     return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
-def only_named(app: Any, argv: Sequence[str]) -> Any:
-    """The app with just the command argv starts with: Typer builds a Click parser for every
-    command it holds, and only one runs. Anything else (options first, no such command, shell
-    completion) gets the whole app, so that Click answers as it always does."""
-    from keygen.cli import COMMANDS
-
-    name = argv[0] if argv else ""
-    if name not in COMMANDS or "_KEYGEN_COMPLETE" in os.environ:
-        return app
-    import copy
-
-    one = copy.copy(app)
-    one.registered_commands = [
-        c for c in app.registered_commands if (c.name or c.callback.__name__).replace("_", "-") == name
-    ]
-    one.registered_groups = [g for g in app.registered_groups if g.name == name]
-    return one
-
-
-#: The tools whose versions a command shows, asked before Typer is imported (see `_probe_early`).
-_SHOWS_VERSIONS = {"plan": ("openssl",), "doctor": ("openssl", "ssh-keygen")}
-
-
-def _probe_early(argv: Sequence[str]) -> None:
-    """Start the processes a command will wait for, so that they answer while Python imports the
-    rest of keygen (and Typer): plan and doctor print the tools' versions. An answer nobody asks
-    for (e.g. `plan --method ssh-keygen`) is only waited for."""
-    tools = _SHOWS_VERSIONS.get(argv[0] if argv else "")
-    if tools and "--os" not in argv and "--help" not in argv:
-        from keygen.host import probe_early
-
-        probe_early(tools)
-
-
 def run(argv: Sequence[str]) -> int:
-    from keygen import shortcut
-
-    _probe_early(argv)
-    # The common command lines need no parser but their own words (keygen.shortcut).
-    code = shortcut.run(argv)
-    if code is not None:
-        return code
+    if list(argv) == ["--version"]:
+        # What scripts and CI images probe most: answered without building the Typer app, by the
+        # same function the app's own --version option calls.
+        return version()
     from keygen.cli import app
 
     try:
@@ -175,7 +144,7 @@ def run(argv: Sequence[str]) -> int:
             return handled
         import typer.main
 
-        code = typer.main.get_command(only_named(app, argv)).main(list(argv), prog_name="keygen", standalone_mode=False)
+        code = typer.main.get_command(app).main(list(argv), prog_name="keygen", standalone_mode=False)
     except KeygenError:
         raise
     except Exception as exc:
@@ -187,20 +156,25 @@ def run(argv: Sequence[str]) -> int:
     return int(code) if isinstance(code, int) else 0
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run one command line; its exit code. Every way out passes through here."""
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupt)
     stream.install()
-    args = list(sys.argv[1:] if argv is None else argv)
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    sys.exit(_guarded(args))
+    return _guarded(list(sys.argv[1:] if argv is None else argv))
+
+
+def interrupted() -> int:
+    stream.err("keygen: interrupted")
+    return int(ExitCode.INTERRUPTED)
 
 
 def _guarded(args: list[str]) -> int:
     try:
         return run(args)
     except KeyboardInterrupt:
-        stream.err("keygen: interrupted")
-        return int(ExitCode.INTERRUPTED)
+        return interrupted()
     except OutputFailed as exc:
         return stream.report_output_failure(exc)
     except KeygenError as exc:
@@ -220,13 +194,9 @@ def _bug(exc: BaseException) -> int:
     return int(ExitCode.INTERNAL)
 
 
-def version() -> None:
-    """`keygen --version`, answered before Typer is imported (scripts and CI images probe it most)."""
+def version() -> int:
+    """`keygen --version`: the one place that prints it."""
     from keygen import __version__
 
-    stream.install()
-    try:
-        stream.out(f"keygen {__version__}")
-    except OutputFailed as exc:
-        sys.exit(stream.report_output_failure(exc))
-    sys.exit(0)
+    stream.out(f"keygen {__version__}")
+    return 0

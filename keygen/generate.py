@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from keygen import __version__, headstart, recipes, run, safety
-from keygen.aside import Aside
+from keygen import __version__, recipes, safety
 from keygen.errors import DirUnusable, Interrupted, KeygenError, UsageError
 from keygen.failed_pair import checks_failed, nothing_to_fix
 from keygen.host import Host, shell_dict
@@ -28,8 +27,6 @@ from keygen.result import Failure, Result, utc_timestamp
 from keygen.steps import Progress, Runner, StepRecord, step_env
 
 if TYPE_CHECKING:
-    # Imported where used: the warm-up thread loads them while openssl works (start-up cost);
-    # literal mode's only with --literal.
     from keygen import checks, literal
 
 DEFAULT_TIMEOUT_S = 120.0
@@ -89,7 +86,7 @@ class Outcome(Result):
 
     def facts(self) -> dict[str, Any]:
         """What happened, as data: `--json` prints it and the audit record is built from it."""
-        from keygen import amazon_pay  # imported beside the first step (aside), not before it
+        from keygen import amazon_pay
 
         o, host, report = self.options, self.host, self.report
         return {
@@ -154,15 +151,6 @@ class Outcome(Result):
         ]
 
 
-def _fill_later(outcome: Outcome, host: Host) -> None:
-    """Put the late answers where early ones would have been: the host, the choice, the step records."""
-    unprobed, outcome.host = outcome.host.openssl, host
-    choice, probed = outcome.choice, host.openssl
-    if choice is not None and probed is not None and choice.tool is unprobed and probed is not unprobed:
-        outcome.choice = replace(choice, tool=probed)
-        outcome.steps[:] = [replace(step, tool_version=probed.version_text) for step in outcome.steps]
-
-
 def leftover_warning(staging: Path) -> str:
     try:
         empty = not any(p.name != ".gitignore" for p in staging.iterdir())
@@ -181,10 +169,8 @@ def _dry_run(outcome: Outcome, environ: Mapping[str, str]) -> None:
         raise refusal(options.out_dir, outcome.taken)
 
 
-def _run_and_publish(
-    outcome: Outcome, ws: Workspace, progress: Progress | None, aside: Aside, early: headstart.Started | None
-) -> None:
-    options, host, choice, environ = outcome.options, outcome.host, outcome.choice, aside.environ
+def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None, environ: Mapping[str, str]) -> None:
+    options, host, choice = outcome.options, outcome.host, outcome.choice
     assert ws.staging is not None and choice is not None
     try:
         env = step_env(choice, environ, os_name=host.os, helper_dir=ws.staging, interactive=options.interactive)
@@ -201,13 +187,9 @@ def _run_and_publish(
             options.interactive,
             outcome.steps,
             progress,
-            aside.start,
-            first=(early.proc, early.at) if early is not None else None,
         ).run_all()
     finally:
-        if early is not None:
-            run.stop(early.proc)  # a no-op once the Runner waited for it: it ends nowhere but here
-        outcome.warnings += aside.surroundings()
+        outcome.warnings += safety.surroundings(options.out_dir, environ)
     outcome.side_files = [n for n in choice.recipe.side_files if (ws.staging / n).exists()]
     if progress:
         progress("checking the key pair")
@@ -225,8 +207,8 @@ def _run_and_publish(
 
 
 def command(options: Options, *, progress: Progress | None = None) -> Result:
-    """`keygen generate` once its command line is parsed (by Typer in keygen.cli, or by
-    keygen.shortcut): the checks a parser cannot make, this machine, then `generate`."""
+    """`keygen generate` once Typer parsed its command line: the checks a parser cannot make,
+    this machine, then `generate`."""
     from keygen import host as host_mod
 
     try:
@@ -237,10 +219,7 @@ def command(options: Options, *, progress: Progress | None = None) -> Result:
         host_mod.check_shell(host_mod.current_os(), options.shell)
     except KeygenError as exc:
         return Failure(Outcome.command, exc)
-    # What decides nothing here is asked while the first step runs: openssl's version, and the
-    # shell outside Windows (literal mode types into it, so there it is asked now).
-    later = ("openssl",) if options.literal else ("openssl", "shell")
-    host = host_mod.detect_host(method=options.method, shell=options.shell, later=later)
+    host = host_mod.detect_host(method=options.method, shell=options.shell)
     return generate(options, host, progress=progress)
 
 
@@ -249,7 +228,6 @@ def generate(
 ) -> Outcome:
     environ = os.environ if environ is None else environ
     outcome = Outcome(options=options, host=host)
-    aside = Aside(host, options.out_dir, options.audit_log, environ)
     ws: Workspace | None = None
     try:
         outcome.choice = choose(host, options.method)
@@ -261,16 +239,9 @@ def generate(
         if options.dry_run:
             _dry_run(outcome, environ)
             return outcome
-        # The first step may be running already (keygen.headstart): then DIR is claimed too.
-        first = outcome.choice.recipe.steps[0]
-        early = (
-            None
-            if outcome.literal
-            else headstart.take(options.out_dir, options.force, outcome.choice.executable, first.argv)
-        )
-        ws = Workspace(options.out_dir, force=options.force, claimed=early.claim if early is not None else None)
+        ws = Workspace(options.out_dir, force=options.force)
         with ws:
-            _run_and_publish(outcome, ws, progress, aside, early)
+            _run_and_publish(outcome, ws, progress, environ)
     except KeygenError as exc:
         outcome.error = exc
     except OSError as exc:
@@ -278,21 +249,11 @@ def generate(
     except KeyboardInterrupt:
         outcome.error = interrupted(outcome)
     finally:
-        _fill_later(outcome, aside.finish())
         if ws is not None and ws.leftover is not None:
             outcome.warnings.append(leftover_warning(ws.leftover))
         if outcome.steps:
             record(outcome, environ)
     return outcome
-
-
-def _head_start(outcome: Outcome) -> headstart.Started | None:
-    """The first step keygen.headstart started, when it is this run's (literal mode types the line
-    into a shell instead: a step started early is never that)."""
-    choice, options = outcome.choice, outcome.options
-    assert choice is not None
-    executable, argv = ("", ()) if outcome.literal else (choice.executable, choice.recipe.steps[0].argv)
-    return headstart.take(options.out_dir, options.force, executable, argv)
 
 
 def _dir_failed(out_dir: Path, exc: OSError) -> DirUnusable:
@@ -348,7 +309,7 @@ def audit_record(outcome: Outcome, environ: Mapping[str, str]) -> dict[str, Any]
 
 
 def record(outcome: Outcome, environ: Mapping[str, str]) -> None:
-    from keygen import audit  # imported beside the first step (aside), not before it
+    from keygen import audit
 
     try:
         outcome.audit_path = audit.record(outcome.options.audit_log, audit_record(outcome, environ), environ)

@@ -17,17 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from keygen import run
 from keygen.errors import UsageError
-from keygen.parallel import Background
 from keygen.platforms import SHELLS, SHELLS_BY_OS, OSName, is_posix_shell
 
 if TYPE_CHECKING:
     from keygen.windows import GitForWindows
 
 VERSION_TIMEOUT_S = 10.0
-
-#: Version probes started before anything asked for them (`probe_early`), by tool, path and cwd.
-_EARLY: dict[tuple[str, str, str], Background[ToolInfo]] = {}
-
 
 @dataclass(frozen=True)
 class ToolInfo:
@@ -64,9 +59,6 @@ class Host:
     #: Where the user account and machine name come from for audit records.
     user: str = ""
     hostname: str = ""
-    #: What detection left for generate to ask beside its first step, because it decides nothing
-    #: there: "openssl" (its version, only recorded), "shell" (on Linux and macOS; see `detect_host`).
-    later: tuple[str, ...] = ()
 
     def tool(self, name: str) -> ToolInfo | None:
         return {"openssl": self.openssl, "ssh-keygen": self.ssh_keygen}.get(name)
@@ -225,21 +217,16 @@ def detect_host(
     method: str = "auto",
     cwd: str | None = None,
     shell: str | None = None,
-    later: tuple[str, ...] = (),
 ) -> Host:
     """Look at the machine. `tools` are located on PATH; only those in `versions` are run, at once.
 
     Without `versions`, the tools that matter for `method` are asked (see `versions_needed`), and
     on POSIX, when openssl is missing, ssh-keygen too: auto then falls back to it and its version
     decides. `shell` replaces the detected shell (--shell). Never raises for what the machine holds.
-    `later` names what the caller can ask beside its first step, where it decides nothing: "openssl"
-    (its version, when it is only recorded) and "shell" (the detected shell, outside Windows, where
-    it never chooses the method). What is left is named in `Host.later`, with None in its place.
     """
     env = os.environ if env is None else env
     os_name = current_os()
-    shell_later = "shell" in later and shell is None and os_name != "windows"
-    shell_info = None if shell_later else _shell(shell, env, os_name)
+    shell_info = _shell(shell, env, os_name)
     git = None
     if os_name == "windows":  # pragma: no cover - Windows only
         from keygen.windows import find_git_for_windows, windows_registry_reader
@@ -248,9 +235,6 @@ def detect_host(
     paths = _locate(tools, env, os_name)
     if versions is None:
         versions = _versions(os_name, shell_info.name if shell_info else None, method, paths)
-    later_names: tuple[str, ...] = ("shell",) if shell_later else ()
-    if "openssl" in later and versions == ("openssl",) and paths.get("openssl"):
-        versions, later_names = (), ("openssl", *later_names)
     found = _tools(paths, versions, cwd or os.getcwd())
     return Host(
         os=os_name,
@@ -260,7 +244,6 @@ def detect_host(
         git=git,
         user=user_name(env),
         hostname=host_name(),
-        later=later_names,
     )
 
 
@@ -308,25 +291,7 @@ def _tool(name: str, path: str | None, ask_version: bool, cwd: str) -> ToolInfo 
         return None
     if not ask_version:
         return ToolInfo(name, path)
-    early = _EARLY.pop((name, path, cwd), None)
-    if early is not None:
-        return early.result()
-    return _probe(name, path, cwd)
-
-
-def _probe(name: str, path: str, cwd: str) -> ToolInfo:
     return probe_openssl(path, cwd) if name == "openssl" else probe_ssh_keygen(path, cwd)
-
-
-def probe_early(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> None:
-    """Start asking these tools' versions now, for `detect_host` to find answered (plan and
-    doctor start them before Typer is imported: the tools answer while Python imports)."""
-    env = os.environ if env is None else env
-    cwd = os.getcwd()
-    for name in names:
-        path = run.which(name, path=env.get("PATH"))
-        if path is not None:
-            _EARLY[(name, path, cwd)] = Background(partial(_probe, name, path, cwd))
 
 
 def _shell_program(name: str) -> str:
@@ -336,7 +301,7 @@ def _shell_program(name: str) -> str:
 def user_name(env: Mapping[str, str]) -> str:
     """Who runs keygen, for audit records; never fails (containers may have no passwd entry)."""
     try:
-        # getpass.getuser's own order, without importing getpass (termios and more: start-up cost).
+        # getpass.getuser's own order.
         for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
             if os.environ.get(name):
                 return os.environ[name]
@@ -348,7 +313,7 @@ def user_name(env: Mapping[str, str]) -> str:
 
 
 def host_name() -> str:
-    if hasattr(os, "uname"):  # POSIX: no need to import socket (a few ms of start-up) for this
+    if hasattr(os, "uname"):
         return os.uname().nodename
     import socket
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from keygen import recipes, run
 from keygen.parallel import Background, all_of
 
-if TYPE_CHECKING:  # the library's side is imported where it is used: `Early` starts before it is loaded
+if TYPE_CHECKING:
     from keygen import checks
 
 #: Seconds each second-opinion command may take; they answer in milliseconds when healthy.
@@ -158,12 +158,12 @@ def _regular_key_size(path: str | None) -> str | None:
     return os.path.abspath(path)
 
 
-class Early:
-    """Every command of the second opinion started before the library has looked at the files
-    (its RSA validation and `openssl rsa -check` each take tens of milliseconds: side by side, not
-    one after the other). Only regular files of key size are handed over; `second_opinion` then
-    uses an answer only for a question it asks, about a file the library read safely. `close()`
-    waits for any answer left unused."""
+class Answers:
+    """Every command of the second opinion, started while verify's own checks run (the library's
+    RSA validation and `openssl rsa -check` each take tens of milliseconds: side by side, not one
+    after the other). Only regular files of key size are handed over; `second_opinion` then uses an
+    answer only for a question it asks, about a file the library read safely. `close()` waits for
+    any answer left unused."""
 
     def __init__(self, private_key: str | None, public_key: str | None, environ: Mapping[str, str]) -> None:
         self.priv = priv = _regular_key_size(private_key)
@@ -182,9 +182,6 @@ class Early:
             (argv, exe): Background(partial(_run, argv, exe, cwd, env)) for argv, exe in commands
         }
 
-    def for_files(self, private_key: str | None, public_key: str | None) -> bool:
-        return (self.priv, self.pub) == (_regular_key_size(private_key), _regular_key_size(public_key))
-
     def take(self, argv: tuple[str, ...], executable: str) -> Background[run.Completed | None] | None:
         return self.answers.pop((argv, executable), None)
 
@@ -192,24 +189,6 @@ class Early:
         for unused in self.answers.values():
             unused.result()
         self.answers.clear()
-
-
-#: Started by the process edge for `keygen verify PRIV PUB` before Typer is even imported.
-_STARTED: list[Early] = []
-
-
-def start_early(private_key: str, public_key: str, environ: Mapping[str, str]) -> None:
-    _STARTED.append(Early(private_key, public_key, environ))
-
-
-def early_for(private_key: str | None, public_key: str | None, environ: Mapping[str, str]) -> Early:
-    """The answers already started for these files (by the edge), else started now."""
-    while _STARTED:
-        started = _STARTED.pop()
-        if started.for_files(private_key, public_key):
-            return started
-        started.close()
-    return Early(private_key, public_key, environ)
 
 
 @dataclass
@@ -222,7 +201,7 @@ class _Ask:
     env: Mapping[str, str]
     cwd: str
     opinions: list[Opinion]
-    early: Early | None = None
+    early: Answers | None = None
 
     def run(self, argv: tuple[str, ...], executable: str) -> run.Completed | None:
         started = self.early.take(argv, executable) if self.early is not None else None
@@ -293,7 +272,7 @@ def _nothing() -> bytes | None:
     return None
 
 
-def second_opinion(report: checks.Report, environ: Mapping[str, str], early: Early | None = None) -> list[Opinion]:
+def second_opinion(report: checks.Report, environ: Mapping[str, str], early: Answers | None = None) -> list[Opinion]:
     """Ask the system's tools the library's questions about the files the library could read
     (with `early`, the answers already on their way are used)."""
     priv, pub = report.private, report.public

@@ -97,19 +97,17 @@ def _umask() -> int:
 class Workspace:
     """Lock DIR, refuse taken names, stage, publish, and always clean up."""
 
-    def __init__(self, out_dir: Path, *, force: bool, claimed: Claim | None = None) -> None:
+    def __init__(self, out_dir: Path, *, force: bool) -> None:
         self.out_dir = out_dir
         self.force = force
         self.staging: Path | None = None
         #: A staging directory that could not be removed (the caller warns about it).
         self.leftover: Path | None = None
-        #: DIR's claim, when it was made before this run's code was loaded (keygen.headstart).
-        self._claim = claimed
+        self._claim: Claim | None = None
         self.public_mode = 0o644 & ~_umask()
 
     def __enter__(self) -> Workspace:
-        if self._claim is None:
-            self._claim = claim(self.out_dir, force=self.force)
+        self._claim = claim(self.out_dir, force=self.force)
         self.staging = self._claim.staging
         return self
 

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -157,19 +157,14 @@ def run(
     umask: int = 0o077,
     new_session: bool = True,
     inherit_stdio: bool = False,
-    on_start: Callable[[], None] | None = None,
-    started: tuple[subprocess.Popen[bytes], float] | None = None,
 ) -> Completed:
     """Run argv (argv[0] kept as given, `executable` is what starts) and wait for it.
 
     `stdout_fd`, when given, receives the child's stdout (keygen's own `>`); otherwise stdout is
     captured. KeyboardInterrupt and other BaseExceptions stop the child before propagating.
     `inherit_stdio` lets the child talk to the user's terminal (interactive ssh-keygen).
-    `on_start` is called once the child runs: work that can wait starts then, off the critical path.
-    `started`: the child, already started by `spawn.start` with these very arguments, and when
-    (keygen.headstart); it is waited for, bounded and stopped here like any other.
     """
-    proc, begun = started or _start(
+    proc, begun = _start(
         argv,
         executable=executable,
         cwd=cwd,
@@ -188,8 +183,6 @@ def run(
     timed_out: list[bool] = []
     watchdog = _watchdog(proc, finished, timeout, begun, timed_out)
     try:
-        if on_start is not None:
-            on_start()
         _feed(proc, stdin_data)
         proc.wait()
     except BaseException:

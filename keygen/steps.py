@@ -8,7 +8,6 @@ known, so a failure, a timeout or Ctrl-C still leaves the audit record complete.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -125,10 +124,6 @@ class Runner:
     interactive: bool
     records: list[StepRecord]
     progress: Progress | None = None
-    #: Called as each step's process starts (generate starts what can wait then).
-    on_start: Callable[[], None] | None = None
-    #: The first step's process, already started (keygen.headstart), and when.
-    first: tuple[subprocess.Popen[bytes], float] | None = None
 
     def argv_for(self, step: recipes.Step) -> tuple[tuple[str, ...], str, str | None]:
         if self.shell is not None:
@@ -183,8 +178,7 @@ class Runner:
             fd = os.open(
                 self.staging / stdout_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
             )
-        early = self.first if step == self.choice.recipe.steps[0] else None
-        started = early[1] if early is not None else time.monotonic()
+        started = time.monotonic()
         try:
             done = run.run(
                 argv,
@@ -192,8 +186,6 @@ class Runner:
                 cwd=self.staging,
                 timeout=self.timeout,
                 env=self.env,
-                on_start=self.on_start,
-                started=early,
                 **self.io(fd),
             )
         except OSError as exc:

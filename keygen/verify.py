@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from keygen import checks, commands, recipes
 from keygen.errors import DirUnusable, ExitCode, KeygenError, UsageError
 from keygen.keyfile import MAX_KEY_FILE, Inspection
-from keygen.opinion import Opinion, early_for, second_opinion
+from keygen.opinion import Answers, Opinion, second_opinion
 from keygen.result import Failure, Result
 
 
@@ -108,8 +108,7 @@ def command(
     fix: bool = False,
     second_opinion: bool = True,
 ) -> Result:
-    """`keygen verify` once its command line is parsed (by Typer in keygen.cli, or by keygen.shortcut);
-    the defaults are the CLI's (a test holds them equal)."""
+    """`keygen verify` once Typer parsed its command line; the defaults are the CLI's."""
     try:
         priv, pub, defaulted = resolve_targets(
             private_key, public_key, private_only=private_only, public_only=public_only
@@ -123,7 +122,7 @@ def verify(options: Options, *, environ: Mapping[str, str] | None = None) -> Out
     environ = os.environ if environ is None else environ
     outcome = Outcome(options)
     # The tools' answers are on their way while the library looks (not with --fix: it changes a file).
-    early = early_for(_str(options.private_key), _str(options.public_key), environ) if _asks_early(options) else None
+    early = Answers(_str(options.private_key), _str(options.public_key), environ) if _asks_early(options) else None
     try:
         # The findings are kept even when --fix then fails (exit 6): the user sees both.
         report = outcome.report = _check(options)
