@@ -9,7 +9,7 @@ def run() -> None:
     """The console script's entry. A Ctrl-C that lands while keygen itself is still being imported
     is answered like any later one (edge.main installs the handler that says it)."""
     try:
-        from keygen.edge import interrupted, main
+        from keygen.cli.main import interrupted, main
     except KeyboardInterrupt:
         sys.stderr.write("keygen: interrupted\n")
         sys.exit(130)

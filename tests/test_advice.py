@@ -1,4 +1,4 @@
-"""keygen.advice: quoting for POSIX shells (run through the real ones), cmd.exe and PowerShell (held
+"""keygen.keys.advice: quoting for POSIX shells (run through the real ones), cmd.exe and PowerShell (held
 against their documented parsing rules, modelled below: no cmd.exe or PowerShell runs here), fresh
 names that never collide, and steps joined so a failure stops the line."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from keygen import commands
+from keygen.recipes import quoting
 
 NAMES = [
     "privateKey.pem",
@@ -32,7 +32,7 @@ NAMES = [
 @pytest.mark.parametrize("shell", [s for s in ("sh", "dash", "bash", "zsh") if shutil.which(s)])
 @pytest.mark.parametrize("name", NAMES)
 def test_posix_quote_round_trips_through_real_shells(shell: str, name: str, tmp_path: Path) -> None:
-    line = f"printf '%s' {commands.quote(name, 'posix')}"
+    line = f"printf '%s' {quoting.quote(name, 'posix')}"
     done = subprocess.run([shell, "-c", line], capture_output=True, cwd=tmp_path, check=True)
     assert done.stdout.decode() == name
 
@@ -80,12 +80,12 @@ def _cmd_argv(line: str) -> list[str]:
 
 @pytest.mark.parametrize("name", [n for n in NAMES if '"' not in n and "\n" not in n] + ["C:\\my dir\\"])
 def test_cmd_quote_is_one_argument_with_the_name(name: str) -> None:
-    assert _cmd_argv(f"prog {commands.quote(name, 'cmd')}") == ["prog", name]
+    assert _cmd_argv(f"prog {quoting.quote(name, 'cmd')}") == ["prog", name]
 
 
 def test_cmd_refuses_a_double_quote() -> None:
     with pytest.raises(ValueError, match="double quote"):
-        commands.quote('say "hi".pub', "cmd")
+        quoting.quote('say "hi".pub', "cmd")
 
 
 def _powershell_single_quoted(word: str) -> str:
@@ -104,7 +104,7 @@ def _powershell_single_quoted(word: str) -> str:
 
 @pytest.mark.parametrize("name", [*NAMES, "curly\u2019quote.pub"])
 def test_powershell_quote_is_verbatim(name: str) -> None:
-    word = commands.quote(name, "powershell")
+    word = quoting.quote(name, "powershell")
     if word == name:
         assert all(c.isalnum() or c in "._/\\:-" for c in name) and not name.startswith("-")
     else:
@@ -112,33 +112,33 @@ def test_powershell_quote_is_verbatim(name: str) -> None:
 
 
 def test_safe_names_stay_as_typed() -> None:
-    for shell in commands.SHELLS:
-        assert commands.quote("keys/privateKey.pem", shell) == "keys/privateKey.pem"
+    for shell in quoting.SHELLS:
+        assert quoting.quote("keys/privateKey.pem", shell) == "keys/privateKey.pem"
 
 
 def test_join_and_to_file_per_shell() -> None:
-    assert commands.join(["a", "b", "c"], "posix") == "a && b && c"
-    assert commands.join(["a", "b"], "cmd") == "a && b"
+    assert quoting.join(["a", "b", "c"], "posix") == "a && b && c"
+    assert quoting.join(["a", "b"], "cmd") == "a && b"
     # Windows PowerShell 5.1 has no &&.
-    assert commands.join(["a", "b", "c"], "powershell") == "a; if ($?) { b }; if ($?) { c }"
-    assert commands.to_file("x", "out file.pub", "posix") == "x > 'out file.pub'"
+    assert quoting.join(["a", "b", "c"], "powershell") == "a; if ($?) { b }; if ($?) { c }"
+    assert quoting.to_file("x", "out file.pub", "posix") == "x > 'out file.pub'"
     # 5.1's > writes UTF-16, which no tool reads: Out-File as ASCII, never over an existing file.
-    assert commands.to_file("x", "o.pub", "powershell") == "x | Out-File -Encoding ascii -NoClobber o.pub"
+    assert quoting.to_file("x", "o.pub", "powershell") == "x | Out-File -Encoding ascii -NoClobber o.pub"
 
 
 def test_fresh_name_skips_taken_names(tmp_path: Path) -> None:
     taken = {"keys/publicKey.new.pub", "keys/publicKey-2.new.pub"}
-    assert commands.fresh_name("keys/publicKey.pub", ".new.pub", taken.__contains__) == "keys/publicKey-3.new.pub"
-    assert commands.fresh_name("privateKey.pem", ".pkcs8.pem", lambda p: False) == "privateKey.pkcs8.pem"
-    assert commands.fresh_dir("new-key-pair", {"new-key-pair"}.__contains__) == "new-key-pair-2"
+    assert quoting.fresh_name("keys/publicKey.pub", ".new.pub", taken.__contains__) == "keys/publicKey-3.new.pub"
+    assert quoting.fresh_name("privateKey.pem", ".pkcs8.pem", lambda p: False) == "privateKey.pkcs8.pem"
+    assert quoting.fresh_dir("new-key-pair", {"new-key-pair"}.__contains__) == "new-key-pair-2"
 
 
 def test_keygen_verify_names_exactly_the_files() -> None:
-    assert commands.keygen_verify("privateKey.pem", "pub16.pub", "posix", "--fix") == (
+    assert quoting.keygen_verify("privateKey.pem", "pub16.pub", "posix", "--fix") == (
         "keygen verify --fix privateKey.pem pub16.pub"
     )
-    assert commands.keygen_verify(None, "a b.pub", "powershell") == "keygen verify --public-only 'a b.pub'"
-    assert commands.keygen_verify("k.pem", None, "cmd") == "keygen verify --private-only k.pem"
+    assert quoting.keygen_verify(None, "a b.pub", "powershell") == "keygen verify --public-only 'a b.pub'"
+    assert quoting.keygen_verify("k.pem", None, "cmd") == "keygen verify --private-only k.pem"
 
 
 @pytest.mark.parametrize(
@@ -146,14 +146,14 @@ def test_keygen_verify_names_exactly_the_files() -> None:
     [({"KEYGEN_SHELL": "pwsh"}, "powershell"), ({"KEYGEN_SHELL": "cmd"}, "cmd"), ({"KEYGEN_SHELL": "zsh"}, "posix")],
 )
 def test_shell_override(env: dict[str, str], kind: str) -> None:
-    assert commands.current_shell(env) == kind
+    assert quoting.current_shell(env) == kind
 
 
 def test_shell_kind_by_detected_name() -> None:
-    assert commands.shell_kind("powershell", "windows") == "powershell"
-    assert commands.shell_kind("git-bash", "windows") == "posix"
-    assert commands.shell_kind(None, "windows") == "cmd"
-    assert commands.shell_kind(None, "linux") == "posix"
+    assert quoting.shell_kind("powershell", "windows") == "powershell"
+    assert quoting.shell_kind("git-bash", "windows") == "posix"
+    assert quoting.shell_kind(None, "windows") == "cmd"
+    assert quoting.shell_kind(None, "linux") == "posix"
 
 
 @pytest.mark.parametrize(
@@ -168,9 +168,9 @@ def test_shell_kind_by_detected_name() -> None:
     ],
 )  # fmt: skip
 def test_fixes_are_written_for_the_users_shell(
-    shell: commands.Shell, expected: str, key_zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    shell: quoting.Shell, expected: str, key_zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from keygen import checks
+    from keygen.keys import checks
 
     monkeypatch.chdir(tmp_path)
     shutil.copyfile(key_zoo["privateKey.pem"], "k.pem")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from keygen import audit
+from keygen.audit import log as audit
 from tests.helpers import WINDOWS, run_keygen
 
 

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from keygen import audit, audit_chain, audit_verify
-from keygen.cli import app
+from keygen.audit import chain as audit_chain
+from keygen.audit import log as audit
+from keygen.audit import verify as audit_verify
+from keygen.cli.app import app
 
 runner = CliRunner()
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from keygen import audit
-from keygen.cli import app
+from keygen.audit import log as audit
+from keygen.cli.app import app
 from tests.helpers import run_keygen
 
 runner = CliRunner()

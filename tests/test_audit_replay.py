@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from keygen import audit, recipes
+from keygen import recipes
+from keygen.audit import log as audit
 from tests.helpers import OPENSSL, SSH_KEYGEN, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")

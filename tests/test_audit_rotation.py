@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from keygen import audit, audit_store, audit_verify
-from keygen.cli import app
+from keygen.audit import log as audit
+from keygen.audit import store as audit_store
+from keygen.audit import verify as audit_verify
+from keygen.cli.app import app
 from tests.helpers import OPENSSL, run_keygen
 
 runner = CliRunner()
@@ -145,7 +147,7 @@ def test_eight_concurrent_exchange_runs_chain(tmp_path: Path) -> None:
 _WAITER = """
 import sys
 from pathlib import Path
-from keygen import audit
+from keygen.audit import log as audit
 audit.append(Path(sys.argv[1]), {"who": "waiter"}, limit=0)
 """
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from keygen import checks, keyfile
+from keygen.keys import checks, keyfile
 
 
 def statuses(report: checks.Report) -> dict[str, str]:

@@ -59,22 +59,21 @@ def test_a_bug_is_exit_70_with_one_line_and_no_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A bug (here: planted) is said as a bug, in one line, with how to get the traceback."""
-    from keygen import __main__, audit
+    from keygen.audit import log as audit
+    from keygen.cli.main import main
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(audit, "resolve", broken)
     monkeypatch.setattr(sys, "argv", ["keygen", "audit"])
-    with pytest.raises(SystemExit) as exited:
-        __main__.main()
-    assert exited.value.code == 70
+    assert main() == 70
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "KEYGEN_DEBUG=1" in err
     assert "Traceback" not in err
     monkeypatch.setenv("KEYGEN_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
-        __main__.main()
+        main()
 
 
 @pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
@@ -91,7 +90,8 @@ def test_progress_goes_to_a_terminal(tmp_path: Path) -> None:
 
 def test_cli_choices_are_the_one_tables_lists() -> None:
     """The choices of --method, --shell, --os and --region are the table's own lists, in its order."""
-    from keygen import amazon_pay, platforms
+    from keygen import amazon_pay
+    from keygen.host import platforms
 
     for args, values in (
         (("generate", "--method", "x"), platforms.METHODS),
@@ -105,7 +105,8 @@ def test_cli_choices_are_the_one_tables_lists() -> None:
 
 
 def test_confirm_and_exchange_choices_come_from_the_core_tables() -> None:
-    from keygen import cli_confirm, sdk_config, signing
+    from keygen.amazon_pay import sdk_config, signing
+    from keygen.cli import confirm as cli_confirm
 
     assert sorted(cli_confirm.ALGORITHMS) == sorted(signing.ALGORITHM_CHOICES)
     assert list(signing.API_HOSTS) == list(amazon_pay.REGIONS)

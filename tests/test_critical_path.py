@@ -1,18 +1,19 @@
-"""The critical path's shortcuts change nothing a user sees: work started early or beside a step
-gives the answers the same work gives in order, and what is never asked for is never used."""
+"""Work done side by side changes nothing a user sees: the second opinion's commands started beside
+verify's own checks give the answers the same commands give in order, and what is never asked for
+is never used; generate records the tool and shell plan names."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from keygen import checks, host, opinion, parallel
+from keygen import host
+from keygen.keys import checks, opinion
+from keygen.proc import parallel
 from tests.helpers import OPENSSL, SSH_KEYGEN, run_keygen
 from tests.helpers.pairs import make_pair
 
@@ -41,11 +42,11 @@ def test_all_of_keeps_order_and_raises_only_after_every_job_finished() -> None:
 
 
 @needs_tools
-def test_early_answers_are_the_answers_asked_in_order(tmp_path: Path) -> None:
+def test_answers_started_beside_are_the_answers_asked_in_order(tmp_path: Path) -> None:
     pair = make_pair(tmp_path)
     report = checks.check_pair(pair.private, pair.public, strict=False)
     in_order = opinion.second_opinion(report, os.environ)
-    early = opinion.Early(str(pair.private), str(pair.public), os.environ)
+    early = opinion.Answers(str(pair.private), str(pair.public), os.environ)
     assert len(early.answers) == 5  # every command started at once
     beside = opinion.second_opinion(report, os.environ, early)
     assert early.answers == {}  # each one taken by the question that asks it
@@ -54,24 +55,24 @@ def test_early_answers_are_the_answers_asked_in_order(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on Windows")
-def test_early_hands_no_tool_a_fifo_or_a_missing_file(tmp_path: Path) -> None:
+def test_answers_hand_no_tool_a_fifo_or_a_missing_file(tmp_path: Path) -> None:
     fifo = tmp_path / "privateKey.pem"
     os.mkfifo(fifo)
-    early = opinion.Early(str(fifo), str(tmp_path / "missing.pub"), os.environ)
+    early = opinion.Answers(str(fifo), str(tmp_path / "missing.pub"), os.environ)
     assert early.answers == {}  # nothing started: a FIFO could hang a tool
     early.close()
 
 
 @needs_tools
 def test_verify_priv_pub_from_the_command_line_matches_the_library_run(tmp_path: Path) -> None:
-    """`keygen verify PRIV PUB` starts the tools before Typer is imported: same report as in-process."""
+    """`keygen verify PRIV PUB` asks all five questions of the system's tools, and they agree."""
     pair = make_pair(tmp_path)
     proc = run_keygen("verify", str(pair.private), str(pair.public), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "openssl and ssh-keygen agree (5 answers)" in proc.stdout
 
 
-def test_generate_records_the_openssl_version_asked_beside_the_step(tmp_path: Path) -> None:
+def test_generate_records_the_openssl_version(tmp_path: Path) -> None:
     if OPENSSL is None:
         pytest.skip("needs openssl")
     env = {"KEYGEN_AUDIT_LOG": str(tmp_path / "audit.jsonl")}
@@ -85,9 +86,8 @@ def test_generate_records_the_openssl_version_asked_beside_the_step(tmp_path: Pa
     assert [s["tool_version"] for s in record["steps"]] == [version, version]
 
 
-def test_generate_records_the_shell_it_detected_beside_the_step(tmp_path: Path) -> None:
-    """Outside Windows the shell chooses nothing for generate, so it is detected while openssl works:
-    the result and the audit record still name the shell plan names, and so does a dry run."""
+def test_generate_records_the_shell_plan_names(tmp_path: Path) -> None:
+    """The result and the audit record name the shell plan names, and so does a dry run."""
     if OPENSSL is None:
         pytest.skip("needs openssl")
     env = {"KEYGEN_AUDIT_LOG": str(tmp_path / "audit.jsonl"), "SHELL": "/bin/sh"}
@@ -107,17 +107,3 @@ def test_a_dry_run_still_names_the_openssl_version(tmp_path: Path) -> None:
     proc = run_keygen("generate", "--dry-run", "--json", "--out-dir", str(tmp_path))
     out = json.loads(proc.stdout)
     assert out["method"]["tool_version"] == host.probe_openssl(OPENSSL, str(tmp_path)).version_text
-
-
-@pytest.mark.parametrize("args", [["--version"], ["plan"], ["plan", "--bogus"]])
-def test_the_console_entry_keeps_every_exit_status_and_output(args: list[str], tmp_path: Path) -> None:
-    """`run` (the console script's entry) ends the process itself: same status, same bytes, as `main`."""
-    code = "import sys; from keygen.__main__ import {}; sys.argv = ['keygen', *sys.argv[1:]]; {}()"
-    both = [
-        subprocess.run(
-            [sys.executable, "-c", code.format(entry, entry), *args], capture_output=True, text=True, cwd=tmp_path
-        )
-        for entry in ("main", "run")
-    ]
-    assert both[0].returncode == both[1].returncode
-    assert both[0].stdout == both[1].stdout and both[0].stderr == both[1].stderr

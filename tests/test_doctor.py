@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from keygen import doctor, platforms, recipes
-from keygen import plan as plan_mod
-from keygen.host import Host, ShellInfo, ToolInfo
-from keygen.windows import GitForWindows
+from keygen import recipes
+from keygen.commands import doctor
+from keygen.commands import plan as plan_mod
+from keygen.host import Host, ShellInfo, ToolInfo, platforms
+from keygen.host.windows import GitForWindows
 from tests.helpers import GIT, SSH_KEYGEN, WIN_SSH_77, WIN_SSH_96, WINDOWS, run_keygen, text_of
 
 DATA = Path(__file__).parent / "data" / "documented-lines.txt"

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from keygen import amazon_pay, audit
-from keygen.cli import app
+from keygen import amazon_pay
+from keygen.audit import log as audit
+from keygen.cli.app import app
 from tests.helpers import private_key_body, run_keygen
 
 runner = CliRunner()

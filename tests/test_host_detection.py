@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from keygen import host as host_mod
-from keygen import run
 from keygen.host import is_git_bash_path, parse_openssh_version, parse_openssl_version, versions_needed
-from keygen.platforms import OSName
-from keygen.windows import GitForWindows, find_git_for_windows, windows_ssh_keygen
+from keygen.host.platforms import OSName
+from keygen.host.windows import GitForWindows, find_git_for_windows, windows_ssh_keygen
+from keygen.proc import run
 from tests.helpers import rooted_exists
 
 from .conftest import SSH_KEYGEN

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from keygen import literal, recipes
+from keygen import recipes
 from keygen.errors import ToolMissing, UsageError
 from keygen.host import Host, ShellInfo
+from keygen.recipes import literal
 from tests.helpers import GIT, OPENSSL, SSH_KEYGEN, WINDOWS, run_in_pty, run_keygen
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")

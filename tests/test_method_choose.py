@@ -8,7 +8,7 @@ import pytest
 from keygen import recipes
 from keygen.errors import ExitCode, ToolMissing, UsageError
 from keygen.host import Host, ShellInfo, ToolInfo
-from keygen.method import choose
+from keygen.recipes.method import choose
 from tests.helpers import (
     GIT,
     GIT_BASH_OPENSSL,
@@ -180,7 +180,7 @@ def test_missing_tool_hints(os_name: str, tool: str, expected: str) -> None:
     ],
 )
 def test_linux_hints_per_distribution(distro: set[str], expected: str) -> None:
-    from keygen import hints
+    from keygen.host import hints
 
     assert expected in hints.install_hint("openssl", "linux", distro)
 

@@ -119,7 +119,7 @@ def test_every_command_json_starts_with_the_one_envelope(tmp_path: Path) -> None
         "audit": ("audit",),
         "audit verify": ("audit", "verify"),
     }
-    from keygen.cli import COMMANDS
+    from keygen.cli.app import COMMANDS
 
     assert set(runs) == set(COMMANDS) - {"confirm"} | {"audit verify"}
     for command, args in runs.items():
@@ -223,7 +223,7 @@ def test_completion_without_a_name_uses_the_detected_shell_or_says_to_name_one(
 ) -> None:
     import shellingham
 
-    from keygen import edge
+    from keygen.cli import main as edge
     from keygen.errors import UsageError
 
     def undetectable(*args: object, **kwargs: object) -> tuple[str, str]:

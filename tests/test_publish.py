@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from keygen import generate as gen
-from keygen import publish
+from keygen.commands import generate as gen
 from keygen.host import detect_host
+from keygen.outdir import publish
 from tests.helpers import OPENSSL, WINDOWS
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")

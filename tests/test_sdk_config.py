@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from keygen import sdk_config
+from keygen.amazon_pay import sdk_config
 from keygen.errors import ExitCode
 from tests.helpers import OPENSSL, node_sdk, run_keygen
 from tests.helpers.pairs import Pair, make_pair

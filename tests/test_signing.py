@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from keygen import signing, transport
+from keygen.amazon_pay import signing, transport
 
 DATA = json.loads((Path(__file__).parent / "data" / "java-sdk-string-to-sign.json").read_text(encoding="utf-8"))
 #: The pre-signed headers the Java SDK's CreateStringToSignTest mocks for every case.

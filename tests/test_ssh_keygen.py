@@ -14,8 +14,8 @@ import pytest
 
 from keygen import recipes
 from keygen.host import ToolInfo
-from keygen.method import Choice
-from keygen.steps import ASKPASS_HELPER, ASKPASS_HELPER_TEXT, step_env
+from keygen.recipes.method import Choice
+from keygen.recipes.steps import ASKPASS_HELPER, ASKPASS_HELPER_TEXT, step_env
 from tests.helpers import OPENSSL, SSH_KEYGEN, run_in_pty, run_keygen
 
 pytestmark = pytest.mark.skipif(

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from keygen import signing
+from keygen.amazon_pay import signing
 from tests.helpers import OPENSSL, node_sdk
 from tests.helpers.pairs import Pair
 from tests.helpers.standin import StandIn

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from keygen import audit
+from keygen.audit import log as audit
 from tests.helpers import OPENSSL, on_a_terminal, run_keygen
 
 

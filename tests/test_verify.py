@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from keygen.cli import app
+from keygen.cli.app import app
 from tests.helpers import private_key_body, readme_fingerprint, run_keygen
 
 runner = CliRunner()
@@ -284,7 +284,7 @@ def test_huge_file_is_refused_without_reading_it(tmp_path: Path, monkeypatch: py
         read_sizes.append(len(data))
         return data
 
-    monkeypatch.setattr("keygen.keyfile.os.read", counting_read)
+    monkeypatch.setattr("keygen.keys.keyfile.os.read", counting_read)
     code, doc = verify_json("--public-only", str(huge))
     check = by_name(doc)["public_key.file"]
     assert code == 1 and "refused without reading it" in check["summary"]
@@ -342,6 +342,6 @@ def test_real_cli_exit_codes_without_traceback(zoo: dict[str, Path]) -> None:
 
 def test_verify_does_not_import_cryptography_before_checking() -> None:
     # `keygen --help` and the CLI module stay light: cryptography is imported where checks run.
-    code = "import sys, keygen.cli; print('cryptography' in sys.modules)"
+    code = "import sys, keygen.cli.app; print('cryptography' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from keygen import publish
-from keygen import verify as verify_mod
-from keygen.cli import app
+from keygen.cli.app import app
+from keygen.commands import verify as verify_mod
+from keygen.outdir import publish
 
 runner = CliRunner()
 
@@ -169,7 +169,7 @@ def test_failed_replace_leaves_the_original_whole(
 
 
 def test_file_changed_after_the_check_is_left_alone(work: Path, key_zoo: dict[str, Path]) -> None:
-    from keygen import checks
+    from keygen.keys import checks
 
     path = work / "publicKey.pub"
     shutil.copyfile(key_zoo["mixed.pub"], path)

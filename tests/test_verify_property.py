@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from keygen import verify as verify_mod
-from keygen.cli import app
+from keygen.cli.app import app
+from keygen.commands import verify as verify_mod
 from tests.helpers import text_of
 
 SEEDS = (

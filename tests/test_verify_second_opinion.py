@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from keygen.cli import app
+from keygen.cli.app import app
 from tests.helpers import private_key_body
 
 runner = CliRunner()

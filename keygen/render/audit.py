@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from keygen import audit
+from keygen.audit import log as audit
 from keygen.render import Text
 from keygen.render.style import Style
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from keygen.audit_replay import Shown
+from keygen.audit.replay import Shown
 from keygen.render import Text, dumps
 from keygen.render.style import Style
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from keygen.audit_verify import Verdict
+from keygen.audit.verify import Verdict
 from keygen.render import Text
 from keygen.render.style import Style
 

@@ -9,7 +9,7 @@ from keygen import amazon_pay
 from keygen.render.style import Style
 
 if TYPE_CHECKING:
-    from keygen.checks import Check
+    from keygen.keys.checks import Check
 
 
 def plural(count: int, word: str, plural_form: str = "") -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from keygen.amazon_pay.sdk_config import NAMES, PACKAGES, Block
 from keygen.render import Text
 from keygen.render.style import Style
-from keygen.sdk_config import NAMES, PACKAGES, Block
 
 if TYPE_CHECKING:
-    from keygen.confirm import Outcome
+    from keygen.commands.confirm_outcome import Outcome
 
 
 def sdk_lines(blocks: list[Block]) -> list[str]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from keygen.doctor import Doctor
+from keygen.commands.doctor import Doctor
+from keygen.commands.plan import prompt
 from keygen.host import Host
-from keygen.plan import prompt
-from keygen.platforms import os_label, shell_label
+from keygen.host.platforms import os_label, shell_label
 from keygen.render import Text
 from keygen.render.plan import LABELS, note_lines
 from keygen.render.style import Style

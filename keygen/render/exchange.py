@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from keygen import recipes
-from keygen.advice import quote
-from keygen.exchange import Outcome
+from keygen.commands.exchange import Outcome
+from keygen.keys.advice import quote
 from keygen.render import Text
 from keygen.render.common import check_lines, next_steps
 from keygen.render.style import Style

@@ -5,13 +5,13 @@ from __future__ import annotations
 import shlex
 
 from keygen import recipes
-from keygen.advice import quote
-from keygen.generate import Outcome
-from keygen.keyfile import LINE_END_NAMES
+from keygen.commands.generate import Outcome
+from keygen.keys.advice import quote
+from keygen.keys.keyfile import LINE_END_NAMES
+from keygen.recipes.steps import StepRecord
 from keygen.render import Text
 from keygen.render.common import check_lines, next_steps
 from keygen.render.style import Style
-from keygen.steps import StepRecord
 
 
 def _method_lines(outcome: Outcome, style: Style) -> list[str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from keygen.plan import Note, Plan, prompt
-from keygen.platforms import os_label, shell_label
+from keygen.commands.plan import Note, Plan, prompt
+from keygen.host.platforms import os_label, shell_label
 from keygen.render import Text
 from keygen.render.style import Style
 

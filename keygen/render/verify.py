@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shlex
 
-from keygen.opinion import Opinion
+from keygen.commands.verify import Outcome
+from keygen.keys.opinion import Opinion
 from keygen.render import Text
 from keygen.render.common import check_lines, plural
 from keygen.render.style import Style
-from keygen.verify import Outcome
 
 _AGREEMENT = {True: "agrees", False: "DISAGREES", None: "no comparison"}
 

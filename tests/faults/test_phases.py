@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from keygen import checks, publish, run
-from keygen import generate as gen
+from keygen.commands import generate as gen
 from keygen.host import detect_host
+from keygen.keys import checks
+from keygen.outdir import publish
+from keygen.proc import run
 from tests.helpers import OPENSSL
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")

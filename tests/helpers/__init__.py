@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from keygen.host import ToolInfo
-from keygen.windows import GitForWindows
+from keygen.host.windows import GitForWindows
 
 try:
     import pty

@@ -1,6 +1,6 @@
 """A local Amazon Pay API stand-in: verifies request signatures the way the service does.
 
-Written independently of keygen's own signing code (it shares nothing with `keygen.signing`): it
+Written independently of keygen's own signing code (it shares nothing with `keygen.amazon_pay.signing`): it
 rebuilds the canonical request from what it RECEIVED (method, path, query, the headers named in
 SignedHeaders, the body), builds the string to sign, and verifies the RSASSA-PSS signature with the
 public key registered for the Public Key ID (SHA-256, MGF1-SHA-256, salt 20 for AMZN-PAY-RSASSA-PSS,

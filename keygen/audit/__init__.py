@@ -1,0 +1,1 @@
+"""The audit log: append, read, the hash chain, its verification and replay."""

@@ -1,0 +1,98 @@
+"""What every command module of the CLI shares: choices, the common options, and the hand-over
+to the renderer (`show`). `version` is the one place `keygen --version` is answered.
+
+No `from __future__ import annotations` here: Typer on Python 3.9 drops the `Annotated`
+metadata of string annotations (options would lose their names and checks).
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from keygen.amazon_pay import REGIONS
+from keygen.host.platforms import METHODS, SHELLS
+
+if TYPE_CHECKING:
+    from keygen.result import Result
+
+
+def choice(values: Sequence[str]) -> dict[str, Any]:
+    """An option that takes one of `values` (from the one table), checked and completed by Typer.
+    Any case is taken (`--region EU`) and becomes the table's own spelling; a repeatable option
+    (a list) has each of its values checked."""
+    by_folded = {v.casefold(): v for v in values}
+
+    def one(value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return None
+        if value.casefold() not in by_folded:
+            raise typer.BadParameter(f"{value!r} is not one of: {', '.join(values)}")
+        return by_folded[value.casefold()]
+
+    def check(value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return [one(v) for v in value]
+        return one(value)
+
+    def complete(incomplete: str) -> list[str]:
+        return [v for v in values if v.startswith(incomplete.casefold())]
+
+    return {"callback": check, "autocompletion": complete, "metavar": "|".join(values)}
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+VerboseFlag = Annotated[bool, typer.Option("-v", "--verbose", help="Show every command run, and every check.")]
+RegionOption = Annotated[
+    Optional[str], typer.Option("--region", **choice(tuple(REGIONS)), help="Integration Central region.")
+]
+MethodOption = Annotated[
+    str,
+    typer.Option(
+        "--method", **choice(METHODS), help="Which documented path: auto picks the one for this OS and shell."
+    ),
+]
+ShellOption = Annotated[
+    Optional[str],
+    typer.Option("--shell", **choice(SHELLS), help="The shell the lines are typed into (default: detected)."),
+]
+AuditLogOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--audit-log",
+        readable=False,
+        help="Audit log file (default: KEYGEN_AUDIT_LOG, else the user log directory).",
+    ),
+]
+
+
+EnvironmentOption = Annotated[
+    Optional[bool],
+    typer.Option("--sandbox/--live", help="For an ID without a SANDBOX-/LIVE- prefix: which environment."),
+]
+
+
+def environment_name(sandbox: Optional[bool]) -> Optional[str]:
+    return None if sandbox is None else ("sandbox" if sandbox else "live")
+
+
+def show(result: "Result", *, as_json: bool = False, verbose: bool = False) -> None:
+    from keygen import render
+
+    raise typer.Exit(render.emit(result, as_json=as_json, verbose=verbose))
+
+
+def version() -> int:
+    """`keygen --version`: the one place that prints it (the process edge answers a bare
+    `keygen --version` with it before the Typer app is built; the app's option calls it too)."""
+    from keygen import __version__
+    from keygen.render import stream
+
+    stream.out(f"keygen {__version__}")
+    return 0
+
+
+def version_option(value: bool) -> None:
+    if value:
+        raise typer.Exit(version())

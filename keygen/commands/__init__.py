@@ -1,0 +1,1 @@
+"""One module per command: each takes parsed options and returns a `keygen.result.Result`."""

@@ -1,0 +1,246 @@
+"""`keygen confirm`: prove that a private key and a Public Key ID work together, before deploying.
+
+One read-only request, signed as the SDKs sign it: a GET of a checkout session that cannot exist
+(the all-zero ID). Amazon Pay checks the signature before it looks anything up, so a "not found"
+answer means the pair, the ID, the region and the environment belong together. Anything else is
+shown raw (status and reasonCode) with a diagnosis. The signature is never printed or recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import email.utils
+import json
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from keygen import __version__
+from keygen import host as host_mod
+from keygen.amazon_pay import diagnosis, sdk_config, signing, transport
+from keygen.audit import log as audit
+from keygen.commands import confirm_defaults
+from keygen.commands.confirm_outcome import Attempt, Options, Outcome
+from keygen.errors import ChecksFailed, KeygenError, Rejected, ServiceError, UsageError
+from keygen.keys import checks
+
+ENDPOINT_ENV = "KEYGEN_AMAZON_PAY_ENDPOINT"
+#: A checkout session ID that cannot exist: looking it up changes nothing on the account.
+PROBE_SESSION = "00000000-0000-0000-0000-000000000000"
+PROBE_RESOURCE = f"checkoutSessions/{PROBE_SESSION}"
+
+
+Sender = Callable[..., transport.Response]
+
+
+def confirm(
+    options: Options,
+    *,
+    environ: Mapping[str, str] | None = None,
+    clock: Callable[[], _dt.datetime] | None = None,
+    send: Sender | None = None,
+) -> Outcome:
+    environ = os.environ if environ is None else environ
+    clock = clock or audit.utc_now
+    outcome = Outcome(options)
+    sent = False
+    try:
+        endpoint, key = _prepare(outcome, environ)
+        sent = True
+        for name in signing.ALGORITHM_CHOICES[options.algorithm]:
+            _attempt(outcome, key, endpoint, name, environ, clock, send or transport.get)
+        if options.sdks:
+            outcome.sdk_blocks = sdk_blocks(outcome, options.sdks)
+    except KeygenError as exc:
+        outcome.error = exc
+    if sent:
+        _record(outcome, environ)
+    return outcome
+
+
+def _prepare(outcome: Outcome, environ: Mapping[str, str]) -> tuple[transport.Endpoint, Any]:
+    o = outcome.options
+    if not (o.timeout > 0 and o.timeout == o.timeout):
+        raise UsageError(f"--timeout must be a positive number of seconds, not {o.timeout:g}", "e.g. --timeout 20")
+    key = _load_key(outcome)
+    recorded_env = confirm_defaults.resolve_id(outcome, environ)
+    confirm_defaults.resolve_environment(outcome, recorded_env)
+    endpoint = _endpoint(outcome, environ)
+    outcome.proxy = transport.redact(p) if (p := transport.proxy_for(endpoint, environ)) else None
+    assert outcome.public_key_id is not None
+    outcome.path = signing.api_path(outcome.public_key_id, outcome.environment, PROBE_RESOURCE)
+    return endpoint, key
+
+
+def _load_key(outcome: Outcome) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    path = outcome.options.private_key
+    report = checks.check_pair(path, None, strict=False)
+    ins = report.private
+    if ins is None or not isinstance(ins.key, rsa.RSAPrivateKey) or not report.ok:
+        failed = report.failed
+        first = failed[0] if failed else None
+        raise ChecksFailed(
+            f"{path} cannot sign for Amazon Pay: {first.summary if first else 'not an RSA private key'}",
+            first.fix if first and first.fix else "name the private key of the pair with --private-key",
+        )
+    outcome.fingerprint = report.fingerprint
+    outcome.pkcs8 = ins.form == "PRIVATE KEY"
+    return ins.key
+
+
+def _endpoint(outcome: Outcome, environ: Mapping[str, str]) -> transport.Endpoint:
+    o = outcome.options
+    assert outcome.region is not None
+    if o.endpoint:
+        endpoint = transport.parse_endpoint(o.endpoint)
+    elif environ.get(ENDPOINT_ENV):
+        endpoint = transport.parse_endpoint(environ[ENDPOINT_ENV], ENDPOINT_ENV)
+    else:
+        endpoint = transport.parse_endpoint(f"https://{signing.API_HOSTS[outcome.region]}")
+    outcome.endpoint = endpoint.base
+    return endpoint
+
+
+def _attempt(
+    outcome: Outcome,
+    key: Any,
+    endpoint: transport.Endpoint,
+    algorithm: str,
+    environ: Mapping[str, str],
+    clock: Callable[[], _dt.datetime],
+    send: Sender,
+) -> None:
+    assert outcome.public_key_id and outcome.region and outcome.path
+    request = signing.signed_get(
+        key,
+        public_key_id=outcome.public_key_id,
+        algorithm=algorithm,
+        path=outcome.path,
+        host=endpoint.netloc,
+        region_header=signing.REGION_HEADER[outcome.region],
+        now=clock(),
+    )
+    attempt = Attempt(algorithm)
+    outcome.attempts.append(attempt)
+    response = send(endpoint, request.path, request.headers, timeout=outcome.options.timeout, environ=environ)
+    _judge(outcome, attempt, response, clock())
+
+
+def _skew(response: transport.Response, now: _dt.datetime) -> float | None:
+    date = response.headers.get("date")
+    if not date:
+        return None
+    try:
+        served = email.utils.parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+    if served.tzinfo is None:
+        served = served.replace(tzinfo=_dt.timezone.utc)
+    return round((now - served).total_seconds(), 1)
+
+
+def _json_body(body: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _judge(outcome: Outcome, attempt: Attempt, response: transport.Response, now: _dt.datetime) -> None:
+    attempt.status = response.status
+    attempt.skew_s = _skew(response, now)
+    attempt.request_id = response.headers.get("x-amzn-requestid")
+    data = _json_body(response.body)
+    if data is not None:
+        code, message = data.get("reasonCode"), data.get("message")
+        attempt.reason_code = code if isinstance(code, str) else None
+        attempt.message = message[:500] if isinstance(message, str) else None
+    status = response.status
+    if data is None:
+        attempt.verdict = "not the API"
+        shown = response.body[:80].decode("utf-8", "replace").strip() or "an empty body"
+        raise ServiceError(
+            f"{outcome.endpoint} answered {status} {response.reason} with something that is not Amazon Pay's API "
+            f"(not JSON: {shown!r})",
+            "check --endpoint / KEYGEN_AMAZON_PAY_ENDPOINT and any proxy; nothing was retried",
+        )
+    if 200 <= status < 300 or status == 404:
+        attempt.accepted, attempt.verdict = True, "accepted"
+        return
+    if 300 <= status < 400 or status >= 500:
+        attempt.verdict = "service failed"
+        raise ServiceError(
+            f"{outcome.endpoint} answered {status} {attempt.reason_code or response.reason}: the service failed or "
+            "sent this request elsewhere, so nothing is known about the key yet",
+            "nothing was retried: run keygen confirm again in a few minutes",
+        )
+    attempt.verdict = "refused"
+    _reject(outcome, attempt, status)
+
+
+def _reject(outcome: Outcome, attempt: Attempt, status: int) -> None:
+    o = outcome.options
+    assert outcome.public_key_id and outcome.region and outcome.environment
+    ctx = diagnosis.Context(
+        private_key=str(o.private_key),
+        fingerprint=str(outcome.fingerprint),
+        public_key_id=outcome.public_key_id,
+        region=outcome.region,
+        environment=outcome.environment,
+        from_prefix=outcome.environment_source == "the ID's prefix",
+        other_fingerprints=tuple(outcome.other_keys),
+        skew_s=attempt.skew_s,
+    )
+    outcome.diagnosis = diagnosis.diagnose(status, attempt.reason_code, attempt.message or "", ctx)
+    first = outcome.diagnosis.causes[0] if outcome.diagnosis.causes else None
+    raise Rejected(
+        f"Amazon Pay refused the request ({status} {attempt.reason_code or 'no reasonCode'})"
+        + (f": most likely {first.why}" if first else ""),
+        first.fix if first else "see the causes above",
+    )
+
+
+def sdk_blocks(outcome: Outcome, sdks: tuple[str, ...]) -> list[sdk_config.Block]:
+    assert outcome.public_key_id and outcome.region
+    algorithm = signing.ALGORITHM_CHOICES[outcome.options.algorithm][0]
+    settings = sdk_config.Settings(
+        private_key=str(outcome.options.private_key.absolute()),
+        public_key_id=outcome.public_key_id,
+        region=outcome.region,
+        sandbox=None if outcome.environment_source == "the ID's prefix" else outcome.environment == "sandbox",
+        algorithm=algorithm,
+        pkcs8=outcome.pkcs8,
+    )
+    return [sdk_config.block(s, settings) for s in sdks]
+
+
+def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
+    o = outcome.options
+    record = {
+        "time": audit.timestamp(),
+        "command": "confirm",
+        "keygen_version": __version__,
+        "user": host_mod.user_name(environ),
+        "host": host_mod.host_name(),
+        "private_key": str(o.private_key.absolute()),
+        "fingerprint": outcome.fingerprint,
+        "public_key_id": outcome.public_key_id,
+        "environment": outcome.environment,
+        "region": outcome.region,
+        "endpoint": outcome.endpoint,
+        "attempts": [
+            {"algorithm": a.algorithm, "status": a.status, "reason_code": a.reason_code, "accepted": a.accepted}
+            for a in outcome.attempts
+        ],
+        "result": "ok" if outcome.error is None else "failed",
+        "exit_code": outcome.exit_code,
+        "error": outcome.error.as_dict() if outcome.error else None,
+    }
+    try:
+        outcome.audit_path = audit.record(o.audit_log, record, environ)
+    except OSError as exc:
+        path = audit.resolve(o.audit_log, environ)
+        outcome.warnings.append(f"the audit log {path} could not be written ({exc.strerror or exc})")

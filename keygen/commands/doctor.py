@@ -1,0 +1,112 @@
+"""`keygen doctor`: this machine as generate sees it (OS, shell, tools, versions), and each problem's fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from keygen.commands.plan import Note, Plan, describe
+from keygen.errors import KeygenError
+from keygen.host import Host, ToolInfo, hints, shell_dict
+from keygen.host.platforms import Method, is_posix_shell
+from keygen.recipes.method import ssh_keygen_too_old
+from keygen.result import Result
+
+
+@dataclass
+class Doctor(Result):
+    """This machine as generate sees it, and each problem with its fix."""
+
+    command: ClassVar[str] = "doctor"
+    plan: Plan
+    problems: list[Note] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def error(self) -> KeygenError | None:  # type: ignore[override]
+        return self.plan.error
+
+    def facts(self) -> dict[str, Any]:
+        plan, host = self.plan, self.plan.host
+        choice = plan.choice
+        return {
+            "os": host.os,
+            "shell": shell_dict(host.shell),
+            "tools": {"openssl": _tool_dict(host.openssl), "ssh-keygen": _tool_dict(host.ssh_keygen)},
+            "git_for_windows": vars(host.git) if host.git else None,
+            "generate": {
+                "method": choice.recipe.name,
+                "reason": choice.reason,
+                "executable": choice.executable,
+                "lines": plan.lines,
+            }
+            if choice
+            else None,
+            "problems": [n.as_dict() for n in self.problems],
+            "notes": [n.as_dict() for n in plan.notes],
+        }
+
+
+def _tool_problems(host: Host, method: Method, windows_console: bool) -> list[Note]:
+    """The documented tool missing, or an ssh-keygen too old to write PKCS#8."""
+    notes: list[Note] = []
+    preferred = "ssh-keygen" if windows_console else "openssl"
+    if host.tool(preferred) is None and method == "auto":
+        where = "on PATH" if preferred == "openssl" else "(the OpenSSH client)"
+        notes.append(
+            Note(
+                "warning",
+                f"{preferred}, the documented tool here, was not found {where}; generate uses another path",
+                hints.install_hint(preferred, host.os),
+            )
+        )
+    ssh = host.ssh_keygen
+    if ssh is not None and ssh_keygen_too_old(ssh) and (windows_console or method != "auto"):
+        notes.append(
+            Note(
+                "warning",
+                f"ssh-keygen is {ssh.version_label}: before 8.1 it writes PKCS#1 or OpenSSH format despite `-m PKCS8`",
+                "update the OpenSSH client to 8.1 or later"
+                + (f"; {hints.OPENSSH_CLIENT_INSTALL}" if host.os == "windows" else ""),
+            )
+        )
+    return notes
+
+
+def command(method: Method = "auto") -> Doctor:
+    """`keygen doctor` once its command line is parsed (by Typer in keygen.cli.app, or by keygen.shortcut)."""
+    from keygen.host import detect_host
+
+    # Doctor shows every tool's version, so it asks each one (generate asks only what it needs).
+    return diagnose(detect_host(versions=("openssl", "ssh-keygen"), method=method), method)
+
+
+def diagnose(host: Host, method: Method = "auto") -> Doctor:
+    """Everything `plan` says, plus each problem on this machine with its fix."""
+    plan = describe(host, method)
+    doc = Doctor(plan)
+    windows_console = host.os == "windows" and not is_posix_shell(plan.shell)
+    if plan.error is not None:
+        doc.problems.append(Note("problem", plan.error.message, plan.error.hint))
+    else:
+        doc.problems += _tool_problems(host, method, windows_console)
+    if host.shell is None:
+        doc.problems.append(
+            Note("warning", "the shell could not be detected", "pass --shell NAME to `plan` to see its lines")
+        )
+    if windows_console and host.git is None and plan.error is None:
+        doc.problems.append(
+            Note("tip", "Git Bash (the document's third path) is not installed", hints.GIT_BASH_INSTALL)
+        )
+    return doc
+
+
+def _tool_dict(tool: ToolInfo | None) -> dict[str, Any] | None:
+    if tool is None:
+        return None
+    return {
+        "path": tool.path,
+        "version": tool.version_text,
+        "flavor": tool.flavor,
+        "version_number": ".".join(map(str, tool.version)) if tool.version else None,
+    }

@@ -1,0 +1,266 @@
+"""`keygen verify`: judge any key pair, wherever it came from, and say exactly how to fix it.
+
+The library checks (keygen.keys.checks, pyca/cryptography) give the verdict; where openssl or
+ssh-keygen is on PATH they give a second opinion (keygen.keys.opinion). `--fix` mends one thing that
+needs no judgment, a public key's encoding, with publish's atomic replace-with-backup, and never
+touches a private key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from keygen import recipes
+from keygen.errors import DirUnusable, ExitCode, KeygenError, UsageError
+from keygen.keys import checks
+from keygen.keys.inspection import Inspection
+from keygen.keys.keyfile import MAX_KEY_FILE
+from keygen.keys.opinion import Answers, Opinion, second_opinion
+from keygen.recipes import quoting
+from keygen.result import Failure, Result
+
+
+@dataclass(frozen=True)
+class Options:
+    private_key: Path | None = Path(recipes.PRIVATE_KEY)
+    public_key: Path | None = Path(recipes.PUBLIC_KEY)
+    fix: bool = False
+    second_opinion: bool = True
+    #: Which paths came from the defaults (so a missing default can point at --public-only).
+    defaulted: tuple[str, ...] = ()
+
+
+def _single(first: Path | None, second: Path | None, role: str) -> tuple[Path | None, Path | None, tuple[str, ...]]:
+    """`--private-only` / `--public-only`: one file, named by the only positional given."""
+    if second is not None:
+        example = recipes.PRIVATE_KEY if role == "private" else recipes.PUBLIC_KEY
+        raise UsageError(f"--{role}-only takes one file", f"keygen verify --{role}-only {example}")
+    default = Path(recipes.PRIVATE_KEY if role == "private" else recipes.PUBLIC_KEY)
+    path, defaulted = first or default, (() if first else (role,))
+    return (path, None, defaulted) if role == "private" else (None, path, defaulted)
+
+
+def resolve_targets(
+    first: Path | None, second: Path | None, *, private_only: bool, public_only: bool
+) -> tuple[Path | None, Path | None, tuple[str, ...]]:
+    """Turn the command line into (private, public, defaulted roles).
+
+    Both positionals are PRIVATE_KEY then PUBLIC_KEY. `--private-only` checks PRIVATE_KEY alone;
+    `--public-only` checks one public key, named by the only positional given.
+    """
+    if private_only and public_only:
+        raise UsageError("--private-only and --public-only exclude each other", "give one of them, or neither")
+    if private_only or public_only:
+        return _single(first, second, "private" if private_only else "public")
+    defaulted = tuple(role for role, given in (("private", first), ("public", second)) if given is None)
+    return first or Path(recipes.PRIVATE_KEY), second or Path(recipes.PUBLIC_KEY), defaulted
+
+
+@dataclass(frozen=True)
+class Mend:
+    path: str
+    backup: str
+    was: str
+    now: str = "ASCII, LF line ends, no byte order mark"
+
+
+@dataclass
+class Outcome(Result):
+    command: ClassVar[str] = "verify"
+    options: Options
+    report: checks.Report | None = None
+    opinions: list[Opinion] = field(default_factory=list)
+    fixed: list[Mend] = field(default_factory=list)
+    #: Why --fix left something alone (a private key, a link, nothing to mend...).
+    fix_notes: list[str] = field(default_factory=list)
+    error: KeygenError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def status_code(self) -> int:
+        return int(ExitCode.OK if self.report is not None and self.report.ok else ExitCode.CHECKS_FAILED)
+
+    def counts(self) -> dict[str, int]:
+        checks_ = self.report.checks if self.report else []
+        return {s: sum(c.status == s for c in checks_) for s in ("pass", "warn", "fail")}
+
+    def facts(self) -> dict[str, Any]:
+        o, r = self.options, self.report
+        return {
+            "private_key": str(o.private_key) if o.private_key else None,
+            "public_key": str(o.public_key) if o.public_key else None,
+            "checks": [c.as_dict() for c in r.checks] if r else [],
+            "summary": self.counts() if r else None,
+            "fingerprint": r.fingerprint if r else None,
+            "fingerprint_hex": r.fingerprint_hex if r else None,
+            "second_opinion": [op.as_dict() for op in self.opinions],
+            "fixed": [vars(m) for m in self.fixed],
+            "fix_notes": self.fix_notes,
+        }
+
+
+def command(
+    private_key: Path | None = None,
+    public_key: Path | None = None,
+    *,
+    private_only: bool = False,
+    public_only: bool = False,
+    fix: bool = False,
+    second_opinion: bool = True,
+) -> Result:
+    """`keygen verify` once Typer parsed its command line; the defaults are the CLI's."""
+    try:
+        priv, pub, defaulted = resolve_targets(
+            private_key, public_key, private_only=private_only, public_only=public_only
+        )
+    except KeygenError as exc:
+        return Failure(Outcome.command, exc)
+    return verify(Options(priv, pub, fix=fix, second_opinion=second_opinion, defaulted=defaulted))
+
+
+def verify(options: Options, *, environ: Mapping[str, str] | None = None) -> Outcome:
+    environ = os.environ if environ is None else environ
+    outcome = Outcome(options)
+    # The tools' answers are on their way while the library looks (not with --fix: it changes a file).
+    early = Answers(_str(options.private_key), _str(options.public_key), environ) if _asks_early(options) else None
+    try:
+        # The findings are kept even when --fix then fails (exit 6): the user sees both.
+        report = outcome.report = _check(options)
+        if options.fix:
+            report = outcome.report = _apply_fixes(options, report, outcome)
+        if options.second_opinion:
+            outcome.opinions = second_opinion(report, environ, early)
+            report.checks += [_disagreement(op) for op in outcome.opinions if op.agrees is False]
+    except KeygenError as exc:
+        outcome.error = exc
+    finally:
+        if early is not None:
+            early.close()
+    return outcome
+
+
+def _asks_early(options: Options) -> bool:
+    return options.second_opinion and not options.fix
+
+
+def _str(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def _disagreement(op: Opinion) -> checks.Check:
+    return checks.Check(
+        f"second_opinion.{op.tool}",
+        "warn",
+        f"{op.tool} and the library disagree on '{op.question}': {op.tool} says "
+        f"{op.verdict} ({op.detail}), the library says {op.library}",
+        "trust neither blindly: check the file with the SDK you use",
+    )
+
+
+def _check(options: Options) -> checks.Report:
+    report = checks.check_pair(options.private_key, options.public_key, strict=False)
+    if options.defaulted:
+        report.checks[:] = [_point_at_single(c, options) for c in report.checks]
+    return report
+
+
+def _point_at_single(check: checks.Check, options: Options) -> checks.Check:
+    """A default file that is missing often means only one file was meant: say how to check it alone."""
+    if check.name not in ("private_key.file", "public_key.file") or "does not exist" not in check.summary:
+        return check
+    role = check.name.split("_", 1)[0]
+    if role not in options.defaulted:
+        return check
+    other = "public" if role == "private" else "private"
+    other_path = options.public_key if other == "public" else options.private_key
+    if other_path is None or not os.path.lexists(other_path):
+        return check
+    line = quoting.keygen_verify(
+        str(other_path) if other == "private" else None,
+        str(other_path) if other == "public" else None,
+        quoting.current_shell(),
+    )
+    hint = f"to check the {other} key alone: `{line}`"
+    return checks.Check(check.name, check.status, check.summary, f"{check.fix}; {hint}")
+
+
+# --- --fix -------------------------------------------------------------------------------------
+
+
+def _apply_fixes(options: Options, report: checks.Report, outcome: Outcome) -> checks.Report:
+    priv = report.private
+    if priv is not None and any(
+        c.status != "pass" and c.name in ("private_key.encoding", "private_key.format", "private_key.load")
+        for c in priv.checks
+    ):
+        outcome.fix_notes.append("the private key is never rewritten: run the command its fix names")
+    pub = report.public
+    if pub is None:
+        return report
+    result = mend_public(pub)
+    if isinstance(result, Mend):
+        outcome.fixed.append(result)
+        return _check(options)  # judge the file as it now is
+    if result:
+        outcome.fix_notes.append(result)
+    return report
+
+
+def _describe_encoding(ins: Inspection) -> str:
+    parts = [(ins.encoding or "?").upper()]
+    if ins.bom:
+        parts.append("byte order mark")
+    if ins.line_ends == "mixed":
+        parts.append("mixed line ends")
+    return ", ".join(parts)
+
+
+def _why_not_mended(ins: Inspection) -> str | None:
+    """Why a public key's encoding is left alone ("" = nothing to mend; None = mend it)."""
+    if ins.data is None or ins.text is None:
+        return "it could not be read as text"
+    if not (ins.bom or ins.line_ends == "mixed" or (ins.encoding or "").startswith("utf-16")):
+        return ""
+    if ins.encoding not in ("ascii", "utf-16-le", "utf-16-be"):
+        return "its encoding cannot be mended without judgment"
+    if ins.form is not None and "PRIVATE KEY" in ins.form:
+        return "it holds a private key, and private keys are never rewritten"
+    if ins.is_link:
+        return "it is a symbolic link (followed for reading only); fix its target"
+    if not ins.text.isascii():
+        return "it holds characters ASCII cannot carry"
+    return None
+
+
+def mend_public(ins: Inspection) -> Mend | str:
+    """Rewrite a public key's encoding as plain ASCII; return the Mend, or why nothing was done ("" = fine).
+
+    A consistent line-end style is kept as it is (CRLF is what openssl writes on Windows); only
+    mixed line ends are made LF.
+    """
+    why = _why_not_mended(ins)
+    if why is not None:
+        return f"{ins.path} was not rewritten: {why}" if why else ""
+    assert ins.data is not None and ins.text is not None
+    from keygen.outdir.publish import (  # only --fix writes: not on every verify's start-up
+        Changed,
+        replace_keeping_backup,
+    )
+
+    text = ins.text.replace("\n", "\r\n") if ins.line_ends == "crlf" else ins.text
+    try:
+        backup = replace_keeping_backup(Path(ins.path), ins.data, text.encode("ascii"), limit=MAX_KEY_FILE)
+    except Changed as exc:
+        return f"{ins.path} was not rewritten: {exc}"
+    except OSError as exc:
+        # Asked to fix and could not write (a read-only directory, another user's file): exit 6.
+        folder = os.path.dirname(os.path.abspath(ins.path))
+        raise DirUnusable(
+            f"cannot fix {ins.path}: {exc.strerror or exc}; nothing was changed",
+            f"--fix writes a backup and a new file beside it: make {folder} writable for you, "
+            "or copy the file somewhere you can write and fix the copy",
+        ) from None
+    return Mend(ins.path, str(backup), _describe_encoding(ins))

@@ -1,0 +1,253 @@
+"""Judging a key pair, independent of the tool that made it.
+
+Every finding is a named `Check` (pass, warn or fail) with what was found and the fix. Reading and
+decoding are `keys.keyfile` and `keys.formats`; one file's form and key `keys.assessment`; the
+fixes' wording `keys.advice`. Here: the pair (match, Amazon Pay self-test, fingerprint).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from keygen import amazon_pay
+from keygen.keys import advice
+from keygen.keys.advice import regen_public, regenerate
+from keygen.keys.assessment import check_private, check_public
+from keygen.keys.inspection import Check, Inspection, Role
+from keygen.keys.keyfile import decode, read_key_file
+from keygen.recipes import quoting
+from keygen.recipes.quoting import Shell
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+__all__ = ["Check", "Inspection", "Names", "Report", "check_pair", "fingerprint", "inspect"]
+
+# --- the pair ----------------------------------------------------------------------------------
+
+
+def fingerprint_digest(public_key: RSAPublicKey) -> bytes:
+    """SHA-256 of the key's DER SubjectPublicKeyInfo (as `openssl pkey -pubin -outform DER` writes it)."""
+    from cryptography.hazmat.primitives import serialization
+
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return amazon_pay.sha256(der)
+
+
+def shown_fingerprint(digest: bytes) -> str:
+    """`SHA256:<unpadded base64>`, the way ssh-keygen and OpenSSH write a SHA-256 fingerprint."""
+    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+
+
+def fingerprint(public_key: RSAPublicKey) -> str:
+    return shown_fingerprint(fingerprint_digest(public_key))
+
+
+def _digest(ins: Inspection | None, key: RSAPublicKey) -> bytes:
+    """Over the SubjectPublicKeyInfo exactly as the file holds it (an RSA-PSS SPKI keeps its own
+    algorithm identifier, which the loaded key would re-encode as rsaEncryption)."""
+    if ins is not None and ins.role == "public" and ins.der is not None:
+        return amazon_pay.sha256(ins.der)
+    return fingerprint_digest(key)
+
+
+def _public_digest(pub: Inspection | None, pub_key: Any, priv_key: Any) -> bytes | None:
+    """The fingerprint's digest: the public key file's own SPKI, else the private key's public part."""
+    if pub_key is not None:
+        return _digest(pub, pub_key)
+    return fingerprint_digest(priv_key.public_key()) if priv_key is not None else None
+
+
+@dataclass
+class Report:
+    private: Inspection | None
+    public: Inspection | None
+    checks: list[Check]
+    fingerprint: str | None
+    #: The same digest as `fingerprint`, in hex (JSON only: people see one format).
+    fingerprint_hex: str | None = None
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if c.status == "fail"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass(frozen=True)
+class Names:
+    """What messages and fix commands call the two files (generate: the final names, not staging's)."""
+
+    private: str = ""
+    public: str = ""
+
+
+def inspect(
+    path: Path,
+    role: Role,
+    strict: bool,
+    *,
+    names: Names | None = None,
+    private_form: str | None = None,
+    validate_rsa: bool = True,
+    shell: quoting.Shell | None = None,
+    partner_ok: bool = True,
+) -> Inspection:
+    """Read, decode and judge one key file. The names are what fix commands say for the pair."""
+    names = names or (Names(str(path), "") if role == "private" else Names("", str(path)))
+    shown = names.private if role == "private" else names.public
+    ins = Inspection(role, str(path), shown=shown or str(path))
+    ins.validate_rsa = validate_rsa
+    ins.quoting = shell
+    ins.pair = bool(names.private and names.public)
+    ins.partner_ok = partner_ok
+    ins.private_name = names.private or ins.private_name
+    ins.public_name = names.public or ins.public_name
+    ins.private_form = private_form
+    read_key_file(path, role, ins)
+    if ins.data is not None:
+        decode(ins, strict)
+        (check_private if role == "private" else check_public)(ins, strict)
+    return ins
+
+
+def _self_test(priv: Inspection, priv_key: Any, pub_key: Any) -> list[Check]:
+    """Sign and verify with both algorithms. The library ignores an RSA-PSS key's restrictions,
+    which OpenSSL (and so the SDKs) enforce: what the key refuses fails, with the reason."""
+    refused = priv.algorithm.refuses() if priv.algorithm else {}
+    out = []
+    for result in amazon_pay.self_test(priv_key, pub_key):
+        ok, detail, fix = result.ok, result.detail, ""
+        if result.algorithm in refused:
+            ok, detail = False, f"the key's RSA-PSS restriction refuses it: {refused[result.algorithm]}"
+        elif priv.form == "OPENSSH PRIVATE KEY":
+            # The library reads the OpenSSH format; the SDKs (OpenSSL's PEM decoders) do not.
+            ok, detail = False, "the key inside signs, but the SDKs cannot load this file (OpenSSH format)"
+            fix = "convert a copy to PKCS#8: " + advice.openssh_fix(priv)
+        if not ok:
+            fix = fix or regenerate(priv)
+        out.append(Check(f"amazon_pay.sign.{result.algorithm}", "pass" if ok else "fail", detail, fix))
+    return out
+
+
+def _pair_checks(priv_key: Any, pub_key: Any, priv: Inspection, pub: Inspection) -> list[Check]:
+    """Both keys loaded: do they match, and do the Amazon Pay signatures verify?"""
+    derived = priv_key.public_key()
+    if derived.public_numbers() != pub_key.public_numbers():
+        return [
+            Check(
+                "pair.match",
+                "fail",
+                f"the public key does not belong to the private key: private key's public part is "
+                f"{fingerprint(derived)}, the public key file is {shown_fingerprint(_digest(pub, pub_key))}",
+                "the two files are from different pairs. The public key file may be the one already "
+                "registered in Integration Central: if so, keep it and name the private key that belongs to "
+                "it. Otherwise " + regen_public(pub),
+            )
+        ]
+    match = Check("pair.match", "pass", "the public key belongs to the private key")
+    return [match, *_self_test(priv, priv_key, pub_key)]
+
+
+def _string_to_sign_check() -> Check:
+    digest = amazon_pay.string_to_sign("AMZN-PAY-RSASSA-PSS", amazon_pay.KNOWN_PAYLOAD).split("\n")[1]
+    if digest == amazon_pay.KNOWN_DIGEST:
+        return Check("amazon_pay.string_to_sign", "pass", "the button string to sign matches the SDKs' known answer")
+    return Check("amazon_pay.string_to_sign", "fail", f"string-to-sign digest {digest} is not the SDKs' answer")
+
+
+def _rsa_key(ins: Inspection | None, *, private: bool) -> Any:
+    """The loaded RSA key of the inspection, or None (not loaded, or not RSA)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if ins is None:
+        return None
+    wanted = rsa.RSAPrivateKey if private else rsa.RSAPublicKey
+    return ins.key if isinstance(ins.key, wanted) else None
+
+
+_PUBLIC_FORMS = ("PUBLIC KEY", "RSA PUBLIC KEY", "SSH2 PUBLIC KEY")
+
+
+def _point_at_swap(priv: Inspection, pub: Inspection) -> None:
+    """The private key file holds a public key and the public key file a private key: say so on both."""
+    if not (priv.form in _PUBLIC_FORMS or (priv.form or "").startswith("ssh-")):
+        return
+    if pub.form is None or "PRIVATE KEY" in pub.form:
+        fix = advice.swapped(priv, pub)
+        for ins in (priv, pub):
+            ins.checks[:] = [
+                Check(c.name, c.status, c.summary, fix) if c.name.endswith(".format") else c for c in ins.checks
+            ]
+
+
+def _inspect_both(
+    private_path: Path | None,
+    public_path: Path | None,
+    strict: bool,
+    validate_rsa: bool,
+    names: Names,
+    shell: Shell | None,
+) -> tuple[Inspection | None, Inspection | None]:
+    """Each file judged, with the names and state of the other one that its fixes depend on."""
+    priv = (
+        inspect(private_path, "private", strict, names=names, validate_rsa=validate_rsa, shell=shell)
+        if private_path
+        else None
+    )
+    if public_path is None:
+        return priv, None
+    pub = inspect(
+        public_path,
+        "public",
+        strict,
+        names=names,
+        private_form=priv.form if priv else None,
+        shell=shell,
+        partner_ok=priv is None or not priv.failed,
+    )
+    if priv is not None and pub.failed and any("keygen verify" in c.fix for c in priv.checks):
+        # The private key's fix ends with a check of the new key; with a failing public key beside
+        # it, that check could not pass: check the new private key alone instead.
+        assert private_path is not None
+        priv = inspect(
+            private_path, "private", strict, names=names, validate_rsa=validate_rsa, shell=shell, partner_ok=False
+        )
+    if priv is not None:
+        _point_at_swap(priv, pub)
+    return priv, pub
+
+
+def check_pair(
+    private_path: Path | None,
+    public_path: Path | None,
+    *,
+    strict: bool,
+    validate_rsa: bool = True,
+    names: Names | None = None,
+    shell: Shell | None = None,
+) -> Report:
+    """Inspect one or both files, then, with both loaded, match them and run the self-test.
+
+    `validate_rsa=False` skips OpenSSL's full RSA key validation (primality of p and q, about 45 ms
+    for 2048 bits). Only `generate` passes it, for a key that openssl has just made: there the
+    sign-and-verify self-test already proves the private key and the public key work together.
+    `shell` is the one the printed fix commands are quoted for (default: the user's).
+    """
+    names = names or Names(str(private_path or ""), str(public_path or ""))
+    priv, pub = _inspect_both(private_path, public_path, strict, validate_rsa, names, shell)
+    checks = [c for ins in (priv, pub) if ins for c in ins.checks]
+    priv_key, pub_key = _rsa_key(priv, private=True), _rsa_key(pub, private=False)
+    if priv_key is not None and pub_key is not None:
+        checks += _pair_checks(priv_key, pub_key, priv, pub)  # type: ignore[arg-type]  # loaded: inspected
+    if priv_key is not None:
+        checks.append(_string_to_sign_check())
+    digest = _public_digest(pub, pub_key, priv_key)
+    if digest is None:
+        return Report(priv, pub, checks, None)
+    return Report(priv, pub, checks, shown_fingerprint(digest), digest.hex())

@@ -1,0 +1,293 @@
+"""Reading and decoding key files: bytes off the disk safely, then the text inside them.
+
+A key file is read without blocking (FIFOs), without reading a huge file whole, and without
+following it for writing; its encoding (ASCII, UTF-8, UTF-16 with or without BOM, CRLF) is
+found and recorded on the `Inspection`, with a `Check` for each finding. Judging the key itself
+is `keygen.keys.checks`; the fix commands' wording is `keygen.keys.advice`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from keygen.keys import advice
+from keygen.keys.inspection import Inspection, Role
+from keygen.recipes import quoting
+
+if TYPE_CHECKING:
+    pass
+
+#: No key file is near this size; a larger one is refused without being read whole.
+MAX_KEY_FILE = 1024 * 1024
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """A finding that ends the reading: recorded as a failed `file` check."""
+
+    def __init__(self, summary: str, fix: str) -> None:
+        super().__init__(summary)
+        self.summary, self.fix = summary, fix
+
+
+def _look(path: Path, ins: Inspection) -> None:
+    """lstat first: a missing file, and a symbolic link (followed for reading only), are findings."""
+    shown = ins.shown
+    try:
+        lst = os.lstat(path)
+    except FileNotFoundError:
+        raise _Refused(f"{shown} does not exist", "check the path, or " + advice.regenerate(ins)) from None
+    except OSError as exc:
+        raise _Refused(f"cannot look at {shown}: {exc.strerror}", "check the path and its permissions") from None
+    if not stat.S_ISLNK(lst.st_mode):
+        return
+    ins.is_link = True
+    try:
+        target = os.readlink(path)
+    except OSError:  # replaced between the two looks: say so without the target
+        target = "(unreadable)"
+    ins.add(
+        "link",
+        "warn",
+        f"{shown} is a symbolic link to {target}; followed for reading only",
+        "keep key files as regular files so that nothing else can swap them",
+    )
+
+
+def _open(path: Path, shown: str) -> int:
+    """Open without blocking: a FIFO must not hang keygen."""
+    try:
+        return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise _Refused(f"{shown} is a link to a missing file", "point it at the key, or replace it") from None
+    except IsADirectoryError:
+        raise _Refused(f"{shown} is a directory, not a key file", "name the key file itself") from None
+    except OSError as exc:
+        raise _Refused(f"cannot open {shown}: {exc.strerror}", "check its permissions") from None
+
+
+def _check_regular(st: os.stat_result, shown: str) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise _Refused(f"{shown} is a directory, not a key file", "name the key file itself")
+    if not stat.S_ISREG(st.st_mode):
+        raise _Refused(f"{shown} is not a regular file (a FIFO, device or socket)", "name the key file itself")
+    if st.st_size > MAX_KEY_FILE:
+        raise _Refused(
+            f"{shown} is {st.st_size} bytes; a key file is a few KiB (refused without reading it)",
+            "name the key file itself",
+        )
+
+
+def _read_bounded(fd: int) -> bytes:
+    """At most MAX_KEY_FILE + 1 bytes: enough to tell that a file grew past the limit."""
+    chunks = []
+    remaining = MAX_KEY_FILE + 1
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 65536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read(path: Path, shown: str) -> tuple[os.stat_result, bytes]:
+    fd = _open(path, shown)
+    try:
+        st = os.fstat(fd)
+        _check_regular(st, shown)
+        data = _read_bounded(fd)
+    except OSError as exc:
+        raise _Refused(f"cannot read {shown}: {exc.strerror}", "check its permissions") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_KEY_FILE:
+        raise _Refused(f"{shown} grew past {MAX_KEY_FILE} bytes while being read", "name the key file itself")
+    return st, data
+
+
+def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Inspection:
+    """Read a key file safely: no blocking on FIFOs, no reading a huge file whole."""
+    ins = ins or Inspection(role, str(path))
+    try:
+        _look(path, ins)
+        st, ins.data = _read(path, ins.shown)
+    except _Refused as refused:
+        ins.add("file", "fail", refused.summary, refused.fix)
+        return ins
+    if role == "private" and os.name == "posix" and st.st_mode & 0o077:
+        ins.add(
+            "permissions",
+            "warn",
+            f"{ins.shown} is readable by others (mode {stat.S_IMODE(st.st_mode):04o})",
+            f"`chmod 600 {quoting.quote(ins.shown, 'posix')}`",
+        )
+    return ins
+
+
+# --- encoding ----------------------------------------------------------------------------------
+
+
+def _utf16_order(data: bytes) -> str | None:
+    if data.startswith(b"\xff\xfe"):
+        return "utf-16-le"
+    if data.startswith(b"\xfe\xff"):
+        return "utf-16-be"
+    if len(data) >= 4 and b"\x00" in data[:64]:
+        head = data[:64]
+        if all(b == 0 for b in head[1::2]) and any(head[0::2]):
+            return "utf-16-le"
+        if all(b == 0 for b in head[0::2]) and any(head[1::2]):
+            return "utf-16-be"
+    return None
+
+
+def _not_text(ins: Inspection) -> None:
+    ins.encoding = "binary"
+    ins.add(
+        "encoding",
+        "fail",
+        "is not a text file: it holds bytes that no PEM key file has (binary data)",
+        "this is not a key file: name the right file, or make the pair again: " + advice.new_pair(ins),
+    )
+
+
+def _decode_utf16(ins: Inspection, data: bytes, utf16: str) -> None:
+    """What Windows PowerShell 5.1's `>` writes: readable text, but no tool can load it."""
+    try:
+        text = data.decode(utf16).lstrip("\ufeff")
+    except UnicodeDecodeError:
+        _not_text(ins)
+        return
+    if not text.isascii() or "\x00" in text:
+        _not_text(ins)
+        return
+    ins.encoding, ins.bom = utf16, data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    ins.line_ends = line_end_style(text.encode("ascii"))
+    ins.text = text.replace("\r\n", "\n")
+    fix = (
+        advice.utf16_public(ins)
+        if ins.role == "public"
+        else "save the key as ASCII (in an editor: UTF-8 without BOM), keeping the original"
+    )
+    ins.add(
+        "encoding",
+        "fail",
+        f"encoded as {utf16.upper()}{' with a byte order mark' if ins.bom else ''} (what Windows PowerShell "
+        "5.1's `>` writes): openssl, ssh-keygen and the Amazon Pay SDKs cannot read it",
+        fix,
+    )
+
+
+def _not_ascii(ins: Inspection, text_bytes: bytes, exc: UnicodeDecodeError) -> None:
+    try:
+        text_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        _not_text(ins)
+        return
+    line = text_bytes[: exc.start].count(b"\n") + 1
+    ins.encoding = "utf-8"
+    ins.add(
+        "encoding",
+        "fail",
+        f"holds non-ASCII characters (first on line {line}); a PEM key is plain ASCII",
+        "the file was edited or pasted with extra characters: make the pair again: " + advice.new_pair(ins),
+    )
+
+
+def _judge_ascii(ins: Inspection, problems: list[str], strict: bool) -> None:
+    if not problems:
+        # CRLF is what the documented openssl lines write on Windows (OpenSSL's apps open PEM output
+        # in text mode), and the SDKs load it: a consistent style passes, and is only reported.
+        style = LINE_END_NAMES[ins.line_ends or "lf"]
+        ins.add("encoding", "pass", f"plain ASCII, {style} line ends, no byte order mark")
+        return
+    fix = (
+        f"rewrite it as plain ASCII with one line-end style: {advice.fix_in_place(ins)} "
+        "(keeps the original as a backup)"
+        if ins.role == "public"
+        else "save it as plain ASCII with one line-end style (an editor: UTF-8 without BOM), keeping the original"
+    )
+    if strict:
+        ins.add("encoding", "fail", " and ".join(problems) + "; the documented commands write plain ASCII", fix)
+    else:
+        ins.add("encoding", "warn", " and ".join(problems) + "; openssl and the SDKs still load it", fix)
+
+
+def _decode_8bit(ins: Inspection, data: bytes, strict: bool) -> None:
+    """ASCII, perhaps with a UTF-8 byte order mark or mixed line ends (they load, but are not the documented form)."""
+    text_bytes = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    ins.bom, ins.line_ends = text_bytes is not data, line_end_style(text_bytes)
+    problems = [p for p, found in ((_BOM, ins.bom), (_MIXED, ins.line_ends == "mixed")) if found]
+    if b"\x00" in text_bytes:
+        _not_text(ins)
+        return
+    try:
+        text = text_bytes.decode("ascii")
+    except UnicodeDecodeError as exc:
+        _not_ascii(ins, text_bytes, exc)
+        return
+    ins.encoding = "ascii"
+    ins.text = text.replace("\r\n", "\n")
+    _judge_ascii(ins, problems, strict)
+
+
+_BOM = "starts with a UTF-8 byte order mark"
+_MIXED = "mixes CRLF and LF line ends"
+#: How each line-end style is named to the user.
+LINE_END_NAMES = {"lf": "LF", "crlf": "CRLF (Windows)", "mixed": "mixed CRLF and LF"}
+
+
+def line_end_style(data: bytes) -> str:
+    """ "lf", "crlf" or "mixed": a file with no line break at all counts as LF."""
+    crlf = data.count(b"\r\n")
+    bare_lf = data.count(b"\n") - crlf
+    bare_cr = data.count(b"\r") - crlf
+    if bare_cr or (crlf and bare_lf):
+        return "mixed"
+    return "crlf" if crlf else "lf"
+
+
+def decode(ins: Inspection, strict: bool) -> None:
+    """Find the text inside the bytes, and say how it is encoded."""
+    data = ins.data
+    assert data is not None
+    if not data.strip():
+        ins.add(
+            "file",
+            "fail",
+            f"{ins.shown} is empty ({len(data)} bytes)" if not data else f"{ins.shown} holds only white space",
+            "a `>` redirect creates its file before the command runs, so a failed command leaves an empty one: "
+            "make the pair again: " + advice.new_pair(ins),
+        )
+        return
+    utf16 = _utf16_order(data)
+    if utf16:
+        _decode_utf16(ins, data, utf16)
+    else:
+        _decode_8bit(ins, data, strict)
+
+
+# --- forms -------------------------------------------------------------------------------------
+
+_PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
+SSH_LINE = re.compile(r"^(ssh-rsa|ssh-ed25519|ssh-dss|ecdsa-sha2-[\w-]+)\s+([A-Za-z0-9+/=]+)", re.M)
+_RFC4716 = "---- BEGIN SSH2 PUBLIC KEY ----"
+
+
+def classify(text: str) -> str | None:
+    if _RFC4716 in text:
+        return "SSH2 PUBLIC KEY"
+    m = _PEM_BEGIN.search(text)
+    if m:
+        return m.group(1)
+    m = SSH_LINE.search(text)
+    if m:
+        return m.group(1)
+    return None

@@ -1,0 +1,311 @@
+"""The second opinion: the system's openssl and ssh-keygen asked what the library decided.
+
+Through `run.run` with paths only: no key bytes ever go to a tool's stdin, and of a tool's stdout
+only public keys are kept. A tool that cannot answer (refused, timed out) is "unknown", never a
+verdict; a disagreement becomes a warning in verify, never a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal
+
+from keygen import recipes
+from keygen.proc import run
+from keygen.proc.parallel import Background, all_of
+
+if TYPE_CHECKING:
+    from keygen.keys import checks
+
+#: Seconds each second-opinion command may take; they answer in milliseconds when healthy.
+OPINION_TIMEOUT_S = 15.0
+
+
+@dataclass(frozen=True)
+class Opinion:
+    """One question put to the system's openssl or ssh-keygen, beside the library's answer."""
+
+    tool: str
+    question: str
+    #: The argv of each command asked (paths only; nothing secret).
+    commands: tuple[tuple[str, ...], ...]
+    #: pass or fail; "unknown" when the tool could not answer (refused, timed out).
+    verdict: Literal["pass", "fail", "unknown"]
+    detail: str
+    library: Literal["pass", "fail"] | None
+    agrees: bool | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tool": self.tool,
+            "question": self.question,
+            "commands": [list(c) for c in self.commands],
+            "verdict": self.verdict,
+            "detail": self.detail,
+            "library": self.library,
+            "agrees": self.agrees,
+        }
+
+
+Verdict = Literal["pass", "fail", "unknown"]
+Judgement = tuple[Verdict, str]
+
+
+#: Forms openssl reads as PEM keys (its second opinion is asked whether it reads the file).
+_PEM_FORMS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY")
+
+
+def _library_reads(ins: checks.Inspection | None) -> Literal["pass", "fail"] | None:
+    """The library's prediction for "openssl reads this file": a plain PEM key it could load itself."""
+    if ins is None or ins.data is None:
+        return None
+    if any(c.status == "fail" and c.name.endswith(".encoding") for c in ins.checks):
+        return "fail"
+    return "pass" if ins.key is not None and ins.form in _PEM_FORMS else "fail"
+
+
+def _pair_verdict(report: checks.Report) -> Literal["pass", "fail"] | None:
+    pair = next((c for c in report.checks if c.name == "pair.match"), None)
+    if pair is None or pair.status == "warn":
+        return None
+    return "pass" if pair.status == "pass" else "fail"
+
+
+def _first_error(done: run.Completed | None) -> str:
+    if done is None:
+        return "could not be started"
+    if done.timed_out:
+        return f"no answer within {OPINION_TIMEOUT_S:g} s"
+    lines = run.trim_stderr(done.stderr, 400).splitlines()
+    return (lines[0] if lines else f"exit {done.returncode}")[:200]
+
+
+def _opinion(
+    tool: str,
+    question: str,
+    commands: tuple[tuple[str, ...], ...],
+    judged: Judgement,
+    library: Literal["pass", "fail"] | None,
+) -> Opinion:
+    verdict, detail = judged
+    agrees = None if verdict == "unknown" or library is None else verdict == library
+    return Opinion(tool, question, commands, verdict, detail, library, agrees)
+
+
+def _judge_pem_out(done: run.Completed | None, what: str) -> Judgement:
+    if done is None or done.timed_out:
+        return "unknown", _first_error(done)
+    if done.ok and done.stdout.startswith(b"-----BEGIN PUBLIC KEY-----"):
+        return "pass", f"reads the {what}"
+    return "fail", f"cannot read it: {_first_error(done)}"
+
+
+def _judge_rsa_check(done: run.Completed | None) -> Judgement:
+    if done is None or done.timed_out:
+        return "unknown", _first_error(done)
+    if done.ok and b"RSA key ok" in done.stdout:
+        return "pass", "RSA key ok"
+    return "fail", _first_error(done)
+
+
+def _judge_ssh_pair(from_priv: run.Completed | None, from_pub: run.Completed | None) -> Judgement:
+    if from_priv is None or not from_priv.ok:
+        why = _first_error(from_priv)
+        if from_priv is not None and b"UNPROTECTED PRIVATE KEY FILE" in from_priv.stderr:
+            why = "ssh-keygen refuses a private key that other users can read (chmod 600 it)"
+        return "unknown", f"cannot read the private key: {why}"
+    if from_pub is None or not from_pub.ok:
+        return "unknown", f"cannot read the public key as PKCS8: {_first_error(from_pub)}"
+    if from_priv.stdout.split()[:2] == from_pub.stdout.split()[:2]:
+        return "pass", "`-y` on the private key and `-i -m PKCS8` on the public key give the same key"
+    return "fail", "`-y` on the private key and `-i -m PKCS8` on the public key give different keys"
+
+
+def _openssl_argvs(priv: str | None, pub: str | None) -> dict[str, tuple[str, ...]]:
+    """The commands put to openssl (`-passin pass:` answers a passphrase prompt with nothing: an
+    encrypted key fails at once)."""
+    argvs: dict[str, tuple[str, ...]] = {}
+    if priv:
+        argvs["reads private"] = ("openssl", "pkey", "-in", priv, "-pubout", "-passin", "pass:")
+        argvs["rsa check"] = ("openssl", "rsa", "-in", priv, "-check", "-noout", "-passin", "pass:")
+    if pub:
+        argvs["reads public"] = ("openssl", "pkey", "-pubin", "-in", pub, "-pubout")
+    return argvs
+
+
+def _ssh_keygen_argvs(priv: str, pub: str) -> dict[str, tuple[str, ...]]:
+    return {"-y": ("ssh-keygen", "-y", "-P", "", "-f", priv), "-i": ("ssh-keygen", "-i", "-m", "PKCS8", "-f", pub)}
+
+
+def _tool_env(environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k not in recipes.SSH_ASKPASS_VARS}
+
+
+def _regular_key_size(path: str | None) -> str | None:
+    """The absolute path of a regular file no bigger than a key file may be (what a tool may be
+    handed before the library has read it: no FIFO, no device, nothing huge)."""
+    from keygen.keys.keyfile import MAX_KEY_FILE
+
+    try:
+        st = os.stat(path) if path else None
+    except OSError:
+        return None
+    if path is None or st is None or not stat.S_ISREG(st.st_mode) or st.st_size > MAX_KEY_FILE:
+        return None
+    return os.path.abspath(path)
+
+
+class Answers:
+    """Every command of the second opinion, started while verify's own checks run (the library's
+    RSA validation and `openssl rsa -check` each take tens of milliseconds: side by side, not one
+    after the other). Only regular files of key size are handed over; `second_opinion` then uses an
+    answer only for a question it asks, about a file the library read safely. `close()` waits for
+    any answer left unused."""
+
+    def __init__(self, private_key: str | None, public_key: str | None, environ: Mapping[str, str]) -> None:
+        self.priv = priv = _regular_key_size(private_key)
+        self.pub = pub = _regular_key_size(public_key)
+        env, cwd = _tool_env(environ), os.getcwd()
+        commands = []
+        openssl = run.which("openssl", path=environ.get("PATH"))
+        if openssl:
+            commands += [(argv, openssl) for argv in _openssl_argvs(priv, pub).values()]
+        ssh_keygen = run.which("ssh-keygen", path=environ.get("PATH"))
+        if ssh_keygen and priv and pub:
+            commands += [(argv, ssh_keygen) for argv in _ssh_keygen_argvs(priv, pub).values()]
+        # The RSA check takes longest: started first.
+        commands.sort(key=lambda command: "-check" not in command[0])
+        self.answers: dict[tuple[tuple[str, ...], str], Background[run.Completed | None]] = {
+            (argv, exe): Background(partial(_run, argv, exe, cwd, env)) for argv, exe in commands
+        }
+
+    def take(self, argv: tuple[str, ...], executable: str) -> Background[run.Completed | None] | None:
+        return self.answers.pop((argv, executable), None)
+
+    def close(self) -> None:
+        for unused in self.answers.values():
+            unused.result()
+        self.answers.clear()
+
+
+@dataclass
+class _Ask:
+    """What every question shares: the files, the tools, and where and how they run."""
+
+    report: checks.Report
+    priv_path: str | None
+    pub_path: str | None
+    env: Mapping[str, str]
+    cwd: str
+    opinions: list[Opinion]
+    early: Answers | None = None
+
+    def run(self, argv: tuple[str, ...], executable: str) -> run.Completed | None:
+        started = self.early.take(argv, executable) if self.early is not None else None
+        return started.result() if started is not None else _run(argv, executable, self.cwd, self.env)
+
+    def add(
+        self, tool: str, question: str, commands: tuple[tuple[str, ...], ...], judged: Judgement, library: Any
+    ) -> None:
+        self.opinions.append(_opinion(tool, question, commands, judged, library))
+
+
+def _openssl_private(ask: _Ask, openssl: str) -> bytes | None:
+    """Does openssl read the private key (and derive the library's public key), is it consistent?"""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from keygen.keys.formats import spki_pem
+
+    priv = ask.report.private
+    assert ask.priv_path is not None and priv is not None
+    lib_priv = priv.key if isinstance(priv.key, rsa.RSAPrivateKey) else None
+    argvs = _openssl_argvs(ask.priv_path, None)
+    argv = argvs["reads private"]
+    done = ask.run(argv, openssl)
+    judged = _judge_pem_out(done, "private key")
+    derived = done.stdout if judged[0] == "pass" and done is not None else None
+    if derived is not None and lib_priv is not None and spki_pem(lib_priv.public_key()) != derived:
+        judged = ("fail", "reads it, but derives another public key than the library does")
+    ask.add("openssl", "reads the private key", (argv,), judged, _library_reads(priv))
+    if derived is not None:
+        argv = argvs["rsa check"]
+        library = "pass" if lib_priv is not None and _library_reads(priv) == "pass" else "fail"
+        ask.add("openssl", "a consistent RSA private key", (argv,), _judge_rsa_check(ask.run(argv, openssl)), library)
+    return derived
+
+
+def _openssl_public(ask: _Ask, openssl: str) -> bytes | None:
+    assert ask.pub_path is not None
+    argv = _openssl_argvs(None, ask.pub_path)["reads public"]
+    done = ask.run(argv, openssl)
+    judged = _judge_pem_out(done, "public key")
+    ask.add("openssl", "reads the public key", (argv,), judged, _library_reads(ask.report.public))
+    return done.stdout if judged[0] == "pass" and done is not None else None
+
+
+def _pair_matches(ask: _Ask, derived: bytes | None, public_seen: bytes | None) -> None:
+    """openssl's own view of the pair, from its answers about each file."""
+    if derived is not None and public_seen is not None:
+        judged: Judgement = (
+            ("pass", "the public key it derives from the private key is the public key file's")
+            if derived == public_seen
+            else ("fail", "the public key it derives from the private key is not the public key file's")
+        )
+        ask.add("openssl", "the pair matches", (), judged, _pair_verdict(ask.report))
+
+
+def _ssh_keygen(ask: _Ask, ssh_keygen: str) -> bytes | None:
+    assert ask.priv_path is not None and ask.pub_path is not None
+    argvs = _ssh_keygen_argvs(ask.priv_path, ask.pub_path)
+    argv_priv, argv_pub = argvs["-y"], argvs["-i"]
+    from_priv = ask.run(argv_priv, ssh_keygen)
+    from_pub = ask.run(argv_pub, ssh_keygen) if from_priv is not None and from_priv.ok else None
+    judged = _judge_ssh_pair(from_priv, from_pub)
+    ask.add("ssh-keygen", "the pair matches", (argv_priv, argv_pub), judged, _pair_verdict(ask.report))
+    return None
+
+
+def _nothing() -> bytes | None:
+    return None
+
+
+def second_opinion(report: checks.Report, environ: Mapping[str, str], early: Answers | None = None) -> list[Opinion]:
+    """Ask the system's tools the library's questions about the files the library could read
+    (with `early`, the answers already on their way are used)."""
+    priv, pub = report.private, report.public
+    # Only files the library read safely are handed over: a FIFO or a huge file could hang a tool.
+    ask = _Ask(
+        report,
+        os.path.abspath(priv.path) if priv is not None and priv.data is not None else None,
+        os.path.abspath(pub.path) if pub is not None and pub.data is not None else None,
+        _tool_env(environ),
+        os.getcwd(),
+        [],
+        early,
+    )
+    openssl = run.which("openssl", path=environ.get("PATH"))
+    ssh_keygen = run.which("ssh-keygen", path=environ.get("PATH"))
+    # Three independent lines of questions, asked at once (each tool start is milliseconds of
+    # waiting); each keeps its own answers, put back in the one order below.
+    private, public, ssh = (replace(ask, opinions=[]) for _ in range(3))
+    jobs: list[Callable[[], bytes | None]] = [
+        partial(_openssl_private, private, openssl) if openssl and ask.priv_path else _nothing,
+        partial(_openssl_public, public, openssl) if openssl and ask.pub_path else _nothing,
+        partial(_ssh_keygen, ssh, ssh_keygen) if ssh_keygen and ask.priv_path and ask.pub_path else _nothing,
+    ]
+    derived, public_seen, _ = all_of(jobs)
+    ask.opinions += private.opinions + public.opinions
+    _pair_matches(ask, derived, public_seen)
+    ask.opinions += ssh.opinions
+    return ask.opinions
+
+
+def _run(argv: tuple[str, ...], executable: str, cwd: str, env: Mapping[str, str]) -> run.Completed | None:
+    try:
+        return run.run(argv, executable=executable, cwd=cwd, timeout=OPINION_TIMEOUT_S, env=env, stdin_data=None)
+    except OSError:
+        return None

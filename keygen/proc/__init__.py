@@ -1,0 +1,1 @@
+"""Starting processes: argv only, bounded, stoppable, every wait timed."""
