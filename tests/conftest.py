@@ -1,6 +1,10 @@
-"""Shared fixtures. No test may write into the real home directory: every test runs with HOME,
-the XDG directories and KEYGEN_AUDIT_LOG pointed into its own temporary directory, and a guard
-fails any test after which the real home's keygen directories or top level changed."""
+"""Shared fixtures. No test may write into a home directory it was not given: every test, and every
+process it starts, runs with HOME, the XDG directories and KEYGEN_AUDIT_LOG pointed into its own
+temporary directory. The session itself starts in a decoy home of its own (not the real one, which
+other programs on the machine, keygen in another terminal included, may change at any time); a guard
+fails any test after which the decoy's keygen directories or top level changed, i.e. something
+wrote where HOME pointed before the test's own was set.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import os
 import shutil
 import stat
 import subprocess
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,62 +23,52 @@ from tests.helpers import NO_SH, OPENSSL, PY_PRELUDE, SSH_KEYGEN, TRADITIONAL, W
 from tests.helpers.pairs import Pair, make_pair
 from tests.helpers.standin import StandIn
 
-REAL_HOME = Path(os.path.expanduser("~")).resolve()
 
-#: Where keygen (or anything it uses) would write under a real home.
-_GUARDED = (
-    ".local/state/keygen",
-    ".config/keygen",
-    ".cache/keygen",
-    ".local/share/keygen",
-    "Library/Logs/keygen",
-    "AppData/Local/keygen",  # Windows: platformdirs asks for the known folder, whatever the environment says
+def _decoy_home() -> Path:
+    """The session's own home, set before any test module (or keygen) is imported."""
+    decoy = Path(tempfile.mkdtemp(prefix="keygen-tests-home-")).resolve()
+    os.environ["HOME"] = os.environ["USERPROFILE"] = str(decoy)
+    for var, sub in _XDG:
+        os.environ[var] = str(decoy / sub)
+    return decoy
+
+
+_XDG = (
+    ("XDG_STATE_HOME", ".local/state"),
+    ("XDG_CONFIG_HOME", ".config"),
+    ("XDG_CACHE_HOME", ".cache"),
+    ("XDG_DATA_HOME", ".local/share"),
 )
-
+SESSION_HOME = _decoy_home()
 
 def _snapshot(home: Path) -> dict[str, tuple[int, int]]:
+    """Every path under the session's home with its modification time and size (it is small: only
+    what a test wrongly wrote there)."""
     snap: dict[str, tuple[int, int]] = {}
-    try:
-        for entry in os.scandir(home):
-            st = entry.stat(follow_symlinks=False)
-            snap[entry.name] = (st.st_mtime_ns if not stat.S_ISDIR(st.st_mode) else 0, st.st_size)
-    except OSError:
-        pass
-    for rel in _GUARDED:
-        base = home / rel
-        if base.exists():
-            for path in base.rglob("*"):
-                st = path.lstat()
-                snap[str(path.relative_to(home))] = (st.st_mtime_ns, st.st_size)
+    for path in home.rglob("*"):
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        snap[str(path.relative_to(home))] = (st.st_mtime_ns if not stat.S_ISDIR(st.st_mode) else 0, st.st_size)
     return snap
 
 
 @pytest.fixture(autouse=True)
 def _no_real_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point every home-like variable into a temporary home, and fail if the real one changed."""
-    before = _snapshot(REAL_HOME)
+    """Point every home-like variable into a temporary home, and fail if the session's changed."""
+    before = _snapshot(SESSION_HOME)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("USERPROFILE", str(home))
-    for var, sub in (
-        ("XDG_STATE_HOME", ".local/state"),
-        ("XDG_CONFIG_HOME", ".config"),
-        ("XDG_CACHE_HOME", ".cache"),
-        ("XDG_DATA_HOME", ".local/share"),
-    ):
+    for var, sub in _XDG:
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("KEYGEN_AUDIT_LOG", str(home / "audit.jsonl"))
     monkeypatch.delenv("KEYGEN_DEBUG", raising=False)
     yield home
-    after = _snapshot(REAL_HOME)
-    # Dotfiles at the top of a real home change for reasons of their own (shell history); keygen's
-    # own directories and any visible entry must not.
-    changed = sorted(
-        k
-        for k in set(before) | set(after)
-        if before.get(k) != after.get(k) and (k.startswith(_GUARDED) or not k.startswith("."))
-    )
-    assert not changed, f"a test wrote into the real home directory: {changed}"
+    after = _snapshot(SESSION_HOME)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    assert not changed, f"a test wrote outside its own home directory (into {SESSION_HOME}): {changed}"
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ public key registered for the Public Key ID (SHA-256, MGF1-SHA-256, salt 20 for 
 Which of these the real service picks for a clock skew or an unknown ID is not published; the
 choices here follow the error table and user reports. `fault` makes it misbehave instead: "hang",
 "reset", "500", "html", "redirect". The proof that this stand-in is right is in
-tests/test_standin.py: requests signed by the official Node SDK verify on it, changed ones do not.
+tests/amazon_pay/test_standin.py: requests signed by the official Node SDK verify on it, changed ones do not.
 """
 
 from __future__ import annotations

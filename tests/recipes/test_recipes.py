@@ -9,7 +9,7 @@ import pytest
 from keygen import recipes
 from tests.helpers import REPO
 
-DATA = Path(__file__).parent / "data" / "documented-lines.txt"
+DATA = Path(__file__).parents[1] / "data" / "documented-lines.txt"
 #: The reference page sits beside the repository in the team's workspace and in CI.
 REFERENCE = REPO.parent / "shared" / "reference" / "amazon-pay-manual-key-pairs.txt"
 

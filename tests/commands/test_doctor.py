@@ -15,7 +15,7 @@ from keygen.host import Host, ShellInfo, ToolInfo, platforms
 from keygen.host.windows import GitForWindows
 from tests.helpers import GIT, SSH_KEYGEN, WIN_SSH_77, WIN_SSH_96, WINDOWS, run_keygen, text_of
 
-DATA = Path(__file__).parent / "data" / "documented-lines.txt"
+DATA = Path(__file__).parents[1] / "data" / "documented-lines.txt"
 #: What Windows PowerShell 5.1 users should type instead of the documented `>` (ASCII, not UTF-16).
 POWERSHELL_ASCII_LINE = "ssh-keygen -f privateKey.pem -e -m PKCS8 | Out-File -Encoding ascii publicKey.pub"
 DOCUMENTED = DATA.read_text().splitlines()

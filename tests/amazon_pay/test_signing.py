@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from keygen.amazon_pay import signing, transport
 
-DATA = json.loads((Path(__file__).parent / "data" / "java-sdk-string-to-sign.json").read_text(encoding="utf-8"))
+DATA = json.loads((Path(__file__).parents[1] / "data" / "java-sdk-string-to-sign.json").read_text(encoding="utf-8"))
 #: The pre-signed headers the Java SDK's CreateStringToSignTest mocks for every case.
 JAVA_HEADERS = {
     "accept": "application/json",
