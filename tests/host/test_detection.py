@@ -13,9 +13,7 @@ from keygen.host import is_git_bash_path, parse_openssh_version, parse_openssl_v
 from keygen.host.platforms import OSName
 from keygen.host.windows import GitForWindows, find_git_for_windows, windows_ssh_keygen
 from keygen.proc import run
-from tests.helpers import rooted_exists
-
-from .conftest import SSH_KEYGEN
+from tests.helpers import SSH_KEYGEN, rooted_exists
 
 #: The files a Git for Windows install has, relative to its root (FACTS.md "Layout").
 INSTALLER_LAYOUT = (
