@@ -6,7 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # cryptography is imported only where checks run (start-up cost).
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
 
@@ -32,7 +36,6 @@ def regions(region: str | None) -> list[Region]:
 
 
 #: Optional environment prefix, then 24 characters of A-Z and 0-9 (as the Magento plugin checks).
-#: A string: `re` compiles it when an ID is read (exchange, confirm), not on every start-up.
 PUBLIC_KEY_ID_RE = r"^(?:(SANDBOX|LIVE)-)?([0-9A-Z]{24})$"
 
 
@@ -58,9 +61,7 @@ KNOWN_DIGEST = "8dec52d799607be40f82d5c8e7ecb6c171e6591c41b1111a576b16076c89381c
 
 
 def sha256(data: bytes) -> bytes:
-    # pyca's SHA-256 (loaded for the keys already): hashlib's import sets up a second OpenSSL
-    # binding and every algorithm, milliseconds of each verify and generate.
-    from cryptography.hazmat.primitives import hashes
+    # pyca's SHA-256, as everywhere else keygen hashes: one implementation of it.
 
     digest = hashes.Hash(hashes.SHA256())
     digest.update(data)
@@ -85,10 +86,6 @@ def self_test(private_key: RSAPrivateKey, public_key: RSAPublicKey) -> list[Self
     PSS signatures are randomised, so there is no fixed signature to compare: sign-then-verify
     with the exact padding the SDKs use is the test.
     """
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
     results = []
     for algorithm, salt in ALGORITHMS.items():
         message = string_to_sign(algorithm, KNOWN_PAYLOAD).encode("ascii")

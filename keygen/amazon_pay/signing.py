@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
 from keygen.amazon_pay import ALGORITHMS
 
 if TYPE_CHECKING:
@@ -101,9 +104,6 @@ def string_to_sign(algorithm: str, canonical: str) -> str:
 
 
 def sign(private_key: RSAPrivateKey, text: str, algorithm: str) -> str:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
     pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=ALGORITHMS[algorithm])
     return base64.b64encode(private_key.sign(text.encode("utf-8"), pss, hashes.SHA256())).decode("ascii")
 

@@ -8,17 +8,20 @@ report) a corrupt line rather than fail: a log is evidence, and one bad line mus
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import platformdirs
+
+from keygen.audit import chain as audit_chain
+from keygen.audit import store as audit_store
 from keygen.errors import DirUnusable, KeygenError
 from keygen.result import Result, utc_timestamp
-
-if TYPE_CHECKING:
-    import datetime as _dt
 
 ENV_VAR = "KEYGEN_AUDIT_LOG"
 FILE_NAME = "audit.jsonl"
@@ -28,7 +31,6 @@ def default_path(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     if env.get(ENV_VAR):
         return Path(env[ENV_VAR])
-    import platformdirs
 
     return platformdirs.user_log_path(appname="keygen", appauthor=False) / FILE_NAME
 
@@ -48,8 +50,6 @@ def record(
 ) -> Path:
     """Append `entry` to the log chosen by --audit-log (`explicit`), KEYGEN_AUDIT_LOG or the default,
     and return where it went; raises OSError when it cannot be written (callers warn)."""
-    from keygen.audit import store as audit_store
-
     path = resolve(explicit, env)
     append(path, entry, own_dir=is_default(explicit, env), limit=audit_store.max_bytes(env))
     return path
@@ -62,8 +62,6 @@ def append(path: Path, record: Mapping[str, Any], *, own_dir: bool = False, limi
     `own_dir`: the directory is keygen's own (the default location), so it is made owner-only even
     if something created it looser; a directory the user named is left as it is.
     """
-    from keygen.audit import store as audit_store
-
     parent = path.parent
     if not parent.exists():
         parent.mkdir(parents=True, mode=0o700, exist_ok=True)
@@ -98,11 +96,6 @@ def read_if_there(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
 def read(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Every record of the log: the files rotation moved aside, oldest first, then `path` itself,
     read under the writers' lock (so never half a line); raises OSError when a file cannot be read."""
-    import json  # here: generate imports this module on its critical path, and writes no JSON there
-
-    from keygen.audit import chain as audit_chain
-    from keygen.audit import store as audit_store
-
     records: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for file, data in audit_store.snapshot(path):
@@ -157,7 +150,6 @@ class KeyHistory:
 def parse_time(value: object) -> _dt.datetime | None:
     if not isinstance(value, str):
         return None
-    import datetime as _dt
 
     try:
         when = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -196,8 +188,6 @@ def _str(value: object) -> str | None:
 
 
 def utc_now() -> _dt.datetime:
-    import datetime as _dt
-
     return _dt.datetime.now(_dt.timezone.utc)
 
 

@@ -20,6 +20,7 @@ from keygen import recipes
 from keygen.audit.chain import Line
 from keygen.audit.verify import read_log
 from keygen.errors import KeygenError, UsageError
+from keygen.recipes.quoting import powershell_ascii_line
 from keygen.result import Result
 
 SHELLS = ("posix", "cmd", "powershell")
@@ -239,8 +240,6 @@ def _cmd(recipe: recipes.Recipe, about: list[str]) -> str:
 def _powershell(recipe: recipes.Recipe, about: list[str]) -> str:
     """Windows PowerShell 5.1's `>` writes UTF-16, which no tool reads: there the redirect goes through
     Out-File -Encoding ascii (the line `keygen plan` gives); PowerShell 7 keeps the documented `>`."""
-    from keygen.recipes.quoting import powershell_ascii_line
-
     run: list[str] = []
     for s in recipe.steps:
         if s.stdout_to:

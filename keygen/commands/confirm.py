@@ -15,6 +15,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from keygen import __version__
 from keygen import host as host_mod
 from keygen.amazon_pay import diagnosis, sdk_config, signing, transport
@@ -73,8 +75,6 @@ def _prepare(outcome: Outcome, environ: Mapping[str, str]) -> tuple[transport.En
 
 
 def _load_key(outcome: Outcome) -> Any:
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     path = outcome.options.private_key
     report = checks.check_pair(path, None, strict=False)
     ins = report.private

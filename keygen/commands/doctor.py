@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from keygen.commands.plan import Note, Plan, describe
 from keygen.errors import KeygenError
-from keygen.host import Host, ToolInfo, hints, shell_dict
+from keygen.host import Host, ToolInfo, detect_host, hints, shell_dict
 from keygen.host.platforms import Method, is_posix_shell
 from keygen.recipes.method import ssh_keygen_too_old
 from keygen.result import Result
@@ -74,9 +74,7 @@ def _tool_problems(host: Host, method: Method, windows_console: bool) -> list[No
 
 
 def command(method: Method = "auto") -> Doctor:
-    """`keygen doctor` once its command line is parsed (by Typer in keygen.cli.app, or by keygen.shortcut)."""
-    from keygen.host import detect_host
-
+    """`keygen doctor` once Typer parsed its command line."""
     # Doctor shows every tool's version, so it asks each one (generate asks only what it needs).
     return diagnose(detect_host(versions=("openssl", "ssh-keygen"), method=method), method)
 

@@ -8,6 +8,7 @@ into the paste. The Public Key ID goes to the audit log with the key's fingerpri
 from __future__ import annotations
 
 import os
+import webbrowser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, ClassVar
 
 from keygen import __version__, amazon_pay, recipes
 from keygen import host as host_mod
+from keygen.amazon_pay import sdk_config, signing
 from keygen.audit import log as audit
 from keygen.errors import ChecksFailed, KeygenError, UsageError
 from keygen.keys import checks
@@ -135,8 +137,6 @@ def _check_usage(options: Options, outcome: Outcome) -> bool:
 
 def _sdk_blocks(outcome: Outcome, prefixed: bool) -> list[Any]:
     """The SDK configuration blocks for the recorded ID, naming the pair's private key."""
-    from keygen.amazon_pay import sdk_config, signing
-
     o = outcome.options
     private = o.private_key or o.public_key.parent / recipes.PRIVATE_KEY
     report = checks.check_pair(private, None, strict=False)
@@ -155,8 +155,6 @@ def _sdk_blocks(outcome: Outcome, prefixed: bool) -> list[Any]:
 
 
 def _open(url: str) -> bool:
-    import webbrowser
-
     try:
         return webbrowser.open(url, new=2)
     except webbrowser.Error:

@@ -15,13 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from keygen import __version__, recipes
+from keygen import __version__, amazon_pay, recipes
+from keygen import host as host_mod
+from keygen.audit import log as audit
 from keygen.errors import DirUnusable, Interrupted, KeygenError, UsageError
 from keygen.host import Host, shell_dict
 from keygen.host.platforms import Method
+from keygen.keys import checks
 from keygen.keys.failed_pair import checks_failed, nothing_to_fix
 from keygen.outdir import check_dir, existing, refusal, safety
 from keygen.outdir.publish import Published, Workspace
+from keygen.recipes.literal import default_shell, resolve, shell_env
 from keygen.recipes.method import Choice, choose
 from keygen.recipes.steps import Progress, Runner, StepRecord, step_env
 from keygen.result import Failure, Result, utc_timestamp
@@ -87,8 +91,6 @@ class Outcome(Result):
 
     def facts(self) -> dict[str, Any]:
         """What happened, as data: `--json` prints it and the audit record is built from it."""
-        from keygen import amazon_pay
-
         o, host, report = self.options, self.host, self.report
         return {
             "keygen_version": __version__,
@@ -176,8 +178,6 @@ def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None,
     try:
         env = step_env(choice, environ, os_name=host.os, helper_dir=ws.staging, interactive=options.interactive)
         if outcome.literal is not None:
-            from keygen.recipes.literal import shell_env
-
             env = shell_env(outcome.literal, host, env)
         Runner(
             choice,
@@ -194,7 +194,6 @@ def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None,
     outcome.side_files = [n for n in choice.recipe.side_files if (ws.staging / n).exists()]
     if progress:
         progress("checking the key pair")
-    from keygen.keys import checks
 
     names = checks.Names(recipes.PRIVATE_KEY, recipes.PUBLIC_KEY)
     report = checks.check_pair(
@@ -210,8 +209,6 @@ def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None,
 def command(options: Options, *, progress: Progress | None = None) -> Result:
     """`keygen generate` once Typer parsed its command line: the checks a parser cannot make,
     this machine, then `generate`."""
-    from keygen import host as host_mod
-
     try:
         if not options.timeout > 0 or options.timeout != options.timeout:
             raise UsageError(
@@ -234,8 +231,6 @@ def generate(
         outcome.choice = choose(host, options.method)
         outcome.warnings += safety.tool_warnings(outcome.choice.executable, Path.cwd(), environ)
         if options.literal:
-            from keygen.recipes.literal import default_shell, resolve
-
             outcome.literal = resolve(options.shell or default_shell(host), host, environ)
         if options.dry_run:
             _dry_run(outcome, environ)
@@ -310,8 +305,6 @@ def audit_record(outcome: Outcome, environ: Mapping[str, str]) -> dict[str, Any]
 
 
 def record(outcome: Outcome, environ: Mapping[str, str]) -> None:
-    from keygen.audit import log as audit
-
     try:
         outcome.audit_path = audit.record(outcome.options.audit_log, audit_record(outcome, environ), environ)
     except OSError as exc:

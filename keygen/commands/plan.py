@@ -14,6 +14,7 @@ import ntpath
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from keygen import host as host_mod
 from keygen import recipes
 from keygen.errors import KeygenError
 from keygen.host import Host, ShellInfo, ToolInfo, check_combination, shell_dict
@@ -153,10 +154,8 @@ def open_git_bash(shell: str | None, git: GitForWindows) -> tuple[str, ...]:
 
 
 def command(os_name: str | None = None, shell: str | None = None, method: Method = "auto") -> Result:
-    """`keygen plan` once its command line is parsed (by Typer in keygen.cli.app, or by keygen.shortcut):
+    """`keygen plan` once Typer parsed its command line:
     a described machine (`--os`), else this one."""
-    from keygen import host as host_mod
-
     try:
         if os_name is not None:
             host = described_host(os_name, shell)  # type: ignore[arg-type]

@@ -20,6 +20,10 @@ from keygen.keys import checks
 from keygen.keys.inspection import Inspection
 from keygen.keys.keyfile import MAX_KEY_FILE
 from keygen.keys.opinion import Answers, Opinion, second_opinion
+from keygen.outdir.publish import (
+    Changed,
+    replace_keeping_backup,
+)
 from keygen.recipes import quoting
 from keygen.result import Failure, Result
 
@@ -245,10 +249,6 @@ def mend_public(ins: Inspection) -> Mend | str:
     if why is not None:
         return f"{ins.path} was not rewritten: {why}" if why else ""
     assert ins.data is not None and ins.text is not None
-    from keygen.outdir.publish import (  # only --fix writes: not on every verify's start-up
-        Changed,
-        replace_keeping_backup,
-    )
 
     text = ins.text.replace("\n", "\r\n") if ins.line_ends == "crlf" else ins.text
     try:

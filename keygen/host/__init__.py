@@ -15,9 +15,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import shellingham
+
 from keygen.errors import UsageError
 from keygen.host.platforms import SHELLS, SHELLS_BY_OS, OSName, is_posix_shell
+from keygen.host.windows import find_git_for_windows, windows_registry_reader, windows_ssh_keygen
 from keygen.proc import run
+from keygen.proc.parallel import all_of
 
 if TYPE_CHECKING:
     from keygen.host.windows import GitForWindows
@@ -80,8 +84,6 @@ def current_os(platform: str | None = None) -> OSName:
     return "other"
 
 
-# Patterns as strings: `re` compiles (and caches) them when a version is parsed, which generate
-# does beside its first step, not on every start-up.
 _OPENSSL_RE = r"^(OpenSSL|LibreSSL|BoringSSL)\s*(\d+(?:\.\d+)*)?([a-z]*)"
 _OPENSSH_RE = r"^OpenSSH_(?:for_Windows_)?(\d+(?:\.\d+)*)(p\d+)?"
 
@@ -139,8 +141,6 @@ def probe_ssh_keygen(path: str, cwd: str) -> ToolInfo:
 def detect_shell(env: Mapping[str, str], os_name: OSName) -> ShellInfo | None:
     """The shell keygen runs in, by its process ancestry, else $SHELL or %COMSPEC%."""
     try:
-        import shellingham
-
         name, path = shellingham.detect_shell()
     except Exception:  # noqa: BLE001 - shellingham raises several kinds; all mean "unknown"
         name = path = None
@@ -229,7 +229,6 @@ def detect_host(
     shell_info = _shell(shell, env, os_name)
     git = None
     if os_name == "windows":  # pragma: no cover - Windows only
-        from keygen.host.windows import find_git_for_windows, windows_registry_reader
 
         git = find_git_for_windows(env, os.path.isfile, windows_registry_reader)
     paths = _locate(tools, env, os_name)
@@ -263,8 +262,6 @@ def _tools(paths: dict[str, str | None], versions: tuple[str, ...], cwd: str) ->
     """Each located tool; versions asked side by side (doctor asks two: two processes at once)."""
     jobs = [partial(_tool, name, path, name in versions, cwd) for name, path in paths.items()]
     if sum(1 for name, path in paths.items() if path and name in versions) > 1:
-        from keygen.proc.parallel import all_of
-
         return dict(zip(paths, all_of(jobs)))
     return {name: job() for name, job in zip(paths, jobs)}
 
@@ -279,7 +276,6 @@ def _shell(given: str | None, env: Mapping[str, str], os_name: OSName) -> ShellI
 def _locate(tools: tuple[str, ...], env: Mapping[str, str], os_name: OSName) -> dict[str, str | None]:
     paths: dict[str, str | None] = {name: run.which(name, path=env.get("PATH")) for name in tools}
     if os_name == "windows" and "ssh-keygen" in paths and paths["ssh-keygen"] is None:  # pragma: no cover
-        from keygen.host.windows import windows_ssh_keygen
 
         paths["ssh-keygen"] = windows_ssh_keygen(env, os.path.isfile)
     return paths

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from keygen.keys import advice, spki
 from keygen.keys.advice import new_pair, openssh_to_pkcs8, pkcs1_to_pkcs8, regen_public, regenerate, unencrypted_copy
 from keygen.keys.formats import (
@@ -146,8 +148,6 @@ def check_private(ins: Inspection, strict: bool) -> None:
 
 
 def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     if not isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
         ins.add(
             "algorithm",

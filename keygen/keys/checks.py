@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from keygen import amazon_pay
 from keygen.keys import advice
 from keygen.keys.advice import regen_public, regenerate
@@ -31,8 +34,6 @@ __all__ = ["Check", "Inspection", "Names", "Report", "check_pair", "fingerprint"
 
 def fingerprint_digest(public_key: RSAPublicKey) -> bytes:
     """SHA-256 of the key's DER SubjectPublicKeyInfo (as `openssl pkey -pubin -outform DER` writes it)."""
-    from cryptography.hazmat.primitives import serialization
-
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return amazon_pay.sha256(der)
 
@@ -163,8 +164,6 @@ def _string_to_sign_check() -> Check:
 
 def _rsa_key(ins: Inspection | None, *, private: bool) -> Any:
     """The loaded RSA key of the inspection, or None (not loaded, or not RSA)."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     if ins is None:
         return None
     wanted = rsa.RSAPrivateKey if private else rsa.RSAPublicKey

@@ -1,7 +1,4 @@
-"""Loading the key inside a decoded key file (PEM, OpenSSH, RFC 4716, ssh-rsa lines).
-
-pyca/cryptography is imported here only when a key is loaded: it costs start-up time.
-"""
+"""Loading the key inside a decoded key file (PEM, OpenSSH, RFC 4716, ssh-rsa lines)."""
 
 from __future__ import annotations
 
@@ -9,13 +6,14 @@ import base64
 import re
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, x448, x25519
+
 from keygen.keys import advice
 from keygen.keys.inspection import Inspection
 
 
 def key_kind(key: Any) -> str:
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, x448, x25519
-
     if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
         return f"EC ({key.curve.name})"
     for name, types in (
@@ -32,8 +30,6 @@ def key_kind(key: Any) -> str:
 
 #: PEM labels of private keys that are not RSA, and what they are.
 def load_pem_private(ins: Inspection, text: str) -> Any:
-    from cryptography.hazmat.primitives import serialization
-
     try:
         return serialization.load_pem_private_key(
             text.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=not ins.validate_rsa
@@ -76,8 +72,6 @@ def openssh_cipher(text: str) -> str | None:
 
 
 def load_openssh_private(ins: Inspection, text: str) -> Any:
-    from cryptography.hazmat.primitives import serialization
-
     try:
         return serialization.load_ssh_private_key(text.encode("ascii"), password=None)
     except Exception as exc:  # noqa: BLE001 - cryptography raises several kinds for damaged input
@@ -96,8 +90,6 @@ def _reason(exc: BaseException) -> str:
 
 
 def load_public(ins: Inspection, loader: Any) -> Any:
-    from cryptography.hazmat.primitives import serialization
-
     try:
         return loader(serialization)
     except Exception as exc:  # noqa: BLE001 - cryptography raises several kinds
@@ -137,6 +129,4 @@ def load_rfc4716(ins: Inspection, text: str) -> Any:
 
 
 def spki_pem(key: Any) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
     return bytes(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))

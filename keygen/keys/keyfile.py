@@ -18,9 +18,6 @@ from keygen.keys import advice
 from keygen.keys.inspection import Inspection, Role
 from keygen.recipes import quoting
 
-if TYPE_CHECKING:
-    pass
-
 #: No key file is near this size; a larger one is refused without being read whole.
 MAX_KEY_FILE = 1024 * 1024
 

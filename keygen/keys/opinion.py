@@ -14,7 +14,11 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from keygen import recipes
+from keygen.keys.formats import spki_pem
+from keygen.keys.keyfile import MAX_KEY_FILE
 from keygen.proc import run
 from keygen.proc.parallel import Background, all_of
 
@@ -148,8 +152,6 @@ def _tool_env(environ: Mapping[str, str]) -> dict[str, str]:
 def _regular_key_size(path: str | None) -> str | None:
     """The absolute path of a regular file no bigger than a key file may be (what a tool may be
     handed before the library has read it: no FIFO, no device, nothing huge)."""
-    from keygen.keys.keyfile import MAX_KEY_FILE
-
     try:
         st = os.stat(path) if path else None
     except OSError:
@@ -216,10 +218,6 @@ class _Ask:
 
 def _openssl_private(ask: _Ask, openssl: str) -> bytes | None:
     """Does openssl read the private key (and derive the library's public key), is it consistent?"""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    from keygen.keys.formats import spki_pem
-
     priv = ask.report.private
     assert ask.priv_path is not None and priv is not None
     lib_priv = priv.key if isinstance(priv.key, rsa.RSAPrivateKey) else None

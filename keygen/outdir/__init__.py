@@ -2,14 +2,13 @@
 and the claim a run makes on it (a lock, and a private staging directory inside).
 
 Every refusal here happens before a documented command runs, so a refused run leaves DIR as it was.
-Only the standard library's lightest modules are imported here: generate claims DIR and starts its
-first step before the rest of keygen is loaded (keygen.headstart).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import shlex
 from pathlib import Path
 
 from keygen.errors import DirUnusable, Refused
@@ -51,8 +50,6 @@ def check_windows_length(out_dir: Path) -> None:
 
 def mkdir_hint(parent: Path, windows: bool) -> str:
     """The command that makes a missing parent: cmd's and PowerShell's mkdir make every level."""
-    import shlex
-
     return f'mkdir "{parent}"' if windows else f"mkdir -p {shlex.quote(str(parent))}"
 
 

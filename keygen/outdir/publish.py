@@ -14,6 +14,7 @@ import errno
 import os
 import shutil
 import stat
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,7 +281,6 @@ def replace_keeping_backup(path: Path, judged: bytes, new: bytes, *, limit: int)
     if current != judged:
         raise Changed("it changed while being checked; run keygen verify again")
     directory = path.parent
-    import tempfile  # only verify --fix writes here: not on generate's way to its first step
 
     tmp_fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keygen-tmp", dir=directory)
     try:

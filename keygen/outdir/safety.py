@@ -11,6 +11,8 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from keygen.outdir import STAGING_PREFIX
+from keygen.outdir.publish import BACKUP_DIR
 from keygen.proc import run
 from keygen.recipes import PRIVATE_KEY, quoting
 
@@ -50,9 +52,6 @@ def find_work_tree(start: Path) -> Path | None:
 def _keygen_paths(out_dir: Path) -> list[str]:
     """What keygen adds to DIR that holds a private key: the key itself, and inside its own
     folders (backups, staging; each carries a `.gitignore` of `*`) a key file, when they exist."""
-    from keygen.outdir import STAGING_PREFIX
-    from keygen.outdir.publish import BACKUP_DIR
-
     paths = [PRIVATE_KEY]
     try:
         entries = sorted(os.listdir(out_dir))

@@ -1,9 +1,9 @@
-"""Work done beside the critical path: a function run in a thread, its result (or exception)
-collected where it is needed.
+"""Work done side by side: a function run in a thread, its result (or exception) collected where
+it is needed.
 
-keygen's own cost is mostly waiting (for openssl, for a version probe, for git); what does not
-decide the next step runs here while the step runs. No `concurrent.futures`: it imports logging,
-several milliseconds of start-up for a thread and a join.
+keygen's own cost is mostly waiting (for a version probe, for the second opinion's tools), so
+waits that do not depend on each other run side by side. A thread and a join are all it takes;
+an exception reaches the caller of `result()` as if the function had run there.
 """
 
 from __future__ import annotations

@@ -240,7 +240,6 @@ def _completed(
     )
 
 
-# Patterns as strings: `re` compiles (and caches) them on first use, not on every start-up.
 _PEM_PRIVATE = r"(?s)-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(-----END \1PRIVATE KEY-----|\Z)"
 #: Long base64 runs are what key material looks like once the armour is gone.
 _BASE64_RUN = r"[A-Za-z0-9+/=]{60,}"

@@ -1,6 +1,5 @@
-"""Starting a child process, and finding a tool on PATH: the part of `run` that needs only the
-standard library's `subprocess`, so that generate can start its first documented step before the
-rest of keygen is imported (keygen.headstart). `run` waits for, bounds and stops what starts here.
+"""Starting a child process (argv only, its own session, umask 077), and finding a tool on PATH.
+`keygen.proc.run` waits for, bounds and stops what starts here.
 """
 
 from __future__ import annotations

@@ -18,8 +18,6 @@ SSH_SIDE_FILE = "privateKey.pem.pub"
 SSH_ASKPASS_VARS = ("DISPLAY", "WAYLAND_DISPLAY", "SSH_ASKPASS", "SSH_ASKPASS_REQUIRE")
 
 
-# Named tuples, not dataclasses: generate starts its first step before most of keygen is imported
-# (keygen.headstart), and a dataclass costs a few hundred microseconds to define.
 class Step(NamedTuple):
     line: str
     argv: tuple[str, ...]

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, Optional
 
+from keygen import host
+
 if TYPE_CHECKING:
     from keygen.recipes import Step
 
@@ -109,8 +111,6 @@ def shell_kind(name: Optional[str], os_name: str) -> Shell:
 
 @lru_cache(maxsize=1)
 def _detected() -> Shell:
-    from keygen import host
-
     os_name = host.current_os()
     info = host.detect_shell(os.environ, os_name)
     return shell_kind(info.name if info else None, os_name)
@@ -123,8 +123,6 @@ def current_shell(environ: Optional[Mapping[str, str]] = None) -> Shell:
     if value in SHELLS:
         return value
     if value:
-        from keygen import host
-
         return shell_kind(value, host.current_os())
     return _detected()
 

@@ -18,6 +18,7 @@ from keygen import recipes
 from keygen.errors import CommandFailed, ToolMissing
 from keygen.host.platforms import OSName
 from keygen.proc import run
+from keygen.recipes.literal import shell_argv
 from keygen.recipes.method import Choice
 
 if TYPE_CHECKING:
@@ -128,8 +129,6 @@ class Runner:
 
     def argv_for(self, step: recipes.Step) -> tuple[tuple[str, ...], str, str | None]:
         if self.shell is not None:
-            from keygen.recipes.literal import shell_argv
-
             return shell_argv(self.shell.name, step.line), self.shell.path, None
         return step.argv, self.choice.executable, step.stdout_to
 

@@ -12,12 +12,14 @@ A new command plugs in with one line in TEXT_RENDERERS and a module with
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol
 
 from keygen.render import stream
+from keygen.render.style import for_stream
 from keygen.result import Result
 
 if TYPE_CHECKING:
@@ -52,8 +54,6 @@ TEXT_RENDERERS: dict[str, str] = {
 
 
 def dumps(value: Any) -> str:
-    import json  # only --json needs it
-
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
@@ -70,7 +70,6 @@ def body(result: Result, *, verbose: bool = False) -> Text:
     render = renderer(type(result).command) if type(result).command else None
     if render is None:
         return Text()
-    from keygen.render.style import for_stream  # text only: --json needs no colours
 
     style = for_stream(sys.stdout)
     text = render(result, style, verbose)

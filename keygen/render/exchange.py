@@ -9,6 +9,7 @@ from keygen.commands.exchange import Outcome
 from keygen.keys.advice import quote
 from keygen.render import Text
 from keygen.render.common import check_lines, next_steps
+from keygen.render.confirm import sdk_lines
 from keygen.render.style import Style
 
 
@@ -42,7 +43,5 @@ def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
     if record:
         lines.append(record)
     if outcome.sdk_blocks:
-        from keygen.render.confirm import sdk_lines
-
         lines += sdk_lines(outcome.sdk_blocks)
     return Text(lines, "out" if outcome.error is None else "err")
