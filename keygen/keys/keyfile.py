@@ -12,7 +12,6 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from keygen.keys import advice
 from keygen.keys.inspection import Inspection, Role
