@@ -61,14 +61,15 @@ KNOWN_DIGEST = "8dec52d799607be40f82d5c8e7ecb6c171e6591c41b1111a576b16076c89381c
 
 
 def sha256(data: bytes) -> bytes:
-    # pyca's SHA-256, as everywhere else keygen hashes: one implementation of it.
-
+    """SHA-256, the one implementation keygen hashes with (fingerprints, strings to sign)."""
     digest = hashes.Hash(hashes.SHA256())
     digest.update(data)
     return digest.finalize()
 
 
 def string_to_sign(algorithm: str, payload: str) -> str:
+    """What the SDKs sign: the algorithm's name, a newline, and the hex SHA-256 of the payload (the
+    button payload, or an API request's canonical form)."""
     return f"{algorithm}\n{sha256(payload.encode('utf-8')).hex()}"
 
 

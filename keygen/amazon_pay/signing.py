@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,7 +25,7 @@ from urllib.parse import quote
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from keygen.amazon_pay import ALGORITHMS
+from keygen.amazon_pay import ALGORITHMS, sha256, string_to_sign
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -41,7 +40,7 @@ ALGORITHM_CHOICES: dict[str, tuple[str, ...]] = {
     "v2": ("AMZN-PAY-RSASSA-PSS-V2",),
     "both": ("AMZN-PAY-RSASSA-PSS-V2", "AMZN-PAY-RSASSA-PSS"),
 }
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+EMPTY_SHA256 = sha256(b"").hex()
 
 
 def env_specific(public_key_id: str) -> bool:
@@ -94,13 +93,9 @@ def canonical_request(
     signed = ";".join(n.lower() for n in names)
     body = payload.encode("utf-8") if isinstance(payload, str) else payload
     text = "\n".join(
-        [method, canonical_uri(path), canonical_query(query), lines, signed, hashlib.sha256(body).hexdigest()]
+        [method, canonical_uri(path), canonical_query(query), lines, signed, sha256(body).hex()]
     )
     return Canonical(text, signed)
-
-
-def string_to_sign(algorithm: str, canonical: str) -> str:
-    return f"{algorithm}\n{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
 
 
 def sign(private_key: RSAPrivateKey, text: str, algorithm: str) -> str:
