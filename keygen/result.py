@@ -65,6 +65,5 @@ class Failure(Result):
 
 
 def utc_timestamp() -> str:
-    """A record's or a result's time: UTC, to the second, ISO 8601 with a Z (without datetime:
-    generate stamps its start before its first step, and datetime's import costs a millisecond)."""
+    """A record's or a result's time: UTC, to the second, ISO 8601 with a Z."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

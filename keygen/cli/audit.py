@@ -25,9 +25,9 @@ audit_app = typer.Typer(
 #: The shells `keygen audit show --script` writes for.
 SCRIPT_SHELLS = ("posix", "cmd", "powershell")
 
-LogPath = Annotated[
-    Optional[Path], typer.Option("--path", "--audit-log", readable=False, help="Audit log file to read.")
-]
+#: One meaning per option name: `--audit-log FILE` names the log everywhere; `keygen audit --path`
+#: prints where it is.
+LogPath = Annotated[Optional[Path], typer.Option("--audit-log", readable=False, help="Audit log file to read.")]
 
 
 @audit_app.callback()
@@ -36,17 +36,16 @@ def audit_cmd(
     last: Annotated[Optional[int], typer.Option("--last", min=1, help="Show only the last N records and keys.")] = None,
     as_json: JsonFlag = False,
     path: Annotated[bool, typer.Option("--path", help="Print the audit log's path and exit.")] = False,
-    audit_log: Annotated[
-        Optional[Path], typer.Option("--audit-log", readable=False, help="Audit log file to read.")
-    ] = None,
+    audit_log: LogPath = None,
 ) -> None:
     """Show the audit log: what ran, when, where, and what came of it."""
-    from keygen.audit import log as audit
+    from keygen.audit import log
+    from keygen.commands import audit
 
     ctx.obj = audit_log  # `keygen audit --audit-log P verify` reads P too
     if ctx.invoked_subcommand is not None:
         return
-    show(audit.show(audit.resolve(audit_log), last, path_only=path), as_json=as_json)
+    show(audit.listing(log.resolve(audit_log), last, path_only=path), as_json=as_json)
 
 
 @audit_app.command("verify")
@@ -60,10 +59,10 @@ def audit_verify_cmd(
     ] = None,
 ) -> None:
     """Walk the hash chain across every file of the log; exit 0 whole, 1 at the first break (named)."""
-    from keygen.audit import log as audit
-    from keygen.audit import verify as audit_verify
+    from keygen.audit import log
+    from keygen.commands import audit
 
-    show(audit_verify.verify(audit.resolve(log_path or ctx.obj), anchor), as_json=as_json)
+    show(audit.verify(log.resolve(log_path or ctx.obj), anchor), as_json=as_json)
 
 
 @audit_app.command("show")
@@ -82,7 +81,7 @@ def audit_show_cmd(
     log_path: LogPath = None,
 ) -> None:
     """One record in full, or (--script) a script that makes a new pair by the same documented steps."""
-    from keygen.audit import log as audit
-    from keygen.audit import replay as audit_replay
+    from keygen.audit import log
+    from keygen.commands import audit
 
-    show(audit_replay.show(audit.resolve(log_path or ctx.obj), which, script), as_json=as_json)
+    show(audit.show(log.resolve(log_path or ctx.obj), which, script), as_json=as_json)

@@ -53,8 +53,8 @@ def report(error: KeygenError, argv: Sequence[str]) -> int:
 
 def usage_error(exc: Exception, argv: Sequence[str]) -> UsageError:
     """Click's usage error, in keygen's words: the message, and where the options are listed."""
-    ctx = getattr(exc, "ctx", None)
-    command = getattr(getattr(ctx, "command", None), "name", None)
+    # The full path of the command that failed to parse (`keygen audit verify`), else the app's.
+    where = getattr(getattr(exc, "ctx", None), "command_path", None) or "keygen"
     if type(exc).__name__ == "NoArgsIsHelpError" or not argv:
         from keygen.cli.app import COMMANDS
 
@@ -63,8 +63,7 @@ def usage_error(exc: Exception, argv: Sequence[str]) -> UsageError:
         )
     message = str(getattr(exc, "format_message", lambda: str(exc))()).rstrip(".")
     message = message[0].lower() + message[1:] if message[:1].isupper() else message
-    where = f"keygen {command} --help" if command and command != "keygen" else "keygen --help"
-    return UsageError(message, f"`{where}` lists the options and arguments")
+    return UsageError(message, f"`{where} --help` lists the options and arguments")
 
 
 def _current_shell() -> str:
