@@ -51,7 +51,7 @@ def test_region_in_capitals_is_the_region(tmp_path: Path) -> None:
         pytest.skip("needs openssl")
     done = run_keygen("generate", "--dry-run", "--json", "--region", "EU", "--out-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr
-    assert [ic["region"] for ic in json.loads(done.stdout)["integration_central"]] == ["eu"]
+    assert [ic["region"] for ic in json.loads(done.stdout)["next"]["integration_central"]] == ["eu"]
 
 
 def test_audit_path_prints_the_path_and_audit_log_names_the_file(tmp_path: Path) -> None:
