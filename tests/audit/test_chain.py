@@ -191,10 +191,16 @@ def test_bad_anchor_is_a_usage_error(audit_log: Path) -> None:
 
 
 def test_missing_and_unreadable_logs_keep_their_exit_codes(tmp_path: Path) -> None:
-    missing = runner.invoke(app, ["audit", "verify", "--path", str(tmp_path / "none.jsonl")])
-    assert missing.exit_code == 0 and "no records: nothing to verify" in missing.output
+    """A log that is not there is a usage error (a mistyped path must not verify as a whole chain);
+    an empty one has nothing to verify, and an anchor it cannot hold fails."""
+    missing = runner.invoke(app, ["audit", "verify", "--audit-log", str(tmp_path / "none.jsonl")])
+    assert missing.exit_code == 2 and "there is no audit log at" in missing.output
     assert not (tmp_path / "none.jsonl").exists()
-    anchored = runner.invoke(app, ["audit", "verify", "--path", str(tmp_path / "none.jsonl"), "--anchor", "a" * 64])
+    (tmp_path / "empty.jsonl").touch()
+    empty_log = str(tmp_path / "empty.jsonl")
+    empty = runner.invoke(app, ["audit", "verify", "--audit-log", empty_log])
+    assert empty.exit_code == 0 and "no records: nothing to verify" in empty.output
+    anchored = runner.invoke(app, ["audit", "verify", "--audit-log", empty_log, "--anchor", "a" * 64])
     assert anchored.exit_code == 1
     (tmp_path / "dir.jsonl").mkdir()
     unreadable = runner.invoke(app, ["audit", "verify", "--audit-log", str(tmp_path / "dir.jsonl"), "--json"])

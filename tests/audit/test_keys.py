@@ -102,6 +102,7 @@ def test_odd_records_do_not_break_the_listing(audit_log: Path) -> None:
 
 
 def test_no_keys_no_key_section(audit_log: Path) -> None:
+    audit_log.touch()
     result = runner.invoke(app, ["audit"])
     assert result.exit_code == 0 and "Keys by fingerprint" not in result.output
 

@@ -37,7 +37,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def script_for(log: Path, which: str, shell: str) -> str:
-    done = run_keygen("audit", "show", which, "--script", shell, "--path", str(log))
+    done = run_keygen("audit", "show", which, "--script", shell, "--audit-log", str(log))
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -60,24 +60,24 @@ def run_script(
 
 
 def test_show_prints_one_record_in_full(recorded: Path) -> None:
-    done = run_keygen("audit", "show", "1", "--path", str(recorded))
+    done = run_keygen("audit", "show", "1", "--audit-log", str(recorded))
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
     assert record == audit.read(recorded)[0][0]
     assert record["seq"] == 1 and record["steps"][0]["line"] == recipes.OPENSSL_LINES[0]
-    doc = json.loads(run_keygen("audit", "show", "last", "--json", "--path", str(recorded)).stdout)
+    doc = json.loads(run_keygen("audit", "show", "last", "--json", "--audit-log", str(recorded)).stdout)
     assert doc["ok"] and doc["record"]["command"] == "exchange" and doc["script"] is None
     assert doc["line"] == doc["seq"] == len(audit.read(recorded)[0])
 
 
 @pytest.mark.parametrize(("which", "code", "words"), [("99", 2, "has no record 99"), ("x", 2, "neither a record")])
 def test_show_refuses_what_is_not_there(recorded: Path, which: str, code: int, words: str) -> None:
-    done = run_keygen("audit", "show", which, "--path", str(recorded))
+    done = run_keygen("audit", "show", which, "--audit-log", str(recorded))
     assert done.returncode == code and words in done.stderr and "hint:" in done.stderr
 
 
 def test_no_script_for_a_record_that_ran_nothing(recorded: Path) -> None:
-    done = run_keygen("audit", "show", "last", "--script", "posix", "--path", str(recorded))
+    done = run_keygen("audit", "show", "last", "--script", "posix", "--audit-log", str(recorded))
     assert done.returncode == 2 and done.stdout == ""
     assert "ran no documented commands (it is 'exchange')" in done.stderr
 
@@ -152,14 +152,14 @@ def test_tampered_steps_make_no_script(tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
     steps = [{"line": "rm -rf / > publicKey.pub"}, {"line": recipes.OPENSSL_LINES[1]}]
     audit.append(log, {"command": "generate", "result": "ok", "steps": steps})
-    done = run_keygen("audit", "show", "1", "--script", "posix", "--path", str(log))
+    done = run_keygen("audit", "show", "1", "--script", "posix", "--audit-log", str(log))
     assert done.returncode == 2 and done.stdout == ""
     assert "does not hold the whole of a documented recipe" in done.stderr
 
 
 def test_cmd_script_is_plain_batch(recorded: Path) -> None:
     done = subprocess.run(
-        [*_keygen(), "audit", "show", "2" if SSH_KEYGEN else "1", "--script", "cmd", "--path", str(recorded)],
+        [*_keygen(), "audit", "show", "2" if SSH_KEYGEN else "1", "--script", "cmd", "--audit-log", str(recorded)],
         capture_output=True,
         check=True,
     )
@@ -186,7 +186,7 @@ def test_cmd_script_is_plain_batch(recorded: Path) -> None:
 
 def test_powershell_script_avoids_5_1_utf16_redirect(recorded: Path) -> None:
     raw = subprocess.run(
-        [*_keygen(), "audit", "show", "1", "--script", "powershell", "--path", str(recorded)],
+        [*_keygen(), "audit", "show", "1", "--script", "powershell", "--audit-log", str(recorded)],
         capture_output=True,
         check=True,
     ).stdout
@@ -209,7 +209,7 @@ def test_record_text_cannot_break_out_of_a_comment(tmp_path: Path) -> None:
     }
     audit.append(log, record)
     for shell in ("posix", "cmd", "powershell"):
-        text = run_keygen("audit", "show", "1", "--script", shell, "--path", str(log)).stdout
+        text = run_keygen("audit", "show", "1", "--script", shell, "--audit-log", str(log)).stdout
         about = next(ln for ln in text.splitlines() if "recorded" in ln and " on " in ln)
         assert "del /q" not in text.replace(about, "") and "rm -rf ~" not in text
         for bad in ("&", "%", "$", "`", "\r"):
@@ -238,7 +238,7 @@ def test_cmd_script_under_wine_cmd(recorded: Path, tmp_path: Path) -> None:
         shutil.copy(WINE_OPENSSL, tmp_path / "bin" / "openssl.exe")
     (tmp_path / "replay.cmd").write_bytes(
         subprocess.run(
-            [*_keygen(), "audit", "show", "1", "--script", "cmd", "--path", str(recorded)],
+            [*_keygen(), "audit", "show", "1", "--script", "cmd", "--audit-log", str(recorded)],
             capture_output=True,
             check=True,
         ).stdout

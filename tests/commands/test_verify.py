@@ -7,7 +7,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -338,10 +337,3 @@ def test_real_cli_exit_codes_without_traceback(zoo: dict[str, Path]) -> None:
     assert (ok.returncode, bad.returncode) == (0, 1)
     assert "ready for Amazon Pay" in ok.stdout and "Not ready" in bad.stdout
     assert "Traceback" not in ok.stderr + bad.stderr
-
-
-def test_verify_does_not_import_cryptography_before_checking() -> None:
-    # `keygen --help` and the CLI module stay light: cryptography is imported where checks run.
-    code = "import sys, keygen.cli.app; print('cryptography' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "False"

@@ -133,7 +133,7 @@ def test_every_command_json_starts_with_the_one_envelope(tmp_path: Path) -> None
         # Nothing listens on port 9 of loopback: refused, exit 8, and no request leaves the machine.
         ("confirm", ("confirm", "--public-key-id", "SANDBOX-AB12CD34EF56GH78IJ90KL12", "--region", "eu",
                      "--endpoint", "http://127.0.0.1:9"), 8),
-        ("audit show", ("audit", "show", "last", "--path", str(tmp_path / "empty.jsonl")), 2),
+        ("audit show", ("audit", "show", "last", "--audit-log", str(tmp_path / "empty.jsonl")), 2),
     ):
         done = run_keygen(*args, "--json", cwd=tmp_path)
         doc = json.loads(done.stdout)
