@@ -119,20 +119,25 @@ def diagnose(status: int, reason_code: str | None, message: str, ctx: Context) -
         summary = f"{status} UnauthorizedAccess: this ID is not accepted here"
         return Diagnosis(summary, _ordered(clock, [_region(ctx), _environment(ctx), _deleted(ctx), _key(ctx)]))
     if reason_code in ("InvalidHeaderValue", "MissingHeader", "MissingHeaderValue"):
-        dated = "date" in message.lower()
-        first = clock or (
-            Cause(
-                "the service complains about the date header: this machine's clock is probably off",
-                "sync the clock (`timedatectl set-ntp true`, `w32tm /resync`) and confirm again",
-            )
-            if dated
-            else None
-        )
-        proxy = Cause(
-            "something between here and Amazon Pay (a proxy, a TLS inspector) changed or dropped a header",
-            "try without the proxy (NO_PROXY=pay-api.amazon.com,pay-api.amazon.eu,pay-api.amazon.jp) or from "
-            "another network",
-        )
-        return Diagnosis(f"{status} {code}: a signed header was refused", _ordered(first, [_region(ctx), proxy]))
+        return _header_refused(f"{status} {code}", message, ctx, clock)
     summary = f"{status} {code}: Amazon Pay refused the request"
     return Diagnosis(summary, _ordered(clock, [_region(ctx), _environment(ctx), _key(ctx)]))
+
+
+#: The service's own message names the date while the measured skew is small (or unknown).
+_DATED = Cause(
+    "the service complains about the date header: this machine's clock is probably off",
+    "sync the clock (`timedatectl set-ntp true`, `w32tm /resync`) and confirm again",
+)
+
+
+def _header_refused(status_code: str, message: str, ctx: Context, clock: Cause | None) -> Diagnosis:
+    """A signed header refused: a clock off (named by the service's message when the measured skew is
+    not), or something on the way that changed or dropped a header."""
+    first = clock or (_DATED if "date" in message.lower() else None)
+    proxy = Cause(
+        "something between here and Amazon Pay (a proxy, a TLS inspector) changed or dropped a header",
+        "try without the proxy (NO_PROXY=pay-api.amazon.com,pay-api.amazon.eu,pay-api.amazon.jp) or from "
+        "another network",
+    )
+    return Diagnosis(f"{status_code}: a signed header was refused", _ordered(first, [_region(ctx), proxy]))

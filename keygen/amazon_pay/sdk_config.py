@@ -144,30 +144,39 @@ _BUILDERS = {"php": (_php, "php"), "node": (_node, "javascript"), "java": (_java
              "dotnet": (_dotnet, "csharp"), "ruby": (_ruby, "ruby")}
 
 
+#: What the SDKs other than Java say about the key file: the same whatever the settings.
+_KEY_NOTES = {
+    "ruby": (
+        "Ruby SDK 1.2.0 always signs with AMZN-PAY-RSASSA-PSS-V2 (no algorithm setting)",
+        "loads PKCS#8 and PKCS#1 (OpenSSL::PKey::RSA)",
+    ),
+    "dotnet": ("privateKey takes the file's path (or the PEM text); PKCS#8 and PKCS#1 load",),
+}
+_DEFAULT_KEY_NOTES = ("loads PKCS#8 and PKCS#1 private keys",)
+
+
 def _notes(sdk: str, s: Settings) -> list[str]:
-    notes = []
-    if sdk == "java":
-        notes.append("imports: com.amazon.pay.api.PayConfiguration, com.amazon.pay.api.types.Region"
-                     + (", com.amazon.pay.api.types.Environment" if s.sandbox is not None else "")
-                     + ", java.nio.file.Files, java.nio.file.Paths")
-        if s.pkcs8:
-            notes.append("the Java SDK loads only PKCS#8 (BEGIN PRIVATE KEY): this key file is PKCS#8")
-        else:
-            notes.append(
-                "the Java SDK loads only PKCS#8 (BEGIN PRIVATE KEY) and this key file is not: convert a copy with "
-                f"`openssl pkcs8 -topk8 -nocrypt -in {s.private_key} -out privateKey.pkcs8.pem` and name that file"
-            )
-    elif sdk == "ruby":
-        notes.append("Ruby SDK 1.2.0 always signs with AMZN-PAY-RSASSA-PSS-V2 (no algorithm setting)")
-        notes.append("loads PKCS#8 and PKCS#1 (OpenSSL::PKey::RSA)")
-    elif sdk == "dotnet":
-        notes.append("privateKey takes the file's path (or the PEM text); PKCS#8 and PKCS#1 load")
-    else:
-        notes.append("loads PKCS#8 and PKCS#1 private keys")
+    notes = _java_notes(s) if sdk == "java" else list(_KEY_NOTES.get(sdk, _DEFAULT_KEY_NOTES))
     if s.sandbox is None:
         notes.append("no sandbox setting: the ID's prefix selects the environment")
     notes.append("keep the private key out of source control; load it from a secret store in production")
     return notes
+
+
+def _java_notes(s: Settings) -> list[str]:
+    """The Java block's imports, and whether its key file loads: the Java SDK takes only PKCS#8."""
+    imports = (
+        "imports: com.amazon.pay.api.PayConfiguration, com.amazon.pay.api.types.Region"
+        + (", com.amazon.pay.api.types.Environment" if s.sandbox is not None else "")
+        + ", java.nio.file.Files, java.nio.file.Paths"
+    )
+    if s.pkcs8:
+        return [imports, "the Java SDK loads only PKCS#8 (BEGIN PRIVATE KEY): this key file is PKCS#8"]
+    return [
+        imports,
+        "the Java SDK loads only PKCS#8 (BEGIN PRIVATE KEY) and this key file is not: convert a copy with "
+        f"`openssl pkcs8 -topk8 -nocrypt -in {s.private_key} -out privateKey.pkcs8.pem` and name that file",
+    ]
 
 
 def block(sdk: str, settings: Settings) -> Block:

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from keygen.errors import KeygenError, NetworkError, TimedOut, TLSError, UsageError
 
@@ -47,44 +47,55 @@ def is_loopback(host: str) -> bool:
 
 def parse_endpoint(url: str, origin: str = "--endpoint") -> Endpoint:
     """An https:// URL (or http:// to a loopback address) with nothing but a host and a port."""
-    hint = f"{origin} takes https://HOST[:PORT] (http:// only for 127.0.0.1, ::1 or localhost)"
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(f"{origin} {url!r} is not an https:// URL", hint)
-    if parts.username or parts.password or parts.query or parts.fragment or parts.path not in ("", "/"):
-        raise UsageError(f"{origin} {url!r} must be a scheme, a host and a port only", hint)
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        raise UsageError(f"{origin} {url!r} has an invalid port", hint) from None
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
+    host = _host_only(parts, f"{origin} {url!r}", origin)
+    if parts.scheme == "http" and not is_loopback(host):
         raise UsageError(
             f"{origin} {url!r} would send the request unencrypted to another machine",
             "use https://; plain http:// is only for a local stand-in on a loopback address",
         )
-    return Endpoint(parts.scheme, parts.hostname, parts.netloc)
+    return Endpoint(parts.scheme, host, parts.netloc)
+
+
+def _host_only(parts: SplitResult, named: str, origin: str) -> str:
+    """The host of a URL that is an http(s) scheme, a host and a valid port, and nothing else."""
+    hint = f"{origin} takes https://HOST[:PORT] (http:// only for 127.0.0.1, ::1 or localhost)"
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UsageError(f"{named} is not an https:// URL", hint)
+    if any((parts.username, parts.password, parts.query, parts.fragment)) or parts.path not in ("", "/"):
+        raise UsageError(f"{named} must be a scheme, a host and a port only", hint)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise UsageError(f"{named} has an invalid port", hint) from None
+    return parts.hostname
 
 
 def proxy_for(endpoint: Endpoint, environ: Mapping[str, str]) -> str | None:
     """The proxy urllib would use for this endpoint (never one for a loopback address)."""
     if is_loopback(endpoint.host):
         return None
-    name = f"{endpoint.scheme}_proxy"
-    value = environ.get(name) or environ.get(name.upper())
-    if not value:
+    value = _env(environ, f"{endpoint.scheme}_proxy")
+    if not value or _bypassed(endpoint.host, _env(environ, "no_proxy") or ""):
         return None
-    no_proxy = environ.get("no_proxy") or environ.get("NO_PROXY") or ""
-    return None if _bypassed(endpoint.host, no_proxy) else value
+    return value
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    """A proxy variable as urllib reads it: the lower-case name first, then the upper-case one."""
+    return environ.get(name) or environ.get(name.upper())
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:
     """NO_PROXY as urllib and curl read it: `*`, or a host name or domain suffix per entry."""
     host = host.lower()
-    for entry in (e.strip().lower() for e in no_proxy.split(",")):
-        name = entry.split(":", 1)[0].lstrip(".")
-        if entry == "*" or (name and (host == name or host.endswith("." + name))):
-            return True
-    return False
+    return any(_bypasses(entry.strip().lower(), host) for entry in no_proxy.split(","))
+
+
+def _bypasses(entry: str, host: str) -> bool:
+    """One NO_PROXY entry: `*`, or a host name or domain suffix (a leading dot and a port ignored)."""
+    name = entry.split(":", 1)[0].lstrip(".")
+    return entry == "*" or bool(name and (host == name or host.endswith("." + name)))
 
 
 def redact(url: str) -> str:
@@ -147,18 +158,32 @@ def _what(exc: object) -> tuple[str, str]:
     """(kind, detail) of a failure below HTTP."""
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return "timeout", "no answer in time"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return "tls", f"certificate not trusted: {exc.verify_message or exc.reason}"
     if isinstance(exc, ssl.SSLError):
-        return "tls", f"TLS failed: {exc.reason or exc}"
+        return "tls", _tls_detail(exc)
     if isinstance(exc, socket.gaierror):
         return "dns", f"the host name does not resolve ({exc.strerror or exc})"
+    return _connection_failure(exc) or _network_failure(exc)
+
+
+def _tls_detail(exc: ssl.SSLError) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"certificate not trusted: {exc.verify_message or exc.reason}"
+    return f"TLS failed: {exc.reason or exc}"
+
+
+def _connection_failure(exc: object) -> tuple[str, str] | None:
+    """A connection refused, cut before the whole answer came, or carrying something that is not HTTP."""
     if isinstance(exc, ConnectionRefusedError):
         return "refused", "the connection was refused (nothing listens there)"
     if isinstance(exc, (ConnectionResetError, http.client.RemoteDisconnected, http.client.IncompleteRead)):
         return "reset", "the connection was closed or reset before a whole answer came"
     if isinstance(exc, http.client.HTTPException):
         return "reset", f"the answer was not HTTP ({type(exc).__name__})"
+    return None
+
+
+def _network_failure(exc: object) -> tuple[str, str]:
+    """No connection at all: no route, a proxy that would not connect through, or anything else."""
     if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
         return "no_route", f"no route to the host ({exc.strerror})"
     if isinstance(exc, OSError) and str(exc).startswith("Tunnel connection failed"):
@@ -173,6 +198,7 @@ _HINTS = {
     "inspector); nothing was retried: run it again, or from another network",
     "no_route": "this machine has no route there: check its network connection and firewall",
     "network": "check this machine's network connection",
+    "proxy": "check the proxy settings (HTTPS_PROXY, NO_PROXY)",
 }
 
 
@@ -195,6 +221,4 @@ def failure(exc: object, endpoint: Endpoint, proxy: str | None, timeout: float) 
         return NetworkError(
             f"{where}: {detail}", "check the proxy, or set NO_PROXY for this host, or unset HTTPS_PROXY"
         )
-    if kind == "proxy":
-        return NetworkError(f"{where}: {detail}", "check the proxy settings (HTTPS_PROXY, NO_PROXY)")
     return NetworkError(f"{where}: {detail}", _HINTS[kind])

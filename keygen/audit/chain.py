@@ -34,21 +34,23 @@ def sha256(data: bytes) -> str:
 
 
 def seal(entry: Mapping[str, Any], previous: bytes | None) -> bytes:
-    """The line for `entry`, linked to the previous line's exact bytes (None: start a chain).
+    """The line for `entry`, linked to the previous line's exact bytes (None: start a chain)."""
+    fields = {k: v for k, v in entry.items() if k not in CHAIN_FIELDS}
+    body = json.dumps({**_head(previous), **fields}, ensure_ascii=False, default=str).encode("utf-8")
+    return body[:-1] + b', "hash": "' + sha256(body).encode("ascii") + b'"}\n'
+
+
+def _head(previous: bytes | None) -> dict[str, Any]:
+    """The chain fields a new line starts with: the next seq and the previous line's hash, or a new
+    chain's seq 1 and random log_id.
 
     A previous line that is not a chained record (a 0.1.0 line, or a damaged one) starts a new
     chain too: its seq cannot be trusted, and verify reports the damage where it is.
     """
     before = parse(previous) if previous else None
-    head: dict[str, Any]
-    if before is not None and before.chained and isinstance(before.seq, int):
-        head = {"seq": before.seq + 1, "prev": sha256(previous or b"")}
-    else:
-        head = {"seq": 1, "log_id": secrets.token_hex(16)}
-    body = json.dumps(
-        {**head, **{k: v for k, v in entry.items() if k not in CHAIN_FIELDS}}, ensure_ascii=False, default=str
-    ).encode("utf-8")
-    return body[:-1] + b', "hash": "' + sha256(body).encode("ascii") + b'"}\n'
+    if before is None or not before.chained or before.seq is None:
+        return {"seq": 1, "log_id": secrets.token_hex(16)}
+    return {"seq": before.seq + 1, "prev": sha256(before.raw)}
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,20 @@ class Line:
     @property
     def digest(self) -> str:
         return sha256(self.raw)
+
+    @property
+    def starts_chain(self) -> bool:
+        """Whether it carries a log_id: what the first record of a chain has instead of `prev`."""
+        return self.value is not None and "log_id" in self.value
+
+    @property
+    def next_seq(self) -> int:
+        """The seq the record after this one must carry."""
+        return (self.seq or 0) + 1
+
+    def links_to(self, prev: Line) -> bool:
+        """Whether its `prev` is the hash of that line's exact bytes."""
+        return self.value is not None and self.value.get("prev") == prev.digest
 
     def where(self) -> str:
         return f"{self.file} line {self.no}"
@@ -142,49 +158,74 @@ class Walk:
 
 
 def walk(lines: list[Line]) -> Walk:
-    """Check every line against the one before it; stop at the first break."""
-    chained = unchained = 0
+    """Check every line of the chain against the one before it; stop at the first break."""
+    start, unchained = _prelude(lines)
     prev: Line | None = None
-    log_id: str | None = None
-    for i, line in enumerate(lines):
-        if prev is None and not line.chained and line.value is not None and line.whole:
-            unchained += 1  # keygen 0.1.0 wrote it, before the chain began
-            continue
-        if prev is None and not line.raw.strip() and line.whole:
-            continue  # a blank line among 0.1.0's lines was skipped by 0.1.0's reader too
+    for i in range(start, len(lines)):
         brk = _first_problem(lines, i, prev)
         if brk is not None:
-            return Walk(chained, unchained, log_id, prev, brk, tuple(lines))
-        if prev is None:
-            log_id = str((line.value or {}).get("log_id"))
-        chained += 1
-        prev = line
-    return Walk(chained, unchained, log_id, prev, None, tuple(lines))
+            return _walked(lines, start, i, unchained, brk)
+        prev = lines[i]
+    return _walked(lines, start, len(lines), unchained, None)
+
+
+def _prelude(lines: list[Line]) -> tuple[int, int]:
+    """Where the chain begins, and how many records keygen 0.1.0 wrote before it (not tampering)."""
+    start = next((i for i, line in enumerate(lines) if not _before_chain(line)), len(lines))
+    return start, sum(1 for line in lines[:start] if line.value is not None)
+
+
+def _before_chain(line: Line) -> bool:
+    """A whole line that can precede the chain: a record keygen 0.1.0 wrote, or a blank line among
+    them (0.1.0's reader skipped those too, so they are not counted)."""
+    return line.whole and not line.chained and (line.value is not None or not line.raw.strip())
+
+
+def _walked(lines: list[Line], start: int, end: int, unchained: int, brk: Break | None) -> Walk:
+    """The walk's result: lines[start:end] held (the first of them names the chain's log_id)."""
+    if end == start:
+        return Walk(0, unchained, None, None, brk, tuple(lines))
+    log_id = str((lines[start].value or {}).get("log_id"))
+    return Walk(end - start, unchained, log_id, lines[end - 1], brk, tuple(lines))
 
 
 def _first_problem(lines: list[Line], i: int, prev: Line | None) -> Break | None:
+    """What is wrong with line i: on its own, or as the line after `prev` (None: the chain's first)."""
     line = lines[i]
-    last_of_file = i + 1 == len(lines) or lines[i + 1].file != line.file
-    if not line.whole or (line.value is None and last_of_file and line.raw.strip()):
-        return _brk("truncated", line, f"{line.where()} is cut short: the file was truncated in the middle of a line")
-    if not line.raw.strip():
-        return _brk("inserted", line, f"{line.where()} is an empty line added after the chain began")
-    if line.value is None:
-        return _brk("edited", line, f"{line.where()} is no longer a JSON record: it was changed after it was written")
-    if line.sealed is False:
-        return _brk("edited", line, f"{line.where()} was changed after it was written: its hash does not match it")
-    if not line.chained or line.sealed is None or line.seq is None:
-        why = "carries no seq, prev and hash: it was added by hand after the chain began"
-        return _brk("inserted", line, f"{line.where()} {why}")
+    damage = _damage(line, i + 1 == len(lines) or lines[i + 1].file != line.file)
+    if damage is not None:
+        kind, what = damage
+        return _brk(kind, line, f"{line.where()} {what}")
     return _start(lines, i) if prev is None else _link(lines, i, prev)
 
 
+def _damage(line: Line, last_of_file: bool) -> tuple[str, str] | None:
+    """What is wrong with a line on its own, as (kind, what the line is), from its bytes up to its seal."""
+    if _cut_short(line, last_of_file):
+        return "truncated", "is cut short: the file was truncated in the middle of a line"
+    if not line.raw.strip():
+        return "inserted", "is an empty line added after the chain began"
+    if line.value is None:
+        return "edited", "is no longer a JSON record: it was changed after it was written"
+    if line.sealed is False:
+        return "edited", "was changed after it was written: its hash does not match it"
+    if not line.chained or line.sealed is None or line.seq is None:
+        return "inserted", "carries no seq, prev and hash: it was added by hand after the chain began"
+    return None
+
+
+def _cut_short(line: Line, last_of_file: bool) -> bool:
+    """No newline at its end, or, as a file's last line, text that is not JSON: what a cut leaves."""
+    return not line.whole or (line.value is None and last_of_file and bool(line.raw.strip()))
+
+
 def _start(lines: list[Line], i: int) -> Break | None:
-    line, value = lines[i], lines[i].value or {}
-    if "log_id" in value and line.seq == 1 and "prev" not in value:
+    """The chain's first line must be what `seal` writes first: seq 1, a log_id and no prev."""
+    line = lines[i]
+    if line.starts_chain and line.seq == 1 and "prev" not in (line.value or {}):
         return None
     later = _later(lines, i, 1)
-    if later is not None and "log_id" in (later.value or {}):
+    if later is not None and later.starts_chain:
         return _reordered(line, 1, later)
     return _brk(
         "removed",
@@ -195,26 +236,35 @@ def _start(lines: list[Line], i: int) -> Break | None:
 
 
 def _link(lines: list[Line], i: int, prev: Line) -> Break | None:
-    line, value = lines[i], lines[i].value or {}
-    seq, expected = line.seq or 0, (prev.seq or 0) + 1
-    if value.get("prev") == prev.digest:
-        if seq == expected:
-            return None
-        return _brk("edited", line, f"{line.where()} says it is record {seq}, but it follows record {prev.seq}")
-    if seq > expected:
-        later = _later(lines, i, expected)
-        if later is not None:
-            return _reordered(line, expected, later)
+    """A line after the chain's first must carry prev's hash and the next seq."""
+    line = lines[i]
+    if not line.links_to(prev):
+        return _unlinked(lines, i, prev)
+    if line.seq == prev.next_seq:
+        return None
+    return _brk("edited", line, f"{line.where()} says it is record {line.seq}, but it follows record {prev.seq}")
+
+
+def _unlinked(lines: list[Line], i: int, prev: Line) -> Break:
+    """Why a line does not link to the one before it: the likeliest change first."""
+    line, seq, expected = lines[i], lines[i].seq or 0, prev.next_seq
+    ahead = seq > expected
+    later = _later(lines, i, expected) if ahead else None
+    if later is not None:
+        return _reordered(line, expected, later)
     if _skipping_mends(lines, i, prev):
         return _brk("inserted", line, f"{line.where()} was inserted: the line after it links to {prev.where()}")
-    if seq > expected:
-        missing = f"record {expected} is" if seq == expected + 1 else f"records {expected} to {seq - 1} are"
-        return _brk("removed", line, f"{missing} missing before {line.where()}")
-    if "log_id" in value:
+    if ahead:
+        return _brk("removed", line, f"{_missing(expected, seq)} missing before {line.where()}")
+    if line.starts_chain:
         return _brk("inserted", line, f"{line.where()} starts a new chain in the middle of the log")
     return _brk(
         "edited", line, f"{line.where()} does not link to {prev.where()}: one of them was rewritten with a new hash"
     )
+
+
+def _missing(expected: int, seq: int) -> str:
+    return f"record {expected} is" if seq == expected + 1 else f"records {expected} to {seq - 1} are"
 
 
 def _later(lines: list[Line], i: int, seq: int) -> Line | None:
@@ -235,7 +285,7 @@ def _skipping_mends(lines: list[Line], i: int, prev: Line) -> bool:
     if i + 1 >= len(lines):
         return False
     after = lines[i + 1]
-    return after.chained and after.seq == (prev.seq or 0) + 1 and (after.value or {}).get("prev") == prev.digest
+    return after.chained and after.seq == prev.next_seq and after.links_to(prev)
 
 
 def normalise_anchor(value: str) -> str | None:

@@ -131,6 +131,22 @@ class KeyHistory:
     def since(self) -> str | None:
         return self.created or self.first_seen
 
+    def made(self, generated: dict[str, Any]) -> None:
+        """A successful generate made it; the first such record says when."""
+        self.created = self.created or _str(generated.get("time"))
+
+    def given_id(self, exchanged: dict[str, Any]) -> None:
+        """exchange gave it a Public Key ID; the first such record says when the key was first seen."""
+        self.first_seen = self.first_seen or _str(exchanged.get("time"))
+        self.ids.append(
+            {
+                "public_key_id": exchanged.get("public_key_id"),
+                "environment": exchanged.get("environment"),
+                "region": exchanged.get("region"),
+                "time": exchanged.get("time"),
+            }
+        )
+
     def age_days(self, now: _dt.datetime) -> float | None:
         when = parse_time(self.since)
         return None if when is None else (now - when).total_seconds() / 86400
@@ -163,24 +179,17 @@ def key_history(records: list[dict[str, Any]]) -> list[KeyHistory]:
     keys: dict[str, KeyHistory] = {}
     for r in records:
         fp = r.get("fingerprint")
-        if not isinstance(fp, str) or not fp:
-            continue
-        command = r.get("command")
-        if command == "generate" and r.get("result") == "ok":
-            entry = keys.setdefault(fp, KeyHistory(fp))
-            entry.created = entry.created or _str(r.get("time"))
-        elif command == "exchange" and r.get("public_key_id"):
-            entry = keys.setdefault(fp, KeyHistory(fp))
-            entry.first_seen = entry.first_seen or _str(r.get("time"))
-            entry.ids.append(
-                {
-                    "public_key_id": r.get("public_key_id"),
-                    "environment": r.get("environment"),
-                    "region": r.get("region"),
-                    "time": r.get("time"),
-                }
-            )
+        if isinstance(fp, str) and fp:
+            _note(keys, fp, r)
     return list(keys.values())
+
+
+def _note(keys: dict[str, KeyHistory], fp: str, r: dict[str, Any]) -> None:
+    """What one record adds to its key's history (a record of any other kind adds nothing, not even the key)."""
+    if r.get("command") == "generate" and r.get("result") == "ok":
+        keys.setdefault(fp, KeyHistory(fp)).made(r)
+    elif r.get("command") == "exchange" and r.get("public_key_id"):
+        keys.setdefault(fp, KeyHistory(fp)).given_id(r)
 
 
 def _str(value: object) -> str | None:

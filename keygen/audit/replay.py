@@ -43,16 +43,19 @@ class Shown(Result):
         return self.line.value if self.line else None
 
     def facts(self) -> dict[str, Any]:
-        line = self.line
         return {
             "path": str(self.path),
-            "file": str(line.file) if line else None,
-            "line": line.no if line else None,
-            "seq": line.seq if line else None,
-            "sha256": line.digest if line else None,
+            **_place(self.line),
             "record": self.record,
             "script": {"shell": self.shell, "text": self.script} if self.script is not None else None,
         }
+
+
+def _place(line: Line | None) -> dict[str, Any]:
+    """Where the record is and its line's hash (all None when no record was found)."""
+    if line is None:
+        return {"file": None, "line": None, "seq": None, "sha256": None}
+    return {"file": str(line.file), "line": line.no, "seq": line.seq, "sha256": line.digest}
 
 
 def show(path: Path, which: str, shell: str | None = None) -> Shown:
@@ -78,11 +81,20 @@ def find(lines: list[Line], which: str, path: Path) -> Line:
     """`last`: the log's last record; a number: the record with that seq (`keygen audit --json`)."""
     records = [ln for ln in lines if ln.value is not None]
     if which == "last":
-        if records:
-            return records[-1]
-        raise UsageError(f"the audit log {path} holds no records", "run keygen generate first, or name another --path")
+        return _last(records, path)
     if not which.isdigit():
         raise UsageError(f"{which!r} is neither a record number nor `last`", "for example: keygen audit show last")
+    return _numbered(records, which, path)
+
+
+def _last(records: list[Line], path: Path) -> Line:
+    if not records:
+        raise UsageError(f"the audit log {path} holds no records", "run keygen generate first, or name another --path")
+    return records[-1]
+
+
+def _numbered(records: list[Line], which: str, path: Path) -> Line:
+    """The chained record whose seq is `which` (digits)."""
     found = next((ln for ln in records if ln.chained and ln.seq == int(which)), None)
     if found is None:
         raise UsageError(
@@ -94,17 +106,29 @@ def find(lines: list[Line], which: str, path: Path) -> Line:
 
 def recipe_of(record: dict[str, Any]) -> recipes.Recipe:
     """The documented recipe whose lines, all of them and in order, are the record's steps."""
-    steps = record.get("steps")
-    lines = tuple(s.get("line") for s in steps if isinstance(s, dict)) if isinstance(steps, list) else ()
+    lines = _step_lines(record)
     for recipe in (recipes.OPENSSL, recipes.SSH_KEYGEN):
         if lines == tuple(s.line for s in recipe.steps):
             return recipe
+    raise _not_replayable(record, lines)
+
+
+def _step_lines(record: dict[str, Any]) -> tuple[object, ...]:
+    """The `line` of each step the record holds, as recorded (whatever a hand-edited record put there)."""
+    steps = record.get("steps")
+    if not isinstance(steps, list):
+        return ()
+    return tuple(s.get("line") for s in steps if isinstance(s, dict))
+
+
+def _not_replayable(record: dict[str, Any], lines: tuple[object, ...]) -> UsageError:
+    """Why no recipe matches: the record ran no documented commands, or only part of a recipe."""
     if record.get("command") != "generate" or not lines:
-        raise UsageError(
+        return UsageError(
             f"record {record.get('seq', '')} ran no documented commands (it is {record.get('command', 'unknown')!r})",
             "pick a generate record: keygen audit --json lists them with their seq",
         )
-    raise UsageError(
+    return UsageError(
         f"record {record.get('seq', '')} does not hold the whole of a documented recipe ({len(lines)} step(s) that "
         "are not exactly the documented lines), so a replay would not make a pair",
         "pick a generate record whose run completed both documented steps",

@@ -61,28 +61,44 @@ def append(path: Path, entry: Mapping[str, Any], *, limit: int | None = None) ->
     pass `limit` bytes (default: max_bytes()). Raises OSError when the log cannot be written."""
     limit = max_bytes() if limit is None else limit
     while True:
-        if os.name == "posix":
-            fd = os.open(path, os.O_RDWR | _OPEN_FLAGS, 0o600)
-        else:  # pragma: no cover - Windows: a live file others can rotate while it is open
-            fd = winfile.open_shared(path, write=True)
+        fd = _open(path, write=True)
         try:
             with _locked(fd):
-                if not _is_current(fd, path):
-                    continue  # rotated (or replaced) while we waited for the lock: open the path again
-                size = os.fstat(fd).st_size
-                tail = _last_line(fd, size)
-                glue = b"\n" if tail and not tail.endswith(b"\n") else b""
-                if tail is None:
-                    tail = _newest_rotated_tail(path)
-                line = audit_chain.seal(entry, (tail + glue) if tail else None)
-                if limit and size and size + len(glue) + len(line) > limit and _rotate(path):
-                    continue  # the next turn writes into the new live file, linked to this one's last line
-                if os.name == "posix":
-                    os.fchmod(fd, 0o600)
-                _write_all(fd, glue + line)
-                return
+                if _append_locked(fd, path, entry, limit):
+                    return
         finally:
             os.close(fd)
+
+
+def _append_locked(fd: int, path: Path, entry: Mapping[str, Any], limit: int) -> bool:
+    """The append, under the lock; False when the path must be opened again and the record sealed anew."""
+    if not _is_current(fd, path):
+        return False  # rotated (or replaced) while we waited for the lock: open the path again
+    size = os.fstat(fd).st_size
+    previous, glue = _previous(fd, size, path)
+    line = audit_chain.seal(entry, previous)
+    if _too_big(limit, size, len(glue) + len(line)) and _rotate(path):
+        return False  # the next turn writes into the new live file, linked to this one's last line
+    if os.name == "posix":
+        os.fchmod(fd, 0o600)
+    _write_all(fd, glue + line)
+    return True
+
+
+def _previous(fd: int, size: int, path: Path) -> tuple[bytes | None, bytes]:
+    """The line the new record links to, and the newline to write first when the live file's last
+    line has none (the new record must start a line of its own)."""
+    tail = _last_line(fd, size)
+    glue = b"\n" if tail and not tail.endswith(b"\n") else b""
+    if tail is None:
+        tail = _newest_rotated_tail(path)
+    return (tail + glue) if tail else None, glue
+
+
+def _too_big(limit: int, size: int, adding: int) -> bool:
+    """Whether adding would take the live file past `limit` (0: never rotate); an empty live file
+    takes a record whatever its size, so rotation always makes progress."""
+    return bool(limit and size and size + adding > limit)
 
 
 def snapshot(path: Path) -> list[tuple[Path, bytes]]:
@@ -93,21 +109,28 @@ def snapshot(path: Path) -> list[tuple[Path, bytes]]:
     """
     while True:
         try:
-            fd = (
-                os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-                if os.name == "posix"
-                else winfile.open_shared(path, write=False)
-            )
+            fd = _open(path, write=False)
         except FileNotFoundError:
-            return [(p, p.read_bytes()) for p in rotated_files(path)]
+            return _read_rotated(path)
         try:
             with _locked(fd, shared=True):
-                if not _is_current(fd, path):
-                    continue
-                older = [(p, p.read_bytes()) for p in rotated_files(path)]
-                return [*older, (path, _read_all(fd))]
+                if _is_current(fd, path):
+                    return [*_read_rotated(path), (path, _read_all(fd))]
         finally:
             os.close(fd)
+
+
+def _open(path: Path, *, write: bool) -> int:
+    """A descriptor on the live file (on POSIX never through a symlink); a writer creates it (0600)."""
+    if os.name != "posix":  # pragma: no cover - Windows: a live file others can rotate while it is open
+        return winfile.open_shared(path, write=write)
+    if write:
+        return os.open(path, os.O_RDWR | _OPEN_FLAGS, 0o600)
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+
+
+def _read_rotated(path: Path) -> list[tuple[Path, bytes]]:
+    return [(p, p.read_bytes()) for p in rotated_files(path)]
 
 
 def _is_current(fd: int, path: Path) -> bool:

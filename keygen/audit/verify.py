@@ -31,15 +31,10 @@ class Verdict(Result):
     warnings: list[str] = field(default_factory=list)
 
     def facts(self) -> dict[str, Any]:
-        walk = self.walk
         return {
             "path": str(self.path),
             "files": [str(f) for f in self.files],
-            "records": walk.chained if walk else 0,
-            "unchained": walk.unchained if walk else 0,
-            "log_id": walk.log_id if walk else None,
-            "head": _line_dict(walk.head) if walk else None,
-            "break": walk.brk.as_dict() if walk and walk.brk else None,
+            **_walk_dict(self.walk),
             "anchor": _anchor_dict(self),
         }
 
@@ -89,6 +84,22 @@ def _anchor(value: str | None) -> str | None:
             "give the 64 hex digits `keygen audit verify` printed as the head (optionally after sha256:)",
         )
     return wanted
+
+
+#: What the facts say when the log could not be walked (an unreadable file, a bad --anchor).
+_NOT_WALKED: dict[str, Any] = {"records": 0, "unchained": 0, "log_id": None, "head": None, "break": None}
+
+
+def _walk_dict(walk: Walk | None) -> dict[str, Any]:
+    if walk is None:
+        return dict(_NOT_WALKED)
+    return {
+        "records": walk.chained,
+        "unchained": walk.unchained,
+        "log_id": walk.log_id,
+        "head": _line_dict(walk.head),
+        "break": walk.brk.as_dict() if walk.brk else None,
+    }
 
 
 def _line_dict(line: Line | None) -> dict[str, Any] | None:

@@ -140,21 +140,37 @@ def probe_ssh_keygen(path: str, cwd: str) -> ToolInfo:
 
 def detect_shell(env: Mapping[str, str], os_name: OSName) -> ShellInfo | None:
     """The shell keygen runs in, by its process ancestry, else $SHELL or %COMSPEC%."""
+    return _ancestor_shell(env) or _shell_from_env(env, os_name)
+
+
+def _ancestor_shell(env: Mapping[str, str]) -> ShellInfo | None:
+    """The shell shellingham finds among keygen's parent processes; None when it cannot tell."""
     try:
         name, path = shellingham.detect_shell()
     except Exception:  # noqa: BLE001 - shellingham raises several kinds; all mean "unknown"
-        name = path = None
-    if name:
-        # On POSIX shellingham may report just argv[0] ("bash"): show where that shell lives.
-        if path and os.sep not in path and "/" not in path:
-            path = run.which(path, path=env.get("PATH")) or path
-        return ShellInfo(_normalise_shell(name, path), path, "shellingham")
-    fallback = env.get("COMSPEC") if os_name == "windows" else env.get("SHELL")
-    if fallback:
-        base = os.path.basename(fallback.replace("\\", "/")).lower()
-        name = base[:-4] if base.endswith(".exe") else base
-        return ShellInfo(_normalise_shell(name, fallback), fallback, "%COMSPEC%" if os_name == "windows" else "$SHELL")
-    return None
+        return None
+    if not name:
+        return None
+    path = _located(path, env)
+    return ShellInfo(_normalise_shell(name, path), path, "shellingham")
+
+
+def _located(path: str | None, env: Mapping[str, str]) -> str | None:
+    """On POSIX shellingham may report just argv[0] ("bash"): show where that shell lives."""
+    if not path or os.sep in path or "/" in path:
+        return path
+    return run.which(path, path=env.get("PATH")) or path
+
+
+def _shell_from_env(env: Mapping[str, str], os_name: OSName) -> ShellInfo | None:
+    """The login shell as the environment names it: %COMSPEC% on Windows, $SHELL elsewhere."""
+    var, source = ("COMSPEC", "%COMSPEC%") if os_name == "windows" else ("SHELL", "$SHELL")
+    program = env.get(var)
+    if not program:
+        return None
+    base = os.path.basename(program.replace("\\", "/")).lower()
+    name = base[:-4] if base.endswith(".exe") else base
+    return ShellInfo(_normalise_shell(name, program), program, source)
 
 
 def is_git_bash_path(path: str | None) -> bool:
@@ -250,12 +266,16 @@ def _versions(os_name: OSName, shell_name: str | None, method: str, paths: dict[
     """The versions to ask when the caller names none: those that decide (`versions_needed`), and
     the fallback's, whose version then decides or is recorded."""
     versions = versions_needed(os_name, shell_name, method)
-    if method == "auto" and os_name != "windows" and paths.get("openssl") is None:
-        return (*versions, "ssh-keygen")
-    if method == "auto" and os_name == "windows" and paths.get("ssh-keygen") is None and paths.get("openssl"):
-        # No ssh-keygen in cmd or PowerShell: auto runs openssl instead, whose version is then recorded.
-        return (*versions, "openssl")
-    return versions
+    fallback = _auto_fallback(os_name, paths) if method == "auto" else None
+    return (*versions, fallback) if fallback else versions
+
+
+def _auto_fallback(os_name: OSName, paths: dict[str, str | None]) -> str | None:
+    """The tool auto runs when the one it prefers on this OS is not there, if it is."""
+    if os_name != "windows":
+        return "ssh-keygen" if paths.get("openssl") is None else None
+    # No ssh-keygen in cmd or PowerShell: auto runs openssl instead, whose version is then recorded.
+    return "openssl" if paths.get("ssh-keygen") is None and paths.get("openssl") else None
 
 
 def _tools(paths: dict[str, str | None], versions: tuple[str, ...], cwd: str) -> dict[str, ToolInfo | None]:

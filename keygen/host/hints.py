@@ -52,11 +52,15 @@ def install_hint(tool: str, os_name: OSName, distro: set[str] | None = None) -> 
         pkg = "openssl" if tool == "openssl" else "openssh"
         return f"macOS ships {tool} in /usr/bin; if it is gone, `brew install {pkg}`"
     if os_name == "linux":
-        ids = linux_distro() if distro is None else distro
-        for names, template, packages in _LINUX:
-            if ids & set(names):
-                return f"install it: `{template.format(pkg=packages[tool])}`"
-        return "install it with your package manager: " + ", ".join(
-            f"`{template.format(pkg=packages[tool])}`" for _, template, packages in _LINUX
-        )
+        return _linux_hint(tool, linux_distro() if distro is None else distro)
     return f"install {tool} and make sure it is on PATH"
+
+
+def _linux_hint(tool: str, ids: set[str]) -> str:
+    """The line for this distribution's package manager; every known one when the distribution is not."""
+    for names, template, packages in _LINUX:
+        if ids & set(names):
+            return f"install it: `{template.format(pkg=packages[tool])}`"
+    return "install it with your package manager: " + ", ".join(
+        f"`{template.format(pkg=packages[tool])}`" for _, template, packages in _LINUX
+    )

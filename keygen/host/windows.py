@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import ntpath
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ _OPENSSL_IN_ROOT = (
     ntpath.join("usr", "bin", "openssl.exe"),
 )
 GIT_REGISTRY_KEY = r"Software\GitForWindows"
+#: A 32-bit process sees System32 redirected to SysWOW64, which has no OpenSSH: Sysnative reaches it.
+_SSH_KEYGEN_IN_WINDOWS = (
+    ntpath.join("System32", "OpenSSH", "ssh-keygen.exe"),
+    ntpath.join("Sysnative", "OpenSSH", "ssh-keygen.exe"),
+)
 
 
 def windows_path_list(value: str | None) -> list[str]:
@@ -46,15 +52,17 @@ def windows_path_list(value: str | None) -> list[str]:
     return [p.strip().strip('"') for p in value.split(";") if p.strip().strip('"')]
 
 
+def _first_in(root: str, candidates: tuple[str, ...], exists: Exists) -> str | None:
+    """The first of `candidates` (paths relative to `root`) that exists, as a full path."""
+    return next((path for path in (ntpath.join(root, rel) for rel in candidates) if exists(path)), None)
+
+
 def _git_root(candidate: str, exists: Exists, found_by: str) -> GitForWindows | None:
     """A Git for Windows root is only accepted when a bash is really in it."""
-    if not any(exists(ntpath.join(candidate, rel)) for rel in _BASH_IN_ROOT):
+    bash = _first_in(candidate, _BASH_IN_ROOT, exists)
+    if bash is None:
         return None
-    bash = next((ntpath.join(candidate, rel) for rel in _BASH_IN_ROOT if exists(ntpath.join(candidate, rel))), None)
-    openssl = next(
-        (ntpath.join(candidate, rel) for rel in _OPENSSL_IN_ROOT if exists(ntpath.join(candidate, rel))), None
-    )
-    return GitForWindows(root=candidate, bash=bash, openssl=openssl, found_by=found_by)
+    return GitForWindows(candidate, bash, _first_in(candidate, _OPENSSL_IN_ROOT, exists), found_by)
 
 
 def find_git_for_windows(
@@ -72,50 +80,61 @@ def find_git_for_windows(
     Pure over its arguments: Windows paths are handled with ntpath, so it runs the same on Linux.
     Environment variable names are case-insensitive on Windows, hence the folded lookup.
     """
-    folded = {k.upper(): v for k, v in env.items()}
+    folded = _folded(env)
+    # The places are tried lazily, in order: the registry is only read when nothing before it held Git.
+    places = chain(_on_path(folded, exists), _program_folders(folded), _scoop(folded), _registry(read_registry))
+    for root, found_by in places:
+        found = _git_root(root, exists, found_by)
+        if found:
+            return found
+    return None
+
+
+#: Where the installer puts Git under each folder variable, by the variable's usual spelling.
+_PROGRAM_FOLDERS = (
+    ("ProgramW6432", "Git"),
+    ("ProgramFiles", "Git"),
+    ("ProgramFiles(X86)", "Git"),
+    ("LocalAppData", ntpath.join("Programs", "Git")),
+)
+
+
+def _on_path(folded: Mapping[str, str], exists: Exists) -> Iterator[tuple[str, str]]:
+    """Two folders above each `git.exe` on PATH (`<root>\\cmd`, `<root>\\bin`)."""
     for directory in windows_path_list(folded.get("PATH")):
         git_exe = ntpath.join(directory, "git.exe")
         if exists(git_exe):
-            found = _git_root(ntpath.dirname(ntpath.dirname(git_exe)), exists, "git.exe on PATH")
-            if found:
-                return found
-    for var, sub in (
-        ("PROGRAMW6432", "Git"),
-        ("PROGRAMFILES", "Git"),
-        ("PROGRAMFILES(X86)", "Git"),
-        ("LOCALAPPDATA", ntpath.join("Programs", "Git")),
-    ):
-        base = folded.get(var)
+            yield ntpath.dirname(ntpath.dirname(git_exe)), "git.exe on PATH"
+
+
+def _program_folders(folded: Mapping[str, str]) -> Iterator[tuple[str, str]]:
+    """`Git` under each program folder the environment names, in `_PROGRAM_FOLDERS`' order."""
+    for var, sub in _PROGRAM_FOLDERS:
+        base = folded.get(var.upper())
         if base:
-            found = _git_root(ntpath.join(base, sub), exists, f"%{_ENV_CASE.get(var, var)}%")
-            if found:
-                return found
+            yield ntpath.join(base, sub), f"%{var}%"
+
+
+def _scoop(folded: Mapping[str, str]) -> Iterator[tuple[str, str]]:
+    """Scoop's Git: %SCOOP% is Scoop's own folder; without it Scoop lives in %USERPROFILE%\\scoop."""
     for var in ("SCOOP", "USERPROFILE"):
         base = folded.get(var)
         if base:
             scoop = base if var == "SCOOP" else ntpath.join(base, "scoop")
-            found = _git_root(ntpath.join(scoop, "apps", "git", "current"), exists, f"Scoop (%{var}%)")
-            if found:
-                return found
-    if read_registry is not None:
-        for hive in ("HKLM", "HKCU"):
-            try:
-                root = read_registry(hive, GIT_REGISTRY_KEY, "InstallPath")
-            except OSError:
-                root = None
-            if root:
-                found = _git_root(root, exists, f"registry {hive}\\{GIT_REGISTRY_KEY}")
-                if found:
-                    return found
-    return None
+            yield ntpath.join(scoop, "apps", "git", "current"), f"Scoop (%{var}%)"
 
 
-_ENV_CASE = {
-    "PROGRAMW6432": "ProgramW6432",
-    "PROGRAMFILES": "ProgramFiles",
-    "PROGRAMFILES(X86)": "ProgramFiles(X86)",
-    "LOCALAPPDATA": "LocalAppData",
-}
+def _registry(read_registry: RegistryReader | None) -> Iterator[tuple[str, str]]:
+    """The installer's InstallPath, machine-wide first; a registry that cannot be read holds nothing."""
+    if read_registry is None:
+        return
+    for hive in ("HKLM", "HKCU"):
+        try:
+            root = read_registry(hive, GIT_REGISTRY_KEY, "InstallPath")
+        except OSError:
+            continue
+        if root:
+            yield root, f"registry {hive}\\{GIT_REGISTRY_KEY}"
 
 
 def windows_registry_reader(hive: str, key: str, value: str) -> str | None:
@@ -135,12 +154,13 @@ def windows_registry_reader(hive: str, key: str, value: str) -> str | None:
 
 def windows_ssh_keygen(env: Mapping[str, str], exists: Exists) -> str | None:
     """The in-box OpenSSH client when it is not on PATH; a 32-bit process must look in Sysnative."""
-    folded = {k.upper(): v for k, v in env.items()}
+    folded = _folded(env)
     root = folded.get("SYSTEMROOT") or folded.get("WINDIR")
     if not root:
         return None
-    for sub in ("System32", "Sysnative"):
-        path = ntpath.join(root, sub, "OpenSSH", "ssh-keygen.exe")
-        if exists(path):
-            return path
-    return None
+    return _first_in(root, _SSH_KEYGEN_IN_WINDOWS, exists)
+
+
+def _folded(env: Mapping[str, str]) -> dict[str, str]:
+    """Environment variable names are case-insensitive on Windows: look them up upper-cased."""
+    return {k.upper(): v for k, v in env.items()}
