@@ -72,13 +72,24 @@ def git_warnings(out_dir: Path, environ: Mapping[str, str], timeout: float = 10.
     git = run.which("git", path=environ.get("PATH"))
     if git is None:
         return [f"{out_dir} is inside the git work tree {tree}; make sure {PRIVATE_KEY} is git-ignored"]
-    paths = _keygen_paths(absolute)
+    exposed = _not_ignored(git, absolute, _keygen_paths(absolute), environ, timeout)
+    if not exposed:
+        return []
+    lines = _gitignore_lines(tree, absolute, exposed)
+    return [
+        f"{out_dir} is inside the git work tree {tree}, which does not ignore {', '.join(exposed)}; add "
+        f"{'this line' if len(lines) == 1 else 'these lines'} to {tree / '.gitignore'}: {' '.join(lines)}"
+    ]
+
+
+def _not_ignored(git: str, cwd: Path, paths: list[str], environ: Mapping[str, str], timeout: float) -> list[str]:
+    """The paths git would add; none when git cannot say (it did not start, or refused)."""
     try:
         # Without -q, check-ignore prints each ignored path: the rest are one `git add` away.
         done = run.run(
             ["git", "check-ignore", *paths],
             executable=git,
-            cwd=absolute,
+            cwd=cwd,
             timeout=timeout,
             env=dict(environ),
             umask=0o022,
@@ -88,18 +99,16 @@ def git_warnings(out_dir: Path, environ: Mapping[str, str], timeout: float = 10.
     if done.returncode not in (0, 1):  # 128: not really a work tree, or git refused (e.g. dubious ownership)
         return []
     ignored = set(done.stdout.decode(errors="replace").splitlines())
-    exposed = [p for p in paths if p not in ignored]
-    if not exposed:
-        return []
+    return [p for p in paths if p not in ignored]
+
+
+def _gitignore_lines(tree: Path, absolute: Path, exposed: list[str]) -> list[str]:
+    """The .gitignore lines that ignore the exposed paths, anchored at the work tree's root."""
     try:
         rel = absolute.relative_to(tree)
     except ValueError:
         rel = Path(".")
-    lines = ["/" + ((rel / p).as_posix() if str(rel) != "." else p) for p in exposed]
-    return [
-        f"{out_dir} is inside the git work tree {tree}, which does not ignore {', '.join(exposed)}; add "
-        f"{'this line' if len(lines) == 1 else 'these lines'} to {tree / '.gitignore'}: {' '.join(lines)}"
-    ]
+    return ["/" + ((rel / p).as_posix() if str(rel) != "." else p) for p in exposed]
 
 
 def surroundings(out_dir: Path, environ: Mapping[str, str]) -> list[str]:
@@ -111,26 +120,34 @@ def surroundings(out_dir: Path, environ: Mapping[str, str]) -> list[str]:
 
 def tool_warnings(executable: str, cwd: Path, environ: Mapping[str, str]) -> list[str]:
     """The tool came from the current directory or a directory anyone can write to: it could be planted."""
-    warnings = []
-    folder = Path(executable).parent
+    return _from_cwd(executable, cwd) + (_world_writable(executable) if IS_POSIX else [])
+
+
+def _from_cwd(executable: str, cwd: Path) -> list[str]:
     try:
-        if folder.resolve() == cwd.resolve():
-            warnings.append(
+        if Path(executable).parent.resolve() == cwd.resolve():
+            return [
                 f"{executable} was found in the current directory through PATH; anyone who can write here "
                 "could plant it. Remove '.' or empty entries from PATH"
-            )
+            ]
     except OSError:
         pass
-    if IS_POSIX:
-        checks = (
-            (folder, f"{executable} lives in {folder}, which everyone can write to"),
-            (Path(executable), f"{executable} is writable by everyone"),
-        )
-        for path, finding in checks:
-            try:
-                mode = path.stat().st_mode
-            except OSError:
-                continue
-            if mode & stat.S_IWOTH:
-                warnings.append(f"{finding}: it could have been replaced; put a trusted one first on PATH")
+    return []
+
+
+def _world_writable(executable: str) -> list[str]:
+    """The tool's folder or the tool itself writable by everyone (POSIX modes)."""
+    folder = Path(executable).parent
+    checks = (
+        (folder, f"{executable} lives in {folder}, which everyone can write to"),
+        (Path(executable), f"{executable} is writable by everyone"),
+    )
+    warnings = []
+    for path, finding in checks:
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            continue
+        if mode & stat.S_IWOTH:
+            warnings.append(f"{finding}: it could have been replaced; put a trusted one first on PATH")
     return warnings

@@ -21,23 +21,36 @@ EXIT_CODE = 1
 
 def descendants(pid: int) -> list[int]:
     """Every process started by pid, directly or not, children before grandchildren."""
-    children: dict[int, list[int]] = {}
-    for child, parent in _processes():
-        if child != parent:
-            children.setdefault(parent, []).append(child)
+    children = _children_by_parent()
     found: list[int] = []
     todo = [pid]
     while todo:
         parent = todo.pop(0)
-        born = _created(parent)
-        for child in children.get(parent, []):
-            child_born = _created(child)
-            if born is None or child_born is None or child_born < born:
-                continue  # not provably its child: the id may have been reused
+        for child in _born_after(parent, children.get(parent, [])):
             if child not in found and child != pid:
                 found.append(child)
                 todo.append(child)
     return found
+
+
+def _children_by_parent() -> dict[int, list[int]]:
+    """The snapshot as parent -> the ids that name it their parent (the idle process names itself)."""
+    children: dict[int, list[int]] = {}
+    for child, parent in _processes():
+        if child != parent:
+            children.setdefault(parent, []).append(child)
+    return children
+
+
+def _born_after(parent: int, candidates: list[int]) -> list[int]:
+    """The candidates provably parent's children: created after it (an id outlives its process and is reused)."""
+    born = _created(parent)
+    provable = []
+    for child in candidates:
+        child_born = _created(child)
+        if born is not None and child_born is not None and child_born >= born:
+            provable.append(child)
+    return provable
 
 
 def kill_tree(pid: int) -> None:

@@ -40,7 +40,11 @@ def shell_argv(name: str, line: str) -> tuple[str, ...]:
         return ("cmd", "/d", "/c", line)
     if name in ("powershell", "pwsh"):
         return (name, "-NoProfile", "-NonInteractive", "-Command", line)
-    raise UsageError(f"literal mode does not know the shell {name!r}", f"use one of: {', '.join(SHELLS)}")
+    raise _unknown_shell(name)
+
+
+def _unknown_shell(name: str) -> UsageError:
+    return UsageError(f"literal mode does not know the shell {name!r}", f"use one of: {', '.join(SHELLS)}")
 
 
 def default_shell(host: Host) -> str:
@@ -53,23 +57,31 @@ def default_shell(host: Host) -> str:
 def resolve(name: str, host: Host, env: Mapping[str, str]) -> LiteralShell:
     """Find the shell's executable: Git Bash's own bash for git-bash, else the one on PATH."""
     if name not in SHELLS:
-        raise UsageError(f"literal mode does not know the shell {name!r}", f"use one of: {', '.join(SHELLS)}")
+        raise _unknown_shell(name)
     if name == "git-bash":
-        if host.git and host.git.bash:
-            return LiteralShell(name, host.git.bash)
-        raise ToolMissing(
-            "Git Bash was not found, so the lines cannot be typed into it",
-            "install Git for Windows (`winget install --id Git.Git -e --source winget`), or pick another --shell",
-        )
+        return _git_bash(host)
+    return _on_path(name, host, env)
+
+
+def _git_bash(host: Host) -> LiteralShell:
+    if host.git and host.git.bash:
+        return LiteralShell("git-bash", host.git.bash)
+    raise ToolMissing(
+        "Git Bash was not found, so the lines cannot be typed into it",
+        "install Git for Windows (`winget install --id Git.Git -e --source winget`), or pick another --shell",
+    )
+
+
+def _on_path(name: str, host: Host, env: Mapping[str, str]) -> LiteralShell:
     program = name + ".exe" if host.os == "windows" and name in ("cmd", "powershell", "pwsh") else name
     path = run.which(program, path=env.get("PATH"))
-    if path is None:
-        where = " (it exists only on Windows)" if name in WINDOWS_ONLY and host.os != "windows" else ""
-        raise ToolMissing(
-            f"the shell {name} was not found on PATH{where}, so literal mode cannot type the lines into it",
-            "install it, or pick another with --shell (for example --shell sh)",
-        )
-    return LiteralShell(name, path)
+    if path is not None:
+        return LiteralShell(name, path)
+    where = " (it exists only on Windows)" if name in WINDOWS_ONLY and host.os != "windows" else ""
+    raise ToolMissing(
+        f"the shell {name} was not found on PATH{where}, so literal mode cannot type the lines into it",
+        "install it, or pick another with --shell (for example --shell sh)",
+    )
 
 
 def shell_env(shell: LiteralShell, host: Host, env: Mapping[str, str]) -> dict[str, str]:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from keygen import recipes
@@ -45,55 +46,73 @@ def choose(host: Host, method: Method = "auto") -> Choice:
     """Pick the recipe; raise ToolMissing (exit 3) with hints when nothing documented can run."""
     if method not in METHODS:
         raise UsageError(f"unknown method {method!r}", f"use one of: {', '.join(METHODS)}")
-    if method == "openssl":
-        if host.openssl:
-            return Choice(recipes.OPENSSL, host.openssl.path, host.openssl, "asked for with --method openssl")
-        raise _missing(host, "openssl")
-    if method == "ssh-keygen":
-        ssh = host.ssh_keygen
-        if ssh:
-            # Asked for by name: run it even when it is too old, so its output can be examined;
-            # the checks then name the cause and the fix. The reason says so up front.
-            why = "asked for with --method ssh-keygen"
-            if ssh_keygen_too_old(ssh):
-                why += f"; expect failed checks: {_old_ssh_keygen_reason(ssh)}"
-            return Choice(recipes.SSH_KEYGEN, ssh.path, ssh, why)
+    return _CHOOSERS[method](host)
+
+
+def _asked_openssl(host: Host) -> Choice:
+    if host.openssl:
+        return Choice(recipes.OPENSSL, host.openssl.path, host.openssl, "asked for with --method openssl")
+    raise _missing(host, "openssl")
+
+
+def _asked_ssh_keygen(host: Host) -> Choice:
+    ssh = host.ssh_keygen
+    if not ssh:
         raise _missing(host, "ssh-keygen")
-    if method == "git-bash":
-        tool = _git_bash_tool(host)
-        if tool:
-            return Choice(recipes.GIT_BASH, tool.path, tool, "asked for with --method git-bash")
-        if host.os != "windows":
-            raise ToolMissing(
-                f"--method git-bash is the document's Windows path; Git Bash does not exist on {os_label(host.os)}",
-                "use --method openssl (the documented path here) or leave --method at auto",
-            )
-        raise ToolMissing("Git Bash's openssl was not found (no Git for Windows install)", hints.GIT_BASH_INSTALL)
-    return _auto(host)
+    # Asked for by name: run it even when it is too old, so its output can be examined;
+    # the checks then name the cause and the fix. The reason says so up front.
+    why = "asked for with --method ssh-keygen"
+    if ssh_keygen_too_old(ssh):
+        why += f"; expect failed checks: {_old_ssh_keygen_reason(ssh)}"
+    return Choice(recipes.SSH_KEYGEN, ssh.path, ssh, why)
+
+
+def _asked_git_bash(host: Host) -> Choice:
+    tool = _git_bash_tool(host)
+    if tool:
+        return Choice(recipes.GIT_BASH, tool.path, tool, "asked for with --method git-bash")
+    if host.os != "windows":
+        raise ToolMissing(
+            f"--method git-bash is the document's Windows path; Git Bash does not exist on {os_label(host.os)}",
+            "use --method openssl (the documented path here) or leave --method at auto",
+        )
+    raise ToolMissing("Git Bash's openssl was not found (no Git for Windows install)", hints.GIT_BASH_INSTALL)
 
 
 def _auto(host: Host) -> Choice:
     if host.os != "windows":
         return _auto_posix(host)
     shell = host.shell.name if host.shell else None
-    if is_posix_shell(shell):
-        # Git Bash (or "an equivalent emulation software"): the document's openssl lines.
-        tool = host.openssl or _git_bash_tool(host)
-        if tool:
-            recipe = recipes.GIT_BASH if shell == "git-bash" else recipes.OPENSSL
-            where = "Git Bash" if shell == "git-bash" else f"{shell} on Windows (a Git Bash equivalent)"
-            return Choice(recipe, tool.path, tool, f"in {where} the document uses openssl")
-    # cmd, PowerShell, an unknown Windows shell, or Git Bash without openssl: ssh-keygen.
-    ssh = host.ssh_keygen
-    if ssh and not ssh_keygen_too_old(ssh):
-        if is_posix_shell(shell):
-            why = f"openssl was not found in {shell}; ssh-keygen is the document's other path"
-        else:
-            why = f"in {_console_label(shell)} the document uses ssh-keygen"
-        return Choice(recipes.SSH_KEYGEN, ssh.path, ssh, why)
-    return _windows_fallback(
-        host, _old_ssh_keygen_reason(ssh) if ssh else "ssh-keygen (the OpenSSH client) is not installed"
+    # A POSIX shell takes the openssl lines; a console (or a POSIX shell without openssl), ssh-keygen.
+    return _openssl_in_posix_shell(host, shell) or _ssh_keygen_in_console(host, shell)
+
+
+def _openssl_in_posix_shell(host: Host, shell: str | None) -> Choice | None:
+    """Git Bash (or "an equivalent emulation software") on Windows: the document's openssl lines."""
+    if not is_posix_shell(shell):
+        return None
+    tool = host.openssl or _git_bash_tool(host)
+    if not tool:
+        return None
+    if shell == "git-bash":
+        return Choice(recipes.GIT_BASH, tool.path, tool, "in Git Bash the document uses openssl")
+    return Choice(
+        recipes.OPENSSL, tool.path, tool, f"in {shell} on Windows (a Git Bash equivalent) the document uses openssl"
     )
+
+
+def _ssh_keygen_in_console(host: Host, shell: str | None) -> Choice:
+    """A Windows console (or a POSIX shell without openssl): ssh-keygen, when it is new enough."""
+    ssh = host.ssh_keygen
+    if not ssh or ssh_keygen_too_old(ssh):
+        return _windows_fallback(
+            host, _old_ssh_keygen_reason(ssh) if ssh else "ssh-keygen (the OpenSSH client) is not installed"
+        )
+    if is_posix_shell(shell):
+        why = f"openssl was not found in {shell}; ssh-keygen is the document's other path"
+    else:
+        why = f"in {_console_label(shell)} the document uses ssh-keygen"
+    return Choice(recipes.SSH_KEYGEN, ssh.path, ssh, why)
 
 
 def _auto_posix(host: Host) -> Choice:
@@ -135,3 +154,12 @@ def _console_label(shell: str | None) -> str:
 
 def _missing(host: Host, tool: str) -> ToolMissing:
     return ToolMissing(f"{tool} was not found on PATH", hints.install_hint(tool, host.os))
+
+
+#: --method: what each one asks for ("auto": the document's path for this host).
+_CHOOSERS: dict[Method, Callable[[Host], Choice]] = {
+    "auto": _auto,
+    "openssl": _asked_openssl,
+    "ssh-keygen": _asked_ssh_keygen,
+    "git-bash": _asked_git_bash,
+}

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from keygen import recipes
 from keygen.errors import CommandFailed, ToolMissing
@@ -109,6 +109,29 @@ def windows_askpass_env(helper_dir: Path | None) -> dict[str, str]:
     return {"SSH_ASKPASS": str(helper), "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": "keygen:0"}
 
 
+class _Ending(TypedDict):
+    """How a step ended, as StepRecord's fields."""
+
+    exit_code: int | None
+    duration_s: float
+    stderr: str
+    timed_out: bool
+    signal: int | None
+
+
+def _ending(done: run.Completed | None, started: float, why: str) -> _Ending:
+    """From the step's completion, or, when it never finished, the time it had run and `why` in place of its stderr."""
+    if done is None:
+        return _Ending(exit_code=None, duration_s=time.monotonic() - started, stderr=why, timed_out=False, signal=None)
+    return _Ending(
+        exit_code=done.returncode,
+        duration_s=done.duration_s,
+        stderr=run.trim_stderr(done.stderr),
+        timed_out=done.timed_out,
+        signal=done.signal,
+    )
+
+
 #: Where an interactive child's stdout goes when the step has no `>`: the terminal's stderr, so
 #: that `--json` keeps stdout to its one object.
 _STDERR_FD = 2
@@ -159,11 +182,7 @@ class Runner:
             tool_version=self.choice.tool.version_text,
             cwd=str(self.staging),
             stdout_to=step.stdout_to,
-            exit_code=done.returncode if done else None,
-            duration_s=done.duration_s if done else time.monotonic() - started,
-            stderr=run.trim_stderr(done.stderr) if done else why,
-            timed_out=done.timed_out if done else False,
-            signal=done.signal if done else None,
+            **_ending(done, started, why),
             shell=shell.name if shell else None,
             shell_path=shell.path if shell else None,
         )
@@ -172,15 +191,31 @@ class Runner:
         if self.progress:
             self.progress(f"running: {step.line}" + (f"  (typed into {self.shell.name})" if self.shell else ""))
         argv, executable, stdout_to = self.argv_for(step)
-        fd = None
-        if stdout_to:
-            # keygen's own `>`: a new file in the private staging directory, never an existing one.
-            fd = os.open(
-                self.staging / stdout_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
-            )
+        fd = self.open_stdout(stdout_to)
         started = time.monotonic()
         try:
-            done = run.run(
+            done = self.launch(step, argv, executable, started, fd)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        ran = self.record(step, argv, executable, started, done)
+        self.records.append(ran)
+        self.judge(step, done, ran)
+
+    def open_stdout(self, stdout_to: str | None) -> int | None:
+        """keygen's own `>`: a new file in the private staging directory, never an existing one."""
+        if not stdout_to:
+            return None
+        return os.open(
+            self.staging / stdout_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
+        )
+
+    def launch(
+        self, step: recipes.Step, argv: tuple[str, ...], executable: str, started: float, fd: int | None
+    ) -> run.Completed:
+        """Run the step; a step that could not start or was interrupted is recorded before the error goes up."""
+        try:
+            return run.run(
                 argv,
                 executable=executable,
                 cwd=self.staging,
@@ -199,12 +234,6 @@ class Runner:
             # The step ran and was stopped: the audit record must show it (no exit code of its own).
             self.records.append(self.record(step, argv, executable, started, None, "interrupted"))
             raise
-        finally:
-            if fd is not None:
-                os.close(fd)
-        ran = self.record(step, argv, executable, started, done)
-        self.records.append(ran)
-        self.judge(step, done, ran)
 
     def judge(self, step: recipes.Step, done: run.Completed, ran: StepRecord) -> None:
         if done.timed_out:

@@ -2,11 +2,11 @@
 
 A command's core returns a `keygen.result.Result`; `emit` prints it. Under `--json` that is one
 object, the envelope `command, ok, exit_code, error, warnings` followed by the result's facts.
-As text it is the command's own body (from the module registered in TEXT_RENDERERS), then each
+As text it is the command's own body (from the function registered in TEXT_RENDERERS), then each
 warning and the error with its hint on standard error.
 
-A new command plugs in with one line in TEXT_RENDERERS and a module with
-`text(result, style, verbose) -> Text`; its JSON needs nothing here (the result's `facts()`).
+A new command plugs in with one line in TEXT_RENDERERS naming a function
+`(result, style, verbose) -> Text`; its JSON needs nothing here (the result's `facts()`).
 """
 
 from __future__ import annotations
@@ -39,18 +39,26 @@ class TextRenderer(Protocol):
     def __call__(self, result: Any, style: Style, verbose: bool) -> Text: ...
 
 
-#: command -> the module whose `text(result, style, verbose)` renders it. The one registry.
+#: command -> "module:function", the function that renders it as `(result, style, verbose) -> Text`.
+#: The one registry. A module may serve several commands (render.audit: `audit`, `audit verify`,
+#: `audit show`); it is imported only when its command's text is wanted.
 TEXT_RENDERERS: dict[str, str] = {
-    "generate": "keygen.render.generate",
-    "verify": "keygen.render.verify",
-    "exchange": "keygen.render.exchange",
-    "plan": "keygen.render.plan",
-    "doctor": "keygen.render.doctor",
-    "audit": "keygen.render.audit",
-    "confirm": "keygen.render.confirm",
-    "audit verify": "keygen.render.audit_verify",
-    "audit show": "keygen.render.audit_show",
+    "generate": "keygen.render.generate:text",
+    "verify": "keygen.render.verify:text",
+    "exchange": "keygen.render.exchange:text",
+    "confirm": "keygen.render.confirm:text",
+    "plan": "keygen.render.machine:plan_text",
+    "doctor": "keygen.render.machine:doctor_text",
+    "audit": "keygen.render.audit:text",
+    "audit verify": "keygen.render.audit:verify_text",
+    "audit show": "keygen.render.audit:show_text",
 }
+
+
+def reporting(lines: list[str], error: object | None) -> Text:
+    """A command's body: on standard output, or, when it explains the error that ended the command
+    (a --fix that could not write, a failed step), on standard error, just before the error line."""
+    return Text(lines, "out" if error is None else "err")
 
 
 def dumps(value: Any) -> str:
@@ -58,16 +66,17 @@ def dumps(value: Any) -> str:
 
 
 def renderer(command: str) -> TextRenderer | None:
-    module = TEXT_RENDERERS.get(command)
-    if module is None:
+    spec = TEXT_RENDERERS.get(command)
+    if spec is None:
         return None
-    text: TextRenderer = importlib.import_module(module).text
+    module, function = spec.split(":")
+    text: TextRenderer = getattr(importlib.import_module(module), function)
     return text
 
 
 def body(result: Result, *, verbose: bool = False) -> Text:
     """The text body of `result`, coloured for the stream it goes to (when that is a terminal)."""
-    render = renderer(type(result).command) if type(result).command else None
+    render = renderer(type(result).command)  # none for a Failure (command ""): only its error line
     if render is None:
         return Text()
 
@@ -90,15 +99,22 @@ def emit(result: Result, *, as_json: bool = False, verbose: bool = False) -> int
     if as_json:
         stream.out(dumps(result.envelope()))
         return result.exit_code
-    text = body(result, verbose=verbose)
+    _write(body(result, verbose=verbose))
+    _write_warnings_and_error(result)
+    return result.exit_code
+
+
+def _write(text: Text) -> None:
     if text.raw is not None:
         stream.out_bytes(text.raw)
     if text.lines:
         (stream.err if text.stream == "err" else stream.out)("\n".join(text.lines))
+
+
+def _write_warnings_and_error(result: Result) -> None:
     for warning in result.warnings:
         stream.err(f"keygen: warning: {warning}")
     if result.error is not None:
         stream.err(f"keygen: error: {result.error.message}")
         if result.error.hint:
             stream.err(f"  hint: {result.error.hint}")
-    return result.exit_code

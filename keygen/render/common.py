@@ -1,11 +1,13 @@
-"""Wording shared by several commands' text: check lines, the exchange steps, counts."""
+"""Wording shared by several commands' text: check lines, the exchange steps and its command, counts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from keygen import amazon_pay
+from keygen import amazon_pay, recipes
+from keygen.keys.advice import quote
 from keygen.render.style import Style
 
 if TYPE_CHECKING:
@@ -44,3 +46,13 @@ def next_steps(region: str | None, style: Style, public_key: str = "publicKey.pu
         "  you (the SDKs read it): keep it secret and backed up.",
     ]
     return lines
+
+
+def record_command(public_key: Path, region: str | None) -> str:
+    """The `keygen exchange` line that records the Public Key ID Integration Central shows.
+
+    The public key is named unless it is the default file; quoted for the shell it will be typed
+    into (cmd and PowerShell take no POSIX single quotes)."""
+    args = "" if public_key == Path(recipes.PUBLIC_KEY) else f" --public-key {quote(str(public_key))}"
+    args += f" --region {region}" if region else ""
+    return f"keygen exchange{args} --public-key-id ID"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from keygen.amazon_pay.sdk_config import NAMES, PACKAGES, Block
-from keygen.render import Text
+from keygen.render import Text, reporting
 from keygen.render.style import Style
 
 if TYPE_CHECKING:
-    from keygen.commands.confirm_outcome import Outcome
+    from keygen.amazon_pay.diagnosis import Diagnosis
+    from keygen.commands.confirm_outcome import Attempt, Outcome
 
 
 def sdk_lines(blocks: list[Block]) -> list[str]:
@@ -35,17 +36,45 @@ def _facts(outcome: Outcome) -> list[str]:
 
 
 def _answers(outcome: Outcome) -> list[str]:
-    lines = []
-    for a in outcome.attempts:
-        if a.status is None:
-            lines.append(f"  {a.algorithm}: no answer")
-            continue
-        verdict = "signature accepted" if a.accepted else a.verdict
-        lines.append(f"  {a.algorithm}: {a.status} {a.reason_code or '(no reasonCode)'}  {verdict}")
-        if a.message and not a.accepted:
-            lines.append(f"    message: {a.message}")
-        if a.skew_s is not None and abs(a.skew_s) > 60:
-            lines.append(f"    clock: this machine is {a.skew_s:+.0f} s off the service's Date header")
+    lines = ["Answer:", *(line for a in outcome.attempts for line in _attempt_lines(a))]
+    if outcome.confirmed:
+        lines.append("  (the lookup of a checkout session that cannot exist: 'not found' means the signature passed)")
+    return lines
+
+
+def _attempt_lines(a: Attempt) -> list[str]:
+    """One signed request: its status, reasonCode and verdict, then what else the answer tells."""
+    if a.status is None:
+        return [f"  {a.algorithm}: no answer"]
+    verdict = "signature accepted" if a.accepted else a.verdict
+    return [f"  {a.algorithm}: {a.status} {a.reason_code or '(no reasonCode)'}  {verdict}", *_attempt_notes(a)]
+
+
+def _attempt_notes(a: Attempt) -> list[str]:
+    """The service's message for a refused signature, and this machine's clock when it is far off."""
+    notes = []
+    if a.message and not a.accepted:
+        notes.append(f"    message: {a.message}")
+    if a.skew_s is not None and abs(a.skew_s) > 60:
+        notes.append(f"    clock: this machine is {a.skew_s:+.0f} s off the service's Date header")
+    return notes
+
+
+def _head(outcome: Outcome) -> str:
+    if not outcome.confirmed:
+        return "Not confirmed."
+    return (
+        f"Confirmed: Amazon Pay accepted the signature. {outcome.public_key_id} and this private key work "
+        f"together in {outcome.region.upper() if outcome.region else '?'} {outcome.environment}."
+    )
+
+
+def _diagnosis_lines(diagnosis: Diagnosis | None) -> list[str]:
+    if diagnosis is None:
+        return []
+    lines = ["", f"Diagnosis: {diagnosis.summary}", "Likely causes, most likely first:"]
+    for n, cause in enumerate(diagnosis.causes, 1):
+        lines += [f"  {n}. {cause.why}", f"     fix: {cause.fix}"]
     return lines
 
 
@@ -53,23 +82,7 @@ def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
     """The facts and answers (nothing when nothing was sent: the error line says it)."""
     if outcome.endpoint is None:
         return Text()
-    if outcome.confirmed:
-        head = (
-            f"Confirmed: Amazon Pay accepted the signature. {outcome.public_key_id} and this private key work "
-            f"together in {outcome.region.upper() if outcome.region else '?'} {outcome.environment}."
-        )
-    else:
-        head = "Not confirmed."
-    lines = [style.heading(head), *_facts(outcome), "Answer:", *_answers(outcome)]
-    if outcome.confirmed:
-        lines.append(
-            "  (the lookup of a checkout session that cannot exist: 'not found' means the signature passed)"
-        )
-    if outcome.diagnosis:
-        lines += ["", f"Diagnosis: {outcome.diagnosis.summary}", "Likely causes, most likely first:"]
-        for n, cause in enumerate(outcome.diagnosis.causes, 1):
-            lines += [f"  {n}. {cause.why}", f"     fix: {cause.fix}"]
+    lines = [style.heading(_head(outcome)), *_facts(outcome), *_answers(outcome), *_diagnosis_lines(outcome.diagnosis)]
     if outcome.audit_path:
         lines.append(f"Recorded in {outcome.audit_path}.")
-    lines += sdk_lines(outcome.sdk_blocks)
-    return Text(lines, "out" if outcome.error is None else "err")
+    return reporting(lines + sdk_lines(outcome.sdk_blocks), outcome.error)

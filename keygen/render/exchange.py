@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from keygen import recipes
 from keygen.commands.exchange import Outcome
-from keygen.keys.advice import quote
-from keygen.render import Text
-from keygen.render.common import check_lines, next_steps
+from keygen.keys.checks import Report
+from keygen.render import Text, reporting
+from keygen.render.common import check_lines, next_steps, record_command
 from keygen.render.confirm import sdk_lines
 from keygen.render.style import Style
 
 
-def _record_line(outcome: Outcome) -> str | None:
-    o, r = outcome.options, outcome.report
-    assert r is not None
-    if outcome.public_key_id and outcome.audit_path:
-        env = outcome.environment or "no environment prefix"
-        return f"Recorded in {outcome.audit_path}: {r.fingerprint} has Public Key ID {outcome.public_key_id} ({env})."
+def _record_lines(outcome: Outcome, fingerprint: str | None) -> list[str]:
+    """The ID recorded in the audit log, or the command that records it; nothing when an ID was given
+    but no record written."""
+    o = outcome.options
     if not outcome.public_key_id:
-        args = "" if o.public_key == Path(recipes.PUBLIC_KEY) else f" --public-key {quote(str(o.public_key))}"
-        args += f" --region {o.region}" if o.region else ""
-        return f"Then record the ID it shows (in the audit log): keygen exchange{args} --public-key-id ID"
-    return None
+        return [f"Then record the ID it shows (in the audit log): {record_command(o.public_key, o.region)}"]
+    if not outcome.audit_path:
+        return []
+    env = outcome.environment or "no environment prefix"
+    return [f"Recorded in {outcome.audit_path}: {fingerprint} has Public Key ID {outcome.public_key_id} ({env})."]
+
+
+def _paste_lines(outcome: Outcome, report: Report, pem: str, style: Style) -> list[str]:
+    """The key is ready (with any warnings), and the block to paste into Integration Central."""
+    return [
+        f"{outcome.options.public_key} is ready: {report.fingerprint}",
+        *check_lines([c for c in report.checks if c.status != "pass"], style),
+        "",
+        style.heading("Paste this (the whole block, both marker lines included):"),
+        "",
+        pem.rstrip("\n"),
+        "",
+    ]
 
 
 def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
@@ -32,16 +41,8 @@ def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
         return Text()
     if outcome.pem is None:
         return Text([f"Checked {o.public_key}:", *check_lines(r.checks, style)], "err")
-    lines = [f"{o.public_key} is ready: {r.fingerprint}"]
-    lines += check_lines([c for c in r.checks if c.status != "pass"], style)
-    lines += ["", style.heading("Paste this (the whole block, both marker lines included):"), ""]
-    lines += [outcome.pem.rstrip("\n"), ""]
-    lines += next_steps(o.region, style, str(o.public_key))
+    lines = _paste_lines(outcome, r, outcome.pem, style) + next_steps(o.region, style, str(o.public_key))
     if outcome.opened:
         lines.append(f"Opened {outcome.opened} in the browser.")
-    record = _record_line(outcome)
-    if record:
-        lines.append(record)
-    if outcome.sdk_blocks:
-        lines += sdk_lines(outcome.sdk_blocks)
-    return Text(lines, "out" if outcome.error is None else "err")
+    lines += _record_lines(outcome, r.fingerprint) + sdk_lines(outcome.sdk_blocks)
+    return reporting(lines, outcome.error)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
 
 from keygen import recipes
 from keygen.commands.generate import Outcome
-from keygen.keys.advice import quote
 from keygen.keys.keyfile import LINE_END_NAMES
 from keygen.recipes.steps import StepRecord
-from keygen.render import Text
-from keygen.render.common import check_lines, next_steps
+from keygen.render import Text, reporting
+from keygen.render.common import check_lines, next_steps, record_command
 from keygen.render.style import Style
+
+if TYPE_CHECKING:
+    from keygen.outdir.publish import Published, PublishedFile
 
 
 def _method_lines(outcome: Outcome, style: Style) -> list[str]:
@@ -27,15 +30,20 @@ def _method_lines(outcome: Outcome, style: Style) -> list[str]:
 
 
 def _dry_run_lines(outcome: Outcome, directory: str) -> list[str]:
-    o, choice = outcome.options, outcome.choice
+    choice = outcome.choice
     lines = [f"Dry run: would run in a private staging directory inside {directory}:"]
     lines += [f"  $ {s.line}" for s in choice.recipe.steps] if choice else []
-    if outcome.taken and o.force:
-        lines.append(f"  existing {', '.join(outcome.taken)} would be moved aside to timestamped backups")
-    elif outcome.taken:
-        lines.append(f"  existing {', '.join(outcome.taken)}: a real run refuses (--force moves them aside)")
-    lines.append("Nothing was run or written.")
-    return lines
+    return [*lines, *_taken_lines(outcome), "Nothing was run or written."]
+
+
+def _taken_lines(outcome: Outcome) -> list[str]:
+    """What a dry run says about key files already in DIR: moved aside with --force, else refused."""
+    if not outcome.taken:
+        return []
+    taken = ", ".join(outcome.taken)
+    if outcome.options.force:
+        return [f"  existing {taken} would be moved aside to timestamped backups"]
+    return [f"  existing {taken}: a real run refuses (--force moves them aside)"]
 
 
 def _status(s: StepRecord) -> str:
@@ -47,37 +55,44 @@ def _status(s: StepRecord) -> str:
 
 
 def _step_lines(outcome: Outcome, directory: str, style: Style, verbose: bool) -> list[str]:
+    if not outcome.steps:
+        return []
     lines = [style.heading(f"Ran, in a private staging directory inside {directory}:")]
     for s in outcome.steps:
-        lines.append(f"  $ {s.line}    [{_status(s)}, {s.duration_s:.2f} s]")
-        failed = s.exit_code != 0 or s.timed_out
-        if failed or verbose:
-            lines.append(f"    argv: {shlex.join(s.argv)} (executable {s.executable})")
-        if failed:
-            lines += [f"    stderr: {line}" for line in s.stderr.splitlines()[-10:]]
+        lines += _ran_lines(s, verbose)
+    return lines
+
+
+def _ran_lines(s: StepRecord, verbose: bool) -> list[str]:
+    """One step: the line and how it ended; for a failed step (or with -v) its argv, and its last stderr lines."""
+    lines = [f"  $ {s.line}    [{_status(s)}, {s.duration_s:.2f} s]"]
+    failed = s.exit_code != 0 or s.timed_out
+    if failed or verbose:
+        lines.append(f"    argv: {shlex.join(s.argv)} (executable {s.executable})")
+    if failed:
+        lines += [f"    stderr: {line}" for line in s.stderr.splitlines()[-10:]]
     return lines
 
 
 def _check_lines(outcome: Outcome, style: Style, verbose: bool) -> list[str]:
-    assert outcome.report is not None
+    if outcome.report is None:
+        return []
     checks = outcome.report.checks
     passed = sum(c.status == "pass" for c in checks)
     shown = checks if outcome.error or verbose else [c for c in checks if c.status != "pass"]
     return [f"{style.heading('Checks:')} {passed} of {len(checks)} passed", *check_lines(shown, style)]
 
 
-def _file_lines(outcome: Outcome, style: Style) -> list[str]:
-    published = outcome.published
-    assert published is not None
-    lines = [style.heading("Files:")]
+def _result_lines(outcome: Outcome, style: Style) -> list[str]:
+    """The published files and what comes next; without them, where the record of the attempt went."""
+    if outcome.published:
+        return _file_lines(outcome.published, outcome, style) + _closing_lines(outcome, style)
+    return _audit_lines(outcome)
+
+
+def _file_lines(published: Published, outcome: Outcome, style: Style) -> list[str]:
     line_ends = outcome.line_ends
-    for f in published.files:
-        private = f.path.endswith(recipes.PRIVATE_KEY)
-        note = "  secret: never share or upload it" if private else ""
-        ends = line_ends.get("private_key" if private else "public_key")
-        ends_text = f", {LINE_END_NAMES[ends]} line ends" if ends else ""
-        mode = f"mode {f.mode}, " if f.mode else ""
-        lines.append(f"  {f.path}  {mode}{f.size} bytes{ends_text}{note}")
+    lines = [style.heading("Files:"), *(_file_line(f, line_ends) for f in published.files)]
     lines += [f"  old {b.original} moved aside to {b.backup}" for b in published.backups]
     if outcome.side_files:
         lines.append(
@@ -88,18 +103,27 @@ def _file_lines(outcome: Outcome, style: Style) -> list[str]:
     return lines
 
 
+def _file_line(f: PublishedFile, line_ends: dict[str, str | None]) -> str:
+    """A published file: its mode, size and line ends; the private key with its warning."""
+    private = f.path.endswith(recipes.PRIVATE_KEY)
+    note = "  secret: never share or upload it" if private else ""
+    ends = line_ends.get("private_key" if private else "public_key")
+    ends_text = f", {LINE_END_NAMES[ends]} line ends" if ends else ""
+    mode = f"mode {f.mode}, " if f.mode else ""
+    return f"  {f.path}  {mode}{f.size} bytes{ends_text}{note}"
+
+
 def _closing_lines(outcome: Outcome, style: Style) -> list[str]:
     """The next step, with the exact command that records the Public Key ID, and where the record went."""
     o = outcome.options
     public = o.out_dir / recipes.PUBLIC_KEY
     lines = ["", *next_steps(o.region, style, str(public))]
-    # Quoted for the shell it will be typed into (cmd and PowerShell take no POSIX single quotes).
-    args = "" if str(public) == recipes.PUBLIC_KEY else f" --public-key {quote(str(public))}"
-    args += f" --region {o.region}" if o.region else ""
-    lines.append(f"Then record the ID it shows: keygen exchange{args} --public-key-id ID")
-    if outcome.audit_path:
-        lines.append(f"Audit record: {outcome.audit_path}")
-    return lines
+    lines.append(f"Then record the ID it shows: {record_command(public, o.region)}")
+    return lines + _audit_lines(outcome)
+
+
+def _audit_lines(outcome: Outcome) -> list[str]:
+    return [f"Audit record: {outcome.audit_path}"] if outcome.audit_path else []
 
 
 def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
@@ -109,13 +133,6 @@ def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
     directory = str(o.out_dir.absolute())
     lines = _method_lines(outcome, style)
     if o.dry_run:
-        return Text(lines + _dry_run_lines(outcome, directory), "out" if outcome.error is None else "err")
-    if outcome.steps:
-        lines += _step_lines(outcome, directory, style, verbose)
-    if outcome.report:
-        lines += _check_lines(outcome, style, verbose)
-    if outcome.published:
-        lines += _file_lines(outcome, style) + _closing_lines(outcome, style)
-    elif outcome.audit_path:
-        lines.append(f"Audit record: {outcome.audit_path}")
-    return Text(lines, "out" if outcome.error is None else "err")
+        return reporting(lines + _dry_run_lines(outcome, directory), outcome.error)
+    lines += _step_lines(outcome, directory, style, verbose) + _check_lines(outcome, style, verbose)
+    return reporting(lines + _result_lines(outcome, style), outcome.error)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import shlex
 
-from keygen.commands.verify import Outcome
+from keygen.commands.verify import Options, Outcome
+from keygen.keys.checks import Report
 from keygen.keys.opinion import Opinion
-from keygen.render import Text
+from keygen.render import Text, reporting
 from keygen.render.common import check_lines, plural
 from keygen.render.style import Style
 
@@ -23,45 +24,70 @@ def _answer_lines(op: Opinion, verbose: bool) -> list[str]:
 
 def opinion_lines(opinions: list[Opinion], style: Style, verbose: bool) -> list[str]:
     """One line when every answer agrees; otherwise (or with -v) each answer, and with -v what ran."""
-    agreed = [op for op in opinions if op.agrees]
-    if not verbose and len(agreed) == len(opinions):
-        tools = sorted({op.tool for op in opinions})
-        verb = "agrees" if len(tools) == 1 else "agree"
-        answers = plural(len(opinions), "answer")
-        return [f"{style.heading('Second opinion:')} {' and '.join(tools)} {verb} ({answers})"]
-    lines = [style.heading("Second opinion (the system's tools, beside the library):")]
-    for op in opinions if verbose else [op for op in opinions if not op.agrees]:
-        lines += _answer_lines(op, verbose)
-    if agreed and not verbose:
-        lines.append(f"  {plural(len(agreed), 'other answer')} agreed (-v shows them)")
+    if verbose:
+        return _answer_block(opinions, style, verbose)
+    disagreed = [op for op in opinions if not op.agrees]
+    if not disagreed:
+        return [_agreement_line(opinions, style)]
+    lines = _answer_block(disagreed, style, verbose)
+    agreed = len(opinions) - len(disagreed)
+    if agreed:
+        lines.append(f"  {plural(agreed, 'other answer')} agreed (-v shows them)")
     return lines
 
 
+def _agreement_line(opinions: list[Opinion], style: Style) -> str:
+    tools = sorted({op.tool for op in opinions})
+    verb = "agrees" if len(tools) == 1 else "agree"
+    return f"{style.heading('Second opinion:')} {' and '.join(tools)} {verb} ({plural(len(opinions), 'answer')})"
+
+
+def _answer_block(shown: list[Opinion], style: Style, verbose: bool) -> list[str]:
+    lines = [style.heading("Second opinion (the system's tools, beside the library):")]
+    for op in shown:
+        lines += _answer_lines(op, verbose)
+    return lines
+
+
+def _what(o: Options) -> str:
+    """What was checked: the pair, or the one key given."""
+    if o.private_key and o.public_key:
+        return "pair"
+    return "private key" if o.private_key else "public key"
+
+
 def _verdict(outcome: Outcome) -> list[str]:
-    o = outcome.options
     counts = outcome.counts()
     lines = [f"Result: {counts['pass']} passed, {plural(counts['warn'], 'warning')}, {counts['fail']} failed."]
     if outcome.report is not None and outcome.report.ok:
-        what = "pair" if o.private_key and o.public_key else ("private key" if o.private_key else "public key")
         tail = " (see the warnings)" if counts["warn"] else ""
-        lines.append(f"The {what} is ready for Amazon Pay{tail}.")
+        lines.append(f"The {_what(outcome.options)} is ready for Amazon Pay{tail}.")
     else:
         lines.append("Not ready for Amazon Pay: apply the fixes above, then run keygen verify again.")
     return lines
 
 
+def _fix_lines(outcome: Outcome) -> list[str]:
+    """What --fix did, and what it could not do."""
+    lines = [f"Fixed {m.path}: was {m.was}, now {m.now}; the original is kept as {m.backup}" for m in outcome.fixed]
+    return lines + [f"Not fixed: {note}" for note in outcome.fix_notes]
+
+
+def _checked_lines(outcome: Outcome, report: Report, style: Style) -> list[str]:
+    o = outcome.options
+    checked = " and ".join(str(p) for p in (o.private_key, o.public_key) if p)
+    lines = [style.heading(f"Checked {checked}:"), *check_lines(report.checks, style)]
+    if report.fingerprint:
+        lines.append(f"Public key fingerprint: {report.fingerprint}")
+    return lines
+
+
 def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
-    o, r = outcome.options, outcome.report
+    r = outcome.report
     if r is None:
         return Text()
-    lines = [f"Fixed {m.path}: was {m.was}, now {m.now}; the original is kept as {m.backup}" for m in outcome.fixed]
-    lines += [f"Not fixed: {note}" for note in outcome.fix_notes]
-    checked = " and ".join(str(p) for p in (o.private_key, o.public_key) if p)
-    lines.append(style.heading(f"Checked {checked}:"))
-    lines += check_lines(r.checks, style)
-    if r.fingerprint:
-        lines.append(f"Public key fingerprint: {r.fingerprint}")
+    lines = _fix_lines(outcome) + _checked_lines(outcome, r, style)
     if outcome.opinions:
         lines += opinion_lines(outcome.opinions, style, verbose)
     # Findings that led to an error (a --fix that could not write) go before the error line, on stderr.
-    return Text(lines + _verdict(outcome), "out" if outcome.error is None else "err")
+    return reporting(lines + _verdict(outcome), outcome.error)
