@@ -13,6 +13,7 @@ import email.utils
 import json
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -49,8 +50,7 @@ def confirm(
     try:
         endpoint, key = _prepare(outcome, environ)
         sent = True
-        for name in signing.ALGORITHM_CHOICES[options.algorithm]:
-            _attempt(outcome, key, endpoint, name, environ, clock, send or transport.get)
+        _probe(outcome, key, endpoint, environ, clock, send or transport.get)
         if options.sdks:
             outcome.sdk_blocks = sdk_blocks(outcome, options.sdks)
     except KeygenError as exc:
@@ -58,6 +58,20 @@ def confirm(
     if sent:
         _record(outcome, environ)
     return outcome
+
+
+def _probe(
+    outcome: Outcome,
+    key: Any,
+    endpoint: transport.Endpoint,
+    environ: Mapping[str, str],
+    clock: Callable[[], _dt.datetime],
+    send: Sender,
+) -> None:
+    """One signed request per algorithm asked for (`--algorithm both`: V2, then V1), each judged as
+    its answer comes; the first that fails ends the probe."""
+    for name in signing.ALGORITHM_CHOICES[outcome.options.algorithm]:
+        _attempt(outcome, key, endpoint, name, environ, clock, send)
 
 
 def _prepare(outcome: Outcome, environ: Mapping[str, str]) -> tuple[transport.Endpoint, Any]:
@@ -79,15 +93,19 @@ def _load_key(outcome: Outcome) -> Any:
     report = checks.check_pair(path, None, strict=False)
     ins = report.private
     if ins is None or not isinstance(ins.key, rsa.RSAPrivateKey) or not report.ok:
-        failed = report.failed
-        first = failed[0] if failed else None
-        raise ChecksFailed(
-            f"{path} cannot sign for Amazon Pay: {first.summary if first else 'not an RSA private key'}",
-            first.fix if first and first.fix else "name the private key of the pair with --private-key",
-        )
+        raise _cannot_sign(path, report)
     outcome.fingerprint = report.fingerprint
     outcome.pkcs8 = ins.form == "PRIVATE KEY"
     return ins.key
+
+
+def _cannot_sign(path: Path, report: checks.Report) -> ChecksFailed:
+    """Why the key cannot sign: its first failed check (none failed: it is not an RSA private key)."""
+    also = "name the private key of the pair with --private-key"
+    if not report.failed:
+        return ChecksFailed(f"{path} cannot sign for Amazon Pay: not an RSA private key", also)
+    first = report.failed[0]
+    return ChecksFailed(f"{path} cannot sign for Amazon Pay: {first.summary}", first.fix or also)
 
 
 def _endpoint(outcome: Outcome, environ: Mapping[str, str]) -> transport.Endpoint:
@@ -150,6 +168,27 @@ def _json_body(body: bytes) -> dict[str, Any] | None:
 
 
 def _judge(outcome: Outcome, attempt: Attempt, response: transport.Response, now: _dt.datetime) -> None:
+    """What Amazon Pay's answer says about the key: only a refusal is about the key itself."""
+    data = _read_answer(attempt, response, now)
+    if data is None:
+        attempt.verdict = "not the API"
+        raise _not_the_api(outcome, response)
+    attempt.verdict = _verdict(response.status)
+    if attempt.verdict == "accepted":
+        attempt.accepted = True
+    elif attempt.verdict == "service failed":
+        raise ServiceError(
+            f"{outcome.endpoint} answered {response.status} {attempt.reason_code or response.reason}: the service "
+            "failed or sent this request elsewhere, so nothing is known about the key yet",
+            "nothing was retried: run keygen confirm again in a few minutes",
+        )
+    else:
+        _reject(outcome, attempt, response.status)
+
+
+def _read_answer(attempt: Attempt, response: transport.Response, now: _dt.datetime) -> dict[str, Any] | None:
+    """The answer's facts kept on the attempt (status, clock skew, request ID, reasonCode, message);
+    its JSON body, None when it is not JSON."""
     attempt.status = response.status
     attempt.skew_s = _skew(response, now)
     attempt.request_id = response.headers.get("x-amzn-requestid")
@@ -158,34 +197,44 @@ def _judge(outcome: Outcome, attempt: Attempt, response: transport.Response, now
         code, message = data.get("reasonCode"), data.get("message")
         attempt.reason_code = code if isinstance(code, str) else None
         attempt.message = message[:500] if isinstance(message, str) else None
-    status = response.status
-    if data is None:
-        attempt.verdict = "not the API"
-        shown = response.body[:80].decode("utf-8", "replace").strip() or "an empty body"
-        raise ServiceError(
-            f"{outcome.endpoint} answered {status} {response.reason} with something that is not Amazon Pay's API "
-            f"(not JSON: {shown!r})",
-            "check --endpoint / KEYGEN_AMAZON_PAY_ENDPOINT and any proxy; nothing was retried",
-        )
+    return data
+
+
+def _verdict(status: int) -> str:
+    """What an HTTP status from the API says: the signature was checked before the (impossible)
+    session was looked up, so "not found" accepts the key; a redirect or a 5xx says nothing about it."""
     if 200 <= status < 300 or status == 404:
-        attempt.accepted, attempt.verdict = True, "accepted"
-        return
+        return "accepted"
     if 300 <= status < 400 or status >= 500:
-        attempt.verdict = "service failed"
-        raise ServiceError(
-            f"{outcome.endpoint} answered {status} {attempt.reason_code or response.reason}: the service failed or "
-            "sent this request elsewhere, so nothing is known about the key yet",
-            "nothing was retried: run keygen confirm again in a few minutes",
-        )
-    attempt.verdict = "refused"
-    _reject(outcome, attempt, status)
+        return "service failed"
+    return "refused"
+
+
+def _not_the_api(outcome: Outcome, response: transport.Response) -> ServiceError:
+    shown = response.body[:80].decode("utf-8", "replace").strip() or "an empty body"
+    return ServiceError(
+        f"{outcome.endpoint} answered {response.status} {response.reason} with something that is not Amazon Pay's "
+        f"API (not JSON: {shown!r})",
+        "check --endpoint / KEYGEN_AMAZON_PAY_ENDPOINT and any proxy; nothing was retried",
+    )
 
 
 def _reject(outcome: Outcome, attempt: Attempt, status: int) -> None:
-    o = outcome.options
+    outcome.diagnosis = diagnosis.diagnose(
+        status, attempt.reason_code, attempt.message or "", _context(outcome, attempt)
+    )
+    refused = f"Amazon Pay refused the request ({status} {attempt.reason_code or 'no reasonCode'})"
+    if not outcome.diagnosis.causes:
+        raise Rejected(refused, "see the causes above")
+    first = outcome.diagnosis.causes[0]
+    raise Rejected(f"{refused}: most likely {first.why}", first.fix)
+
+
+def _context(outcome: Outcome, attempt: Attempt) -> diagnosis.Context:
+    """What the diagnosis weighs besides the answer: the key, the ID and where it was sent."""
     assert outcome.public_key_id and outcome.region and outcome.environment
-    ctx = diagnosis.Context(
-        private_key=str(o.private_key),
+    return diagnosis.Context(
+        private_key=str(outcome.options.private_key),
         fingerprint=str(outcome.fingerprint),
         public_key_id=outcome.public_key_id,
         region=outcome.region,
@@ -193,13 +242,6 @@ def _reject(outcome: Outcome, attempt: Attempt, status: int) -> None:
         from_prefix=outcome.environment_source == "the ID's prefix",
         other_fingerprints=tuple(outcome.other_keys),
         skew_s=attempt.skew_s,
-    )
-    outcome.diagnosis = diagnosis.diagnose(status, attempt.reason_code, attempt.message or "", ctx)
-    first = outcome.diagnosis.causes[0] if outcome.diagnosis.causes else None
-    raise Rejected(
-        f"Amazon Pay refused the request ({status} {attempt.reason_code or 'no reasonCode'})"
-        + (f": most likely {first.why}" if first else ""),
-        first.fix if first else "see the causes above",
     )
 
 

@@ -39,23 +39,35 @@ def resolve_id(outcome: Outcome, environ: Mapping[str, str]) -> str | None:
 
 def _pick_id(outcome: Outcome, records: list[dict[str, Any]], log: Path) -> dict[str, Any] | None:
     """The ID (given, or the last one exchange recorded for this key) and its latest exchange record."""
-    o = outcome.options
-    if o.public_key_id is not None:
-        outcome.public_key_id = parse_id(o.public_key_id)[1]
-        outcome.id_source = "--public-key-id"
-        # Its region and environment as exchange recorded them, for this key or (a wrong key file?) another.
-        same = [r for r in records if r.get("public_key_id") == outcome.public_key_id]
-        match = [r for r in same if r.get("fingerprint") == outcome.fingerprint] or same
-        return match[-1] if match else None
-    mine = [r for r in records if r.get("fingerprint") == outcome.fingerprint]
+    given = outcome.options.public_key_id
+    if given is None:
+        return _recorded_id(outcome, records, log)
+    outcome.public_key_id = parse_id(given)[1]
+    outcome.id_source = "--public-key-id"
+    # Its region and environment as exchange recorded them, for this key or (a wrong key file?) another.
+    same = _for_id(records, outcome.public_key_id)
+    match = _for_key(same, outcome.fingerprint) or same
+    return match[-1] if match else None
+
+
+def _recorded_id(outcome: Outcome, records: list[dict[str, Any]], log: Path) -> dict[str, Any]:
+    mine = _for_key(records, outcome.fingerprint)
     if not mine:
         raise UsageError(
-            f"no Public Key ID is recorded for {o.private_key} ({outcome.fingerprint}) in {log}",
+            f"no Public Key ID is recorded for {outcome.options.private_key} ({outcome.fingerprint}) in {log}",
             "pass --public-key-id ID, or record it first: keygen exchange --region REGION --public-key-id ID",
         )
     outcome.public_key_id = str(mine[-1]["public_key_id"])
     outcome.id_source = f"the audit log ({log}), recorded by exchange {mine[-1].get('time', '')}".rstrip()
     return mine[-1]
+
+
+def _for_id(records: list[dict[str, Any]], public_key_id: str | None) -> list[dict[str, Any]]:
+    return [r for r in records if r.get("public_key_id") == public_key_id]
+
+
+def _for_key(records: list[dict[str, Any]], fingerprint: str | None) -> list[dict[str, Any]]:
+    return [r for r in records if r.get("fingerprint") == fingerprint]
 
 
 def _pick_region(outcome: Outcome, recorded: dict[str, Any] | None) -> None:
@@ -73,7 +85,7 @@ def _pick_region(outcome: Outcome, recorded: dict[str, Any] | None) -> None:
 
 def _note_other_keys(outcome: Outcome, records: list[dict[str, Any]]) -> None:
     """Warn when the log gives this ID to another key: the commonest cause of a refused signature."""
-    same_id = {str(r.get("fingerprint")) for r in records if r.get("public_key_id") == outcome.public_key_id}
+    same_id = {str(r.get("fingerprint")) for r in _for_id(records, outcome.public_key_id)}
     outcome.other_keys = sorted(same_id - {str(outcome.fingerprint)})
     if outcome.other_keys:
         outcome.warnings.append(
@@ -88,11 +100,7 @@ def resolve_environment(outcome: Outcome, recorded: str | None) -> None:
     prefix = parse_id(outcome.public_key_id)[0]
     if prefix:
         outcome.environment, outcome.environment_source = prefix, "the ID's prefix"
-        if o.environment and o.environment != prefix:
-            outcome.warnings.append(
-                f"--{o.environment} ignored: {outcome.public_key_id} is a {prefix} ID (its prefix decides, "
-                "as in the SDKs)"
-            )
+        _note_ignored_environment(outcome, prefix)
     elif o.environment:
         outcome.environment, outcome.environment_source = o.environment, f"--{o.environment}"
     elif recorded:
@@ -101,4 +109,13 @@ def resolve_environment(outcome: Outcome, recorded: str | None) -> None:
         raise UsageError(
             f"{outcome.public_key_id} has no SANDBOX- or LIVE- prefix: which environment?",
             "add --sandbox or --live (the SDKs' sandbox setting)",
+        )
+
+
+def _note_ignored_environment(outcome: Outcome, prefix: str) -> None:
+    """--sandbox or --live against the ID's prefix: the prefix decides, as in the SDKs."""
+    given = outcome.options.environment
+    if given and given != prefix:
+        outcome.warnings.append(
+            f"--{given} ignored: {outcome.public_key_id} is a {prefix} ID (its prefix decides, as in the SDKs)"
         )

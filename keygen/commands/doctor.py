@@ -47,30 +47,34 @@ class Doctor(Result):
         }
 
 
-def _tool_problems(host: Host, method: Method, windows_console: bool) -> list[Note]:
-    """The documented tool missing, or an ssh-keygen too old to write PKCS#8."""
-    notes: list[Note] = []
-    preferred = "ssh-keygen" if windows_console else "openssl"
-    if host.tool(preferred) is None and method == "auto":
-        where = "on PATH" if preferred == "openssl" else "(the OpenSSH client)"
-        notes.append(
-            Note(
-                "warning",
-                f"{preferred}, the documented tool here, was not found {where}; generate uses another path",
-                hints.install_hint(preferred, host.os),
-            )
+def _missing_tool(host: Host, method: Method, windows_console: bool) -> list[Note]:
+    """The tool the document names for this shell, missing where generate would choose for itself."""
+    preferred, where = ("ssh-keygen", "(the OpenSSH client)") if windows_console else ("openssl", "on PATH")
+    if host.tool(preferred) is not None or method != "auto":
+        return []
+    return [
+        Note(
+            "warning",
+            f"{preferred}, the documented tool here, was not found {where}; generate uses another path",
+            hints.install_hint(preferred, host.os),
         )
+    ]
+
+
+def _old_ssh_keygen(host: Host, method: Method, windows_console: bool) -> list[Note]:
+    """An ssh-keygen before 8.1 where generate may use it: the Windows consoles' documented tool, or
+    a method asked for by name."""
     ssh = host.ssh_keygen
-    if ssh is not None and ssh_keygen_too_old(ssh) and (windows_console or method != "auto"):
-        notes.append(
-            Note(
-                "warning",
-                f"ssh-keygen is {ssh.version_label}: before 8.1 it writes PKCS#1 or OpenSSH format despite `-m PKCS8`",
-                "update the OpenSSH client to 8.1 or later"
-                + (f"; {hints.OPENSSH_CLIENT_INSTALL}" if host.os == "windows" else ""),
-            )
+    if ssh is None or not ssh_keygen_too_old(ssh) or not (windows_console or method != "auto"):
+        return []
+    also = f"; {hints.OPENSSH_CLIENT_INSTALL}" if host.os == "windows" else ""
+    return [
+        Note(
+            "warning",
+            f"ssh-keygen is {ssh.version_label}: before 8.1 it writes PKCS#1 or OpenSSH format despite `-m PKCS8`",
+            "update the OpenSSH client to 8.1 or later" + also,
         )
-    return notes
+    ]
 
 
 def command(method: Method = "auto") -> Doctor:
@@ -87,16 +91,22 @@ def diagnose(host: Host, method: Method = "auto") -> Doctor:
     if plan.error is not None:
         doc.problems.append(Note("problem", plan.error.message, plan.error.hint))
     else:
-        doc.problems += _tool_problems(host, method, windows_console)
+        # The documented tool missing, or an ssh-keygen too old to write PKCS#8.
+        doc.problems += _missing_tool(host, method, windows_console) + _old_ssh_keygen(host, method, windows_console)
     if host.shell is None:
         doc.problems.append(
             Note("warning", "the shell could not be detected", "pass --shell NAME to `plan` to see its lines")
         )
-    if windows_console and host.git is None and plan.error is None:
-        doc.problems.append(
-            Note("tip", "Git Bash (the document's third path) is not installed", hints.GIT_BASH_INSTALL)
-        )
+    if windows_console and plan.error is None:
+        doc.problems += _git_bash_missing(host)
     return doc
+
+
+def _git_bash_missing(host: Host) -> list[Note]:
+    """From a Windows console, the document's third path needs Git Bash."""
+    if host.git is not None:
+        return []
+    return [Note("tip", "Git Bash (the document's third path) is not installed", hints.GIT_BASH_INSTALL)]
 
 
 def _tool_dict(tool: ToolInfo | None) -> dict[str, Any] | None:

@@ -58,12 +58,10 @@ class Outcome(Result):
     sdk_blocks: list[Any] = field(default_factory=list)
 
     def facts(self) -> dict[str, Any]:
-        o, r = self.options, self.report
+        o = self.options
         return {
             "public_key": str(o.public_key),
-            "checks": [c.as_dict() for c in r.checks] if r else [],
-            "fingerprint": r.fingerprint if r else None,
-            "fingerprint_hex": r.fingerprint_hex if r else None,
+            **self._report_facts(),
             "pem": self.pem,
             "integration_central": [
                 {"region": g.code, "name": g.name, "url": g.integration_central} for g in amazon_pay.regions(o.region)
@@ -73,6 +71,17 @@ class Outcome(Result):
             "environment": self.environment,
             "audit_log": str(self.audit_path) if self.audit_path else None,
             "sdk": [b.as_dict() for b in self.sdk_blocks],
+        }
+
+    def _report_facts(self) -> dict[str, Any]:
+        """The library's findings; none when exchange stopped before it could look."""
+        r = self.report
+        if r is None:
+            return {"checks": [], "fingerprint": None, "fingerprint_hex": None}
+        return {
+            "checks": [c.as_dict() for c in r.checks],
+            "fingerprint": r.fingerprint,
+            "fingerprint_hex": r.fingerprint_hex,
         }
 
 
@@ -95,19 +104,8 @@ def exchange(
     outcome = Outcome(options)
     try:
         prefixed = _check_usage(options, outcome)
-        report = checks.check_pair(None, options.public_key, strict=False)
-        outcome.report = report
-        if not report.ok:
-            first = report.failed[0]
-            raise ChecksFailed(f"{options.public_key} is not ready to paste: {first.summary}", first.fix)
-        assert report.public is not None
-        outcome.pem = spki_pem(report.public.key).decode("ascii")
-        if options.open_browser and options.region:
-            url = amazon_pay.REGIONS[options.region].integration_central
-            if (opener or _open)(url):
-                outcome.opened = url
-            else:
-                outcome.warnings.append(f"no browser could be started: open {url} yourself")
+        outcome.pem = _paste_ready(outcome)
+        _open_integration_central(outcome, opener or _open)
         if outcome.public_key_id is not None:
             _record(outcome, environ)
         if options.sdks:
@@ -119,39 +117,84 @@ def exchange(
 
 def _check_usage(options: Options, outcome: Outcome) -> bool:
     """Refuse what cannot work before anything is read or recorded; True when the ID has a prefix."""
-    prefix = None
-    if options.public_key_id is not None:
-        prefix, outcome.public_key_id = parse_id(options.public_key_id)
-        outcome.environment = prefix or options.environment
-    if options.sdks and (outcome.public_key_id is None or options.region is None):
-        raise UsageError("--sdk needs --public-key-id and --region", "the SDK blocks name the ID and its region")
-    if options.sdks and prefix is None and outcome.environment is None:
-        raise UsageError(
-            f"{outcome.public_key_id} has no SANDBOX- or LIVE- prefix: the SDK blocks need its environment",
-            "add --sandbox or --live",
-        )
+    prefix = _given_id(outcome)
+    if options.sdks:
+        _check_sdk_usage(outcome, prefix is not None)
     if options.open_browser and options.region is None:
         raise UsageError("--open needs --region: which Integration Central to open?", "add --region us, eu or jp")
     return prefix is not None
 
 
+def _given_id(outcome: Outcome) -> str | None:
+    """The ID given, parsed, and its environment: its prefix, else --sandbox/--live; the prefix, if any."""
+    o = outcome.options
+    if o.public_key_id is None:
+        return None
+    prefix, outcome.public_key_id = parse_id(o.public_key_id)
+    outcome.environment = prefix or o.environment
+    return prefix
+
+
+def _check_sdk_usage(outcome: Outcome, prefixed: bool) -> None:
+    """The SDK blocks name the ID, its region and its environment: each must be known."""
+    if outcome.public_key_id is None or outcome.options.region is None:
+        raise UsageError("--sdk needs --public-key-id and --region", "the SDK blocks name the ID and its region")
+    if not prefixed and outcome.environment is None:
+        raise UsageError(
+            f"{outcome.public_key_id} has no SANDBOX- or LIVE- prefix: the SDK blocks need its environment",
+            "add --sandbox or --live",
+        )
+
+
+def _paste_ready(outcome: Outcome) -> str:
+    """The key to paste, re-encoded from what the library loaded; a key that fails a check is refused
+    (its findings stay on the outcome)."""
+    public_key = outcome.options.public_key
+    report = outcome.report = checks.check_pair(None, public_key, strict=False)
+    if not report.ok:
+        first = report.failed[0]
+        raise ChecksFailed(f"{public_key} is not ready to paste: {first.summary}", first.fix)
+    assert report.public is not None
+    return spki_pem(report.public.key).decode("ascii")
+
+
+def _open_integration_central(outcome: Outcome, opener: Callable[[str], bool]) -> None:
+    """--open: the region's Integration Central in a browser, else a warning to open it by hand."""
+    o = outcome.options
+    if not (o.open_browser and o.region):
+        return
+    url = amazon_pay.REGIONS[o.region].integration_central
+    if opener(url):
+        outcome.opened = url
+    else:
+        outcome.warnings.append(f"no browser could be started: open {url} yourself")
+
+
 def _sdk_blocks(outcome: Outcome, prefixed: bool) -> list[Any]:
     """The SDK configuration blocks for the recorded ID, naming the pair's private key."""
     o = outcome.options
-    private = o.private_key or o.public_key.parent / recipes.PRIVATE_KEY
-    report = checks.check_pair(private, None, strict=False)
-    if not report.ok or report.private is None:
-        summary = report.failed[0].summary if report.failed else "not loaded"
-        outcome.warnings.append(f"{private}: {summary}; the SDK blocks name it anyway")
+    private, pkcs8 = _sdk_private_key(outcome)
     settings = sdk_config.Settings(
         private_key=str(private.absolute()),
         public_key_id=str(outcome.public_key_id),
         region=str(o.region),
         sandbox=None if prefixed else outcome.environment == "sandbox",
         algorithm=signing.ALGORITHM_CHOICES["v2"][0],
-        pkcs8=report.private is not None and report.private.form == "PRIVATE KEY",
+        pkcs8=pkcs8,
     )
     return [sdk_config.block(s, settings) for s in o.sdks]
+
+
+def _sdk_private_key(outcome: Outcome) -> tuple[Path, bool]:
+    """The private key the SDK blocks name (given, else the one beside the public key), and whether
+    it is PKCS#8; one that fails its checks is named anyway, with a warning."""
+    o = outcome.options
+    private = o.private_key or o.public_key.parent / recipes.PRIVATE_KEY
+    report = checks.check_pair(private, None, strict=False)
+    if not report.ok or report.private is None:
+        summary = report.failed[0].summary if report.failed else "not loaded"
+        outcome.warnings.append(f"{private}: {summary}; the SDK blocks name it anyway")
+    return private, report.private is not None and report.private.form == "PRIVATE KEY"
 
 
 def _open(url: str) -> bool:

@@ -136,12 +136,12 @@ def described_host(os_name: OSName, shell: str | None = None) -> Host:
 # --- the plan ----------------------------------------------------------------------------------
 
 
+#: Each shell's prompt, as the plan shows it before a line to type (any other shell: "$ ").
+_PROMPTS: dict[str | None, str] = {"cmd": "> ", "powershell": "PS> ", "pwsh": "PS> "}
+
+
 def prompt(shell: str | None) -> str:
-    if shell == "cmd":
-        return "> "
-    if shell in ("powershell", "pwsh"):
-        return "PS> "
-    return "$ "
+    return _PROMPTS.get(shell, "$ ")
 
 
 def open_git_bash(shell: str | None, git: GitForWindows) -> tuple[str, ...]:
@@ -174,45 +174,54 @@ def describe(host: Host, method: Method = "auto", *, described: bool = False) ->
         plan.choice = choose(host, method)
     except KeygenError as exc:
         plan.error = exc
-    shell = plan.shell
-    choice = plan.choice
-    if choice:
-        if plan.typed_in == "powershell":
-            for step in choice.recipe.steps:
-                if step.stdout_to:
-                    plan.notes.append(
-                        Note(
-                            "warning",
-                            f"in Windows PowerShell 5.1, `>` writes {step.stdout_to} as UTF-16 with a byte order "
-                            "mark, which openssl, ssh-keygen and the Amazon Pay SDKs cannot read",
-                            f"type this line instead of the documented one; it writes ASCII (with CRLF line "
-                            f"ends, which load fine), or let `keygen generate` write {step.stdout_to} for you",
-                            (powershell_ascii_line(step),),
-                        )
-                    )
-        if choice.recipe.tool == "ssh-keygen":
-            plan.notes.append(
-                Note(
-                    "tip",
-                    "press Enter at both passphrase prompts: the Amazon Pay SDKs cannot load an encrypted key",
-                )
-            )
-            plan.notes.append(
-                Note(
-                    "tip",
-                    f"ssh-keygen also writes {recipes.SSH_SIDE_FILE} (OpenSSH format): it is not the documented "
-                    f"public key; upload {recipes.PUBLIC_KEY}. Start in an empty directory: `-e` exports a stale "
-                    f"{recipes.SSH_SIDE_FILE} instead of the new key",
-                )
-            )
-    if host.os == "windows" and shell in ("cmd", "powershell", "pwsh") and host.git is not None:
-        plan.notes.append(
-            Note(
-                "tip",
-                f"Git Bash is installed ({host.git.root}): the document's third path types the openssl lines "
-                "into it. Open it from the Start menu (Git Bash), in a new window, or in this console:",
-                "",
-                open_git_bash(shell, host.git),
-            )
-        )
+    if plan.choice is not None:
+        plan.notes += _powershell_notes(plan, plan.choice) + _ssh_keygen_notes(plan.choice)
+    plan.notes += _git_bash_notes(host, plan.shell)
     return plan
+
+
+def _powershell_notes(plan: Plan, choice: Choice) -> list[Note]:
+    """Typed into Windows PowerShell, each documented `>` needs a line that writes ASCII instead."""
+    if plan.typed_in != "powershell":
+        return []
+    return [_ascii_instead(step) for step in choice.recipe.steps if step.stdout_to]
+
+
+def _ascii_instead(step: recipes.Step) -> Note:
+    return Note(
+        "warning",
+        f"in Windows PowerShell 5.1, `>` writes {step.stdout_to} as UTF-16 with a byte order "
+        "mark, which openssl, ssh-keygen and the Amazon Pay SDKs cannot read",
+        f"type this line instead of the documented one; it writes ASCII (with CRLF line "
+        f"ends, which load fine), or let `keygen generate` write {step.stdout_to} for you",
+        (powershell_ascii_line(step),),
+    )
+
+
+def _ssh_keygen_notes(choice: Choice) -> list[Note]:
+    if choice.recipe.tool != "ssh-keygen":
+        return []
+    return [
+        Note("tip", "press Enter at both passphrase prompts: the Amazon Pay SDKs cannot load an encrypted key"),
+        Note(
+            "tip",
+            f"ssh-keygen also writes {recipes.SSH_SIDE_FILE} (OpenSSH format): it is not the documented "
+            f"public key; upload {recipes.PUBLIC_KEY}. Start in an empty directory: `-e` exports a stale "
+            f"{recipes.SSH_SIDE_FILE} instead of the new key",
+        ),
+    ]
+
+
+def _git_bash_notes(host: Host, shell: str | None) -> list[Note]:
+    """From a Windows console, the way into an installed Git Bash (the document's third path)."""
+    if host.os != "windows" or shell not in ("cmd", "powershell", "pwsh") or host.git is None:
+        return []
+    return [
+        Note(
+            "tip",
+            f"Git Bash is installed ({host.git.root}): the document's third path types the openssl lines "
+            "into it. Open it from the Start menu (Git Bash), in a new window, or in this console:",
+            "",
+            open_git_bash(shell, host.git),
+        )
+    ]

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from keygen import recipes
 from keygen.errors import DirUnusable, ExitCode, KeygenError, UsageError
@@ -38,14 +38,30 @@ class Options:
     defaulted: tuple[str, ...] = ()
 
 
+#: Each role's default file: the one the documented commands write.
+_DEFAULT_FILE = {"private": recipes.PRIVATE_KEY, "public": recipes.PUBLIC_KEY}
+
+_T = TypeVar("_T")
+
+
+def _in_place(role: str, value: _T) -> tuple[_T | None, _T | None]:
+    """(private, public) with `value` in its role's place and nothing in the other."""
+    return (value, None) if role == "private" else (None, value)
+
+
+def _or_default(path: Path | None, role: str) -> tuple[Path, tuple[str, ...]]:
+    """The path given, else the role's default file, with the role when it was defaulted."""
+    if path is None:
+        return Path(_DEFAULT_FILE[role]), (role,)
+    return path, ()
+
+
 def _single(first: Path | None, second: Path | None, role: str) -> tuple[Path | None, Path | None, tuple[str, ...]]:
     """`--private-only` / `--public-only`: one file, named by the only positional given."""
     if second is not None:
-        example = recipes.PRIVATE_KEY if role == "private" else recipes.PUBLIC_KEY
-        raise UsageError(f"--{role}-only takes one file", f"keygen verify --{role}-only {example}")
-    default = Path(recipes.PRIVATE_KEY if role == "private" else recipes.PUBLIC_KEY)
-    path, defaulted = first or default, (() if first else (role,))
-    return (path, None, defaulted) if role == "private" else (None, path, defaulted)
+        raise UsageError(f"--{role}-only takes one file", f"keygen verify --{role}-only {_DEFAULT_FILE[role]}")
+    path, defaulted = _or_default(first, role)
+    return (*_in_place(role, path), defaulted)
 
 
 def resolve_targets(
@@ -60,8 +76,9 @@ def resolve_targets(
         raise UsageError("--private-only and --public-only exclude each other", "give one of them, or neither")
     if private_only or public_only:
         return _single(first, second, "private" if private_only else "public")
-    defaulted = tuple(role for role, given in (("private", first), ("public", second)) if given is None)
-    return first or Path(recipes.PRIVATE_KEY), second or Path(recipes.PUBLIC_KEY), defaulted
+    private, private_defaulted = _or_default(first, "private")
+    public, public_defaulted = _or_default(second, "public")
+    return private, public, private_defaulted + public_defaulted
 
 
 @dataclass(frozen=True)
@@ -92,17 +109,26 @@ class Outcome(Result):
         return {s: sum(c.status == s for c in checks_) for s in ("pass", "warn", "fail")}
 
     def facts(self) -> dict[str, Any]:
-        o, r = self.options, self.report
+        o = self.options
         return {
-            "private_key": str(o.private_key) if o.private_key else None,
-            "public_key": str(o.public_key) if o.public_key else None,
-            "checks": [c.as_dict() for c in r.checks] if r else [],
-            "summary": self.counts() if r else None,
-            "fingerprint": r.fingerprint if r else None,
-            "fingerprint_hex": r.fingerprint_hex if r else None,
+            "private_key": _str(o.private_key),
+            "public_key": _str(o.public_key),
+            **self._report_facts(),
             "second_opinion": [op.as_dict() for op in self.opinions],
             "fixed": [vars(m) for m in self.fixed],
             "fix_notes": self.fix_notes,
+        }
+
+    def _report_facts(self) -> dict[str, Any]:
+        """The library's findings; none when verify stopped before it could look."""
+        r = self.report
+        if r is None:
+            return {"checks": [], "summary": None, "fingerprint": None, "fingerprint_hex": None}
+        return {
+            "checks": [c.as_dict() for c in r.checks],
+            "summary": self.counts(),
+            "fingerprint": r.fingerprint,
+            "fingerprint_hex": r.fingerprint_hex,
         }
 
 
@@ -131,19 +157,26 @@ def verify(options: Options, *, environ: Mapping[str, str] | None = None) -> Out
     # The tools' answers are on their way while the library looks (not with --fix: it changes a file).
     early = Answers(_str(options.private_key), _str(options.public_key), environ) if _asks_early(options) else None
     try:
-        # The findings are kept even when --fix then fails (exit 6): the user sees both.
-        report = outcome.report = _check(options)
-        if options.fix:
-            report = outcome.report = _apply_fixes(options, report, outcome)
-        if options.second_opinion:
-            outcome.opinions = second_opinion(report, environ, early)
-            report.checks += [_disagreement(op) for op in outcome.opinions if op.agrees is False]
+        _judge(outcome, environ, early)
     except KeygenError as exc:
         outcome.error = exc
     finally:
         if early is not None:
             early.close()
     return outcome
+
+
+def _judge(outcome: Outcome, environ: Mapping[str, str], early: Answers | None) -> None:
+    """The library's findings, the files --fix mends, then the tools' second opinion (a disagreement
+    is a warning, never a failure)."""
+    options = outcome.options
+    # The findings are kept even when --fix then fails (exit 6): the user sees both.
+    report = outcome.report = _check(options)
+    if options.fix:
+        report = outcome.report = _apply_fixes(options, report, outcome)
+    if options.second_opinion:
+        outcome.opinions = second_opinion(report, environ, early)
+        report.checks += [_disagreement(op) for op in outcome.opinions if op.agrees is False]
 
 
 def _asks_early(options: Options) -> bool:
@@ -173,33 +206,38 @@ def _check(options: Options) -> checks.Report:
 
 def _point_at_single(check: checks.Check, options: Options) -> checks.Check:
     """A default file that is missing often means only one file was meant: say how to check it alone."""
-    if check.name not in ("private_key.file", "public_key.file") or "does not exist" not in check.summary:
+    role = _missing_default(check, options)
+    if role is None:
         return check
-    role = check.name.split("_", 1)[0]
-    if role not in options.defaulted:
-        return check
-    other = "public" if role == "private" else "private"
-    other_path = options.public_key if other == "public" else options.private_key
+    other, other_path = ("public", options.public_key) if role == "private" else ("private", options.private_key)
     if other_path is None or not os.path.lexists(other_path):
         return check
-    line = quoting.keygen_verify(
-        str(other_path) if other == "private" else None,
-        str(other_path) if other == "public" else None,
-        quoting.current_shell(),
-    )
+    line = quoting.keygen_verify(*_in_place(other, str(other_path)), quoting.current_shell())
     hint = f"to check the {other} key alone: `{line}`"
     return checks.Check(check.name, check.status, check.summary, f"{check.fix}; {hint}")
+
+
+def _missing_default(check: checks.Check, options: Options) -> str | None:
+    """The role of a file the check finds missing, when it was the default one (not named)."""
+    if check.name not in ("private_key.file", "public_key.file") or "does not exist" not in check.summary:
+        return None
+    role = check.name.split("_", 1)[0]
+    return role if role in options.defaulted else None
 
 
 # --- --fix -------------------------------------------------------------------------------------
 
 
+#: The private key's findings that only the user's own command fixes.
+_PRIVATE_KEY_FIXES = ("private_key.encoding", "private_key.format", "private_key.load")
+
+
+def _private_key_needs_fixing(priv: Inspection | None) -> bool:
+    return priv is not None and any(c.status != "pass" and c.name in _PRIVATE_KEY_FIXES for c in priv.checks)
+
+
 def _apply_fixes(options: Options, report: checks.Report, outcome: Outcome) -> checks.Report:
-    priv = report.private
-    if priv is not None and any(
-        c.status != "pass" and c.name in ("private_key.encoding", "private_key.format", "private_key.load")
-        for c in priv.checks
-    ):
+    if _private_key_needs_fixing(report.private):
         outcome.fix_notes.append("the private key is never rewritten: run the command its fix names")
     pub = report.public
     if pub is None:
@@ -226,35 +264,51 @@ def _why_not_mended(ins: Inspection) -> str | None:
     """Why a public key's encoding is left alone ("" = nothing to mend; None = mend it)."""
     if ins.data is None or ins.text is None:
         return "it could not be read as text"
-    if not (ins.bom or ins.line_ends == "mixed" or (ins.encoding or "").startswith("utf-16")):
+    if not _mendable_flaw(ins):
         return ""
+    return _why_left_alone(ins, ins.text)
+
+
+def _mendable_flaw(ins: Inspection) -> bool:
+    """What --fix rewrites: a byte order mark, mixed line ends, UTF-16."""
+    return ins.bom or ins.line_ends == "mixed" or (ins.encoding or "").startswith("utf-16")
+
+
+def _why_left_alone(ins: Inspection, text: str) -> str | None:
+    """What keeps --fix from rewriting a flawed encoding (None: nothing, rewrite it)."""
     if ins.encoding not in ("ascii", "utf-16-le", "utf-16-be"):
         return "its encoding cannot be mended without judgment"
-    if ins.form is not None and "PRIVATE KEY" in ins.form:
+    if "PRIVATE KEY" in (ins.form or ""):
         return "it holds a private key, and private keys are never rewritten"
     if ins.is_link:
         return "it is a symbolic link (followed for reading only); fix its target"
-    if not ins.text.isascii():
+    if not text.isascii():
         return "it holds characters ASCII cannot carry"
     return None
 
 
 def mend_public(ins: Inspection) -> Mend | str:
-    """Rewrite a public key's encoding as plain ASCII; return the Mend, or why nothing was done ("" = fine).
+    """Rewrite a public key's encoding as plain ASCII; return the Mend, or why nothing was done ("" = fine)."""
+    why = _why_not_mended(ins)
+    if why is not None:
+        return f"{ins.path} was not rewritten: {why}" if why else ""
+    try:
+        backup = _rewrite(ins)
+    except Changed as exc:
+        return f"{ins.path} was not rewritten: {exc}"
+    return Mend(ins.path, str(backup), _describe_encoding(ins))
+
+
+def _rewrite(ins: Inspection) -> Path:
+    """The file replaced by its text in ASCII, the original kept as a backup; the new file's path.
 
     A consistent line-end style is kept as it is (CRLF is what openssl writes on Windows); only
     mixed line ends are made LF.
     """
-    why = _why_not_mended(ins)
-    if why is not None:
-        return f"{ins.path} was not rewritten: {why}" if why else ""
     assert ins.data is not None and ins.text is not None
-
     text = ins.text.replace("\n", "\r\n") if ins.line_ends == "crlf" else ins.text
     try:
-        backup = replace_keeping_backup(Path(ins.path), ins.data, text.encode("ascii"), limit=MAX_KEY_FILE)
-    except Changed as exc:
-        return f"{ins.path} was not rewritten: {exc}"
+        return replace_keeping_backup(Path(ins.path), ins.data, text.encode("ascii"), limit=MAX_KEY_FILE)
     except OSError as exc:
         # Asked to fix and could not write (a read-only directory, another user's file): exit 6.
         folder = os.path.dirname(os.path.abspath(ins.path))
@@ -263,4 +317,3 @@ def mend_public(ins: Inspection) -> Mend | str:
             f"--fix writes a backup and a new file beside it: make {folder} writable for you, "
             "or copy the file somewhere you can write and fix the copy",
         ) from None
-    return Mend(ins.path, str(backup), _describe_encoding(ins))

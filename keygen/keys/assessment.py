@@ -32,11 +32,17 @@ REQUIRED_EXPONENT = 65537
 _OTHER_PRIVATE = {"EC PRIVATE KEY": "EC", "DSA PRIVATE KEY": "DSA"}
 
 
+def _load_private(ins: Inspection, text: str) -> bool:
+    """Load the PEM key; True when there is a key to judge further."""
+    ins.key = load_pem_private(ins, text)
+    return ins.key is not None
+
+
 def _pkcs8(ins: Inspection, text: str, strict: bool) -> bool:
     ins.add("format", "pass", "PKCS#8 PEM (BEGIN PRIVATE KEY), not encrypted")
     ins.der = spki.pem_der(text, "PRIVATE KEY")
     ins.algorithm = spki.algorithm(ins.der, private=True) if ins.der else None
-    return True
+    return _load_private(ins, text)
 
 
 def _pkcs1(ins: Inspection, text: str, strict: bool) -> bool:
@@ -53,7 +59,7 @@ def _pkcs1(ins: Inspection, text: str, strict: bool) -> bool:
         "not; the documented form is PKCS#8 (BEGIN PRIVATE KEY)"
     )
     ins.add("format", "fail" if strict else "warn", msg, pkcs1_to_pkcs8(ins))
-    return True
+    return _load_private(ins, text)
 
 
 def _encrypted_pkcs8(ins: Inspection, text: str, strict: bool) -> bool:
@@ -101,17 +107,8 @@ def _other_private(ins: Inspection, text: str, strict: bool) -> bool:
     return False
 
 
-#: How each private key form is judged; the handler says whether to go on to the RSA checks.
-_PRIVATE_FORMS: dict[str, Callable[[Inspection, str, bool], bool]] = {
-    "PRIVATE KEY": _pkcs8,
-    "RSA PRIVATE KEY": _pkcs1,
-    "ENCRYPTED PRIVATE KEY": _encrypted_pkcs8,
-    "OPENSSH PRIVATE KEY": _openssh,
-    **dict.fromkeys(_OTHER_PRIVATE, _other_private),
-}
-
-
-def _not_a_private_key(ins: Inspection, form: str | None) -> None:
+def _not_a_private_key(ins: Inspection, text: str, strict: bool) -> bool:
+    form = ins.form
     if form is None:
         ins.add(
             "format",
@@ -128,22 +125,25 @@ def _not_a_private_key(ins: Inspection, form: str | None) -> None:
         )
     else:
         ins.add("format", "fail", f"holds a {form}, not an RSA private key", regenerate(ins))
+    return False
+
+
+#: How each private key form is judged; the handler says whether a key was loaded to judge further.
+_PRIVATE_FORMS: dict[str, Callable[[Inspection, str, bool], bool]] = {
+    "PRIVATE KEY": _pkcs8,
+    "RSA PRIVATE KEY": _pkcs1,
+    "ENCRYPTED PRIVATE KEY": _encrypted_pkcs8,
+    "OPENSSH PRIVATE KEY": _openssh,
+    **dict.fromkeys(_OTHER_PRIVATE, _other_private),
+}
 
 
 def check_private(ins: Inspection, strict: bool) -> None:
     text = ins.text
     if text is None:
         return
-    ins.form = form = classify(text)
-    handler = _PRIVATE_FORMS.get(form or "")
-    if handler is None:
-        _not_a_private_key(ins, form)
-        return
-    if not handler(ins, text, strict):
-        return
-    if ins.key is None:
-        ins.key = load_pem_private(ins, text)
-    if ins.key is not None:
+    ins.form = classify(text)
+    if _PRIVATE_FORMS.get(ins.form or "", _not_a_private_key)(ins, text, strict):
         _check_rsa(ins, ins.key, strict)
 
 
@@ -156,98 +156,137 @@ def _check_rsa(ins: Inspection, key: Any, strict: bool) -> None:
             "make a new RSA-2048 pair: " + new_pair(ins),
         )
         return
+    _check_rsa_algorithm(ins)
+    _check_size(ins, key.key_size)
+    e = key.public_numbers().e if isinstance(key, rsa.RSAPublicKey) else key.private_numbers().public_numbers.e
+    _check_exponent(ins, e, strict)
+
+
+def _check_rsa_algorithm(ins: Inspection) -> None:
+    """Plain RSA (rsaEncryption), not an RSA-PSS key: what the file says, not what the library loaded."""
     if ins.algorithm is not None and ins.algorithm.is_rsa_pss:
         ins.add("algorithm", "fail", advice.rsa_pss_summary(ins.algorithm), regenerate(ins))
     else:
         ins.add("algorithm", "pass", "RSA")
-    bits = key.key_size
+
+
+def _check_size(ins: Inspection, bits: int) -> None:
     if bits == REQUIRED_BITS:
         ins.add("size", "pass", "2048 bits")
-    else:
-        ins.add(
-            "size",
-            "fail",
-            f"RSA with {bits} bits: keygen is stricter than the SDKs here (they sign with any RSA size); Amazon "
-            "Pay documents 2048-bit keys, and Integration Central reads the public key",
-            regenerate(ins),
-        )
-    e = key.public_numbers().e if isinstance(key, rsa.RSAPublicKey) else key.private_numbers().public_numbers.e
+        return
+    ins.add(
+        "size",
+        "fail",
+        f"RSA with {bits} bits: keygen is stricter than the SDKs here (they sign with any RSA size); Amazon "
+        "Pay documents 2048-bit keys, and Integration Central reads the public key",
+        regenerate(ins),
+    )
+
+
+def _check_exponent(ins: Inspection, e: int, strict: bool) -> None:
     if e == REQUIRED_EXPONENT:
         ins.add("exponent", "pass", "public exponent 65537")
-    else:
-        ins.add(
-            "exponent",
-            "fail" if strict else "warn",
-            f"public exponent {e}; the tools' default is 65537",
-            regenerate(ins),
-        )
-
-
-def check_public(ins: Inspection, strict: bool) -> None:
-    text = ins.text
-    if text is None:
         return
-    form = classify(text)
-    ins.form = form
-    if form == "PUBLIC KEY":
-        # The documented form: no fix to word (wording one looks up the user's shell).
-        ins.add("format", "pass", "SubjectPublicKeyInfo PEM (BEGIN PUBLIC KEY)")
-        ins.der = spki.pem_der(text, "PUBLIC KEY")
-        ins.algorithm = spki.algorithm(ins.der, private=False) if ins.der else None
-        ins.key = load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
-    else:
-        _other_public_form(ins, form, text)
-    if ins.key is not None:
-        _check_rsa(ins, ins.key, strict)
+    ins.add(
+        "exponent", "fail" if strict else "warn", f"public exponent {e}; the tools' default is 65537", regenerate(ins)
+    )
 
 
-def _other_public_form(ins: Inspection, form: str | None, text: str) -> None:
-    """Any form but the documented one: the finding, and its fix in the user's own words."""
-    redo = regen_public(ins)
-    src = ins.q(ins.shown)
+def _spki(ins: Inspection, text: str) -> None:
+    # The documented form: no fix to word (wording one looks up the user's shell).
+    ins.add("format", "pass", "SubjectPublicKeyInfo PEM (BEGIN PUBLIC KEY)")
+    ins.der = spki.pem_der(text, "PUBLIC KEY")
+    ins.algorithm = spki.algorithm(ins.der, private=False) if ins.der else None
+    ins.key = _load_pem_public(ins, text)
+
+
+def _load_pem_public(ins: Inspection, text: str) -> Any:
+    return load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
+
+
+def _written_beside(ins: Inspection) -> tuple[str, str]:
+    """The new file a conversion of this one writes beside it, and the `keygen verify` that checks it."""
     new = quoting.fresh_name(ins.shown, ".spki.pub")
-    out, check = ins.q(new), advice.check_public_line(ins, new)
-    if form == "RSA PUBLIC KEY":
-        line = quoting.join([f"openssl rsa -RSAPublicKey_in -in {src} -pubout -out {out}", check], ins.shell)
-        ins.add(
-            "format",
-            "fail",
-            "PKCS#1 public key (BEGIN RSA PUBLIC KEY): keygen is stricter than the SDKs here (they never read the "
-            "public key); Integration Central reads it and expects BEGIN PUBLIC KEY, the form the documented "
-            "commands write",
-            f"{redo}; or from this file alone: `{line}`",
-        )
-        ins.key = load_public(ins, lambda s: s.load_pem_public_key(text.encode("ascii")))
-    elif form == "SSH2 PUBLIC KEY":
-        ins.add(
-            "format",
-            "fail",
-            "RFC 4716 SSH2 public key (---- BEGIN SSH2 PUBLIC KEY ----: `ssh-keygen -e` without `-m PKCS8`); "
-            "Integration Central expects BEGIN PUBLIC KEY",
-            f"{redo}; or from this file alone: `{advice.from_rfc4716(ins, new, check)}`",
-        )
-        ins.key = load_rfc4716(ins, text)
-    elif form and form.startswith(("ssh-", "ecdsa-")):
-        ins.add(
-            "format",
-            "fail",
-            f"an OpenSSH `{form}` line (like the privateKey.pem.pub file ssh-keygen writes beside the key), "
-            "not the documented BEGIN PUBLIC KEY",
-            f"{redo}; or from this file alone: `{advice.from_ssh_line(ins, new, check)}`",
-        )
-        m = SSH_LINE.search(text)
-        assert m is not None
-        ins.key = load_public(ins, lambda s: s.load_ssh_public_key(f"{m.group(1)} {m.group(2)}".encode()))
-    elif form is not None and "PRIVATE KEY" in form:
+    return new, advice.check_public_line(ins, new)
+
+
+def _pkcs1_public(ins: Inspection, text: str) -> None:
+    new, check = _written_beside(ins)
+    line = quoting.join(
+        [f"openssl rsa -RSAPublicKey_in -in {ins.q(ins.shown)} -pubout -out {ins.q(new)}", check], ins.shell
+    )
+    ins.add(
+        "format",
+        "fail",
+        "PKCS#1 public key (BEGIN RSA PUBLIC KEY): keygen is stricter than the SDKs here (they never read the "
+        "public key); Integration Central reads it and expects BEGIN PUBLIC KEY, the form the documented "
+        "commands write",
+        f"{regen_public(ins)}; or from this file alone: `{line}`",
+    )
+    ins.key = _load_pem_public(ins, text)
+
+
+def _rfc4716_public(ins: Inspection, text: str) -> None:
+    new, check = _written_beside(ins)
+    ins.add(
+        "format",
+        "fail",
+        "RFC 4716 SSH2 public key (---- BEGIN SSH2 PUBLIC KEY ----: `ssh-keygen -e` without `-m PKCS8`); "
+        "Integration Central expects BEGIN PUBLIC KEY",
+        f"{regen_public(ins)}; or from this file alone: `{advice.from_rfc4716(ins, new, check)}`",
+    )
+    ins.key = load_rfc4716(ins, text)
+
+
+def _ssh_line_public(ins: Inspection, text: str) -> None:
+    new, check = _written_beside(ins)
+    ins.add(
+        "format",
+        "fail",
+        f"an OpenSSH `{ins.form}` line (like the privateKey.pem.pub file ssh-keygen writes beside the key), "
+        "not the documented BEGIN PUBLIC KEY",
+        f"{regen_public(ins)}; or from this file alone: `{advice.from_ssh_line(ins, new, check)}`",
+    )
+    m = SSH_LINE.search(text)
+    assert m is not None
+    ins.key = load_public(ins, lambda s: s.load_ssh_public_key(f"{m.group(1)} {m.group(2)}".encode()))
+
+
+def _not_a_public_key(ins: Inspection, text: str) -> None:
+    form, redo = ins.form, regen_public(ins)
+    if form is None:
+        ins.add("format", "fail", "holds no public key (no -----BEGIN line)", redo)
+    elif "PRIVATE KEY" in form:
         ins.add(
             "format",
             "fail",
             f"holds a PRIVATE key ({form}), not a public key: never upload or share this file",
             f"keep it secret (the SDKs read the private key; Integration Central reads only the public key) and {redo}",
         )
-        return
-    elif form is None:
-        ins.add("format", "fail", "holds no public key (no -----BEGIN line)", redo)
-        return
     else:
         ins.add("format", "fail", f"holds a {form}, not a public key", redo)
+
+
+#: How each public key form is judged (any form but the first with its fix in the user's own words).
+_PUBLIC_FORMS: dict[str, Callable[[Inspection, str], None]] = {
+    "PUBLIC KEY": _spki,
+    "RSA PUBLIC KEY": _pkcs1_public,
+    "SSH2 PUBLIC KEY": _rfc4716_public,
+}
+
+
+def _public_judge(form: str | None) -> Callable[[Inspection, str], None]:
+    """How a public key file of this form is judged (an OpenSSH line is told by its key type)."""
+    if form is not None and form.startswith(("ssh-", "ecdsa-")):
+        return _ssh_line_public
+    return _PUBLIC_FORMS.get(form or "", _not_a_public_key)
+
+
+def check_public(ins: Inspection, strict: bool) -> None:
+    text = ins.text
+    if text is None:
+        return
+    ins.form = classify(text)
+    _public_judge(ins.form)(ins, text)
+    if ins.key is not None:
+        _check_rsa(ins, ins.key, strict)

@@ -8,7 +8,7 @@ fixes' wording `keys.advice`. Here: the pair (match, Amazon Pay self-test, finge
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +87,23 @@ class Names:
     private: str = ""
     public: str = ""
 
+    @classmethod
+    def given(cls, private_path: Path | None, public_path: Path | None) -> Names:
+        """The paths as given (a file not given: no name)."""
+        return cls(str(private_path or ""), str(public_path or ""))
+
+    @classmethod
+    def alone(cls, path: Path, role: Role) -> Names:
+        """One file judged by itself: named as given, with no partner."""
+        return cls(str(path), "") if role == "private" else cls("", str(path))
+
+    def of(self, role: Role) -> str:
+        return self.private if role == "private" else self.public
+
+
+#: How each role's text is judged, once read and decoded.
+_JUDGES = {"private": check_private, "public": check_public}
+
 
 def inspect(
     path: Path,
@@ -100,40 +117,45 @@ def inspect(
     partner_ok: bool = True,
 ) -> Inspection:
     """Read, decode and judge one key file. The names are what fix commands say for the pair."""
-    names = names or (Names(str(path), "") if role == "private" else Names("", str(path)))
-    shown = names.private if role == "private" else names.public
-    ins = Inspection(role, str(path), shown=shown or str(path))
-    ins.validate_rsa = validate_rsa
-    ins.quoting = shell
-    ins.pair = bool(names.private and names.public)
-    ins.partner_ok = partner_ok
-    ins.private_name = names.private or ins.private_name
-    ins.public_name = names.public or ins.public_name
-    ins.private_form = private_form
+    ins = Inspection(
+        role, str(path), private_form=private_form, validate_rsa=validate_rsa, quoting=shell, partner_ok=partner_ok
+    )
+    _name(ins, names or Names.alone(path, role))
     read_key_file(path, role, ins)
     if ins.data is not None:
         decode(ins, strict)
-        (check_private if role == "private" else check_public)(ins, strict)
+        _JUDGES[role](ins, strict)
     return ins
+
+
+def _name(ins: Inspection, names: Names) -> None:
+    """What messages call the file, and what fix commands call the pair (a name not given keeps the usual one)."""
+    ins.shown = names.of(ins.role) or ins.path
+    ins.pair = bool(names.private and names.public)
+    ins.private_name = names.private or ins.private_name
+    ins.public_name = names.public or ins.public_name
 
 
 def _self_test(priv: Inspection, priv_key: Any, pub_key: Any) -> list[Check]:
     """Sign and verify with both algorithms. The library ignores an RSA-PSS key's restrictions,
     which OpenSSL (and so the SDKs) enforce: what the key refuses fails, with the reason."""
     refused = priv.algorithm.refuses() if priv.algorithm else {}
-    out = []
-    for result in amazon_pay.self_test(priv_key, pub_key):
-        ok, detail, fix = result.ok, result.detail, ""
-        if result.algorithm in refused:
-            ok, detail = False, f"the key's RSA-PSS restriction refuses it: {refused[result.algorithm]}"
-        elif priv.form == "OPENSSH PRIVATE KEY":
-            # The library reads the OpenSSH format; the SDKs (OpenSSL's PEM decoders) do not.
-            ok, detail = False, "the key inside signs, but the SDKs cannot load this file (OpenSSH format)"
-            fix = "convert a copy to PKCS#8: " + advice.openssh_fix(priv)
-        if not ok:
-            fix = fix or regenerate(priv)
-        out.append(Check(f"amazon_pay.sign.{result.algorithm}", "pass" if ok else "fail", detail, fix))
-    return out
+    return [_signing_check(priv, result, refused) for result in amazon_pay.self_test(priv_key, pub_key)]
+
+
+def _signing_check(priv: Inspection, result: amazon_pay.SelfTest, refused: dict[str, str]) -> Check:
+    """One algorithm's sign-and-verify, as the SDKs would see it."""
+    name = f"amazon_pay.sign.{result.algorithm}"
+    if result.algorithm in refused:
+        reason = f"the key's RSA-PSS restriction refuses it: {refused[result.algorithm]}"
+        return Check(name, "fail", reason, regenerate(priv))
+    if priv.form == "OPENSSH PRIVATE KEY":
+        # The library reads the OpenSSH format; the SDKs (OpenSSL's PEM decoders) do not.
+        reason = "the key inside signs, but the SDKs cannot load this file (OpenSSH format)"
+        return Check(name, "fail", reason, "convert a copy to PKCS#8: " + advice.openssh_fix(priv))
+    if result.ok:
+        return Check(name, "pass", result.detail)
+    return Check(name, "fail", result.detail, regenerate(priv))
 
 
 def _pair_checks(priv_key: Any, pub_key: Any, priv: Inspection, pub: Inspection) -> list[Check]:
@@ -173,16 +195,58 @@ def _rsa_key(ins: Inspection | None, *, private: bool) -> Any:
 _PUBLIC_FORMS = ("PUBLIC KEY", "RSA PUBLIC KEY", "SSH2 PUBLIC KEY")
 
 
+def _looks_swapped(priv: Inspection, pub: Inspection) -> bool:
+    """The private key file holds a public key, and the public key file a private key (or no key)."""
+    holds_public = priv.form in _PUBLIC_FORMS or (priv.form or "").startswith("ssh-")
+    return holds_public and (pub.form is None or "PRIVATE KEY" in pub.form)
+
+
 def _point_at_swap(priv: Inspection, pub: Inspection) -> None:
     """The private key file holds a public key and the public key file a private key: say so on both."""
-    if not (priv.form in _PUBLIC_FORMS or (priv.form or "").startswith("ssh-")):
+    if not _looks_swapped(priv, pub):
         return
-    if pub.form is None or "PRIVATE KEY" in pub.form:
-        fix = advice.swapped(priv, pub)
-        for ins in (priv, pub):
-            ins.checks[:] = [
-                Check(c.name, c.status, c.summary, fix) if c.name.endswith(".format") else c for c in ins.checks
-            ]
+    fix = advice.swapped(priv, pub)
+    for ins in (priv, pub):
+        ins.checks[:] = [replace(c, fix=fix) if c.name.endswith(".format") else c for c in ins.checks]
+
+
+@dataclass(frozen=True)
+class _Judging:
+    """How one check_pair judges its files: the same settings and names for both."""
+
+    strict: bool
+    validate_rsa: bool
+    names: Names
+    shell: Shell | None
+
+    def private(self, path: Path, *, partner_ok: bool = True) -> Inspection:
+        return inspect(
+            path,
+            "private",
+            self.strict,
+            names=self.names,
+            validate_rsa=self.validate_rsa,
+            shell=self.shell,
+            partner_ok=partner_ok,
+        )
+
+    def public(self, path: Path, priv: Inspection | None) -> Inspection:
+        """The public key, knowing its private key's form (which tool derives a public key from it)
+        and whether it failed (then a fix checks the new public key alone)."""
+        return inspect(
+            path,
+            "public",
+            self.strict,
+            names=self.names,
+            private_form=priv.form if priv else None,
+            shell=self.shell,
+            partner_ok=priv is None or not priv.failed,
+        )
+
+
+def _fix_checks_pair(priv: Inspection, pub: Inspection) -> bool:
+    """The private key's fix ends with a `keygen verify` of the pair, which a failing public key would fail."""
+    return pub.failed and any("keygen verify" in c.fix for c in priv.checks)
 
 
 def _inspect_both(
@@ -194,32 +258,30 @@ def _inspect_both(
     shell: Shell | None,
 ) -> tuple[Inspection | None, Inspection | None]:
     """Each file judged, with the names and state of the other one that its fixes depend on."""
-    priv = (
-        inspect(private_path, "private", strict, names=names, validate_rsa=validate_rsa, shell=shell)
-        if private_path
-        else None
-    )
+    judging = _Judging(strict, validate_rsa, names, shell)
+    if not private_path:
+        return None, (judging.public(public_path, None) if public_path is not None else None)
+    priv = judging.private(private_path)
     if public_path is None:
         return priv, None
-    pub = inspect(
-        public_path,
-        "public",
-        strict,
-        names=names,
-        private_form=priv.form if priv else None,
-        shell=shell,
-        partner_ok=priv is None or not priv.failed,
-    )
-    if priv is not None and pub.failed and any("keygen verify" in c.fix for c in priv.checks):
-        # The private key's fix ends with a check of the new key; with a failing public key beside
-        # it, that check could not pass: check the new private key alone instead.
-        assert private_path is not None
-        priv = inspect(
-            private_path, "private", strict, names=names, validate_rsa=validate_rsa, shell=shell, partner_ok=False
-        )
-    if priv is not None:
-        _point_at_swap(priv, pub)
+    pub = judging.public(public_path, priv)
+    if _fix_checks_pair(priv, pub):
+        # With a failing public key beside it, that check could not pass: the private key's fix
+        # checks the new private key alone instead.
+        priv = judging.private(private_path, partner_ok=False)
+    _point_at_swap(priv, pub)
     return priv, pub
+
+
+def _key_checks(priv: Inspection | None, pub: Inspection | None, priv_key: Any, pub_key: Any) -> list[Check]:
+    """What the loaded keys allow: with both, the match and the self-test; with the private key,
+    the string to sign."""
+    if priv_key is None:
+        return []
+    if pub_key is None:
+        return [_string_to_sign_check()]
+    pair = _pair_checks(priv_key, pub_key, priv, pub)  # type: ignore[arg-type]  # loaded: inspected
+    return [*pair, _string_to_sign_check()]
 
 
 def check_pair(
@@ -238,14 +300,10 @@ def check_pair(
     sign-and-verify self-test already proves the private key and the public key work together.
     `shell` is the one the printed fix commands are quoted for (default: the user's).
     """
-    names = names or Names(str(private_path or ""), str(public_path or ""))
+    names = names or Names.given(private_path, public_path)
     priv, pub = _inspect_both(private_path, public_path, strict, validate_rsa, names, shell)
-    checks = [c for ins in (priv, pub) if ins for c in ins.checks]
     priv_key, pub_key = _rsa_key(priv, private=True), _rsa_key(pub, private=False)
-    if priv_key is not None and pub_key is not None:
-        checks += _pair_checks(priv_key, pub_key, priv, pub)  # type: ignore[arg-type]  # loaded: inspected
-    if priv_key is not None:
-        checks.append(_string_to_sign_check())
+    checks = [c for ins in (priv, pub) if ins for c in ins.checks] + _key_checks(priv, pub, priv_key, pub_key)
     digest = _public_digest(pub, pub_key, priv_key)
     if digest is None:
         return Report(priv, pub, checks, None)

@@ -24,17 +24,24 @@ _OLD_SSH_KEYGEN_FORMS = {
 
 def _name_old_ssh_keygen(error: KeygenError, report: checks.Report, choice: Choice | None) -> None:
     """The checks say what the file is; with the ssh-keygen recipe, say why it is so and what to do."""
-    form = report.private.form if report.private else None
-    if choice is None or choice.recipe.tool != "ssh-keygen" or form not in _OLD_SSH_KEYGEN_FORMS:
+    if choice is None or choice.recipe.tool != "ssh-keygen":
         return
-    if report.private is not None and report.private.text and "ENCRYPTED" in report.private.text:
+    written = _old_ssh_keygen_form(report.private)
+    if written is None:
         return
     version = f" ({choice.tool.version_label})" if choice.tool.version else ""
-    error.message += f"; cause: this ssh-keygen{version} wrote {_OLD_SSH_KEYGEN_FORMS[form]}"
+    error.message += f"; cause: this ssh-keygen{version} wrote {written}"
     error.hint = (
         "use OpenSSH 8.1 or later, or the openssl lines (--method openssl; on Windows, Git Bash: "
         "--method git-bash); nothing was kept, so there is no key to convert"
     )
+
+
+def _old_ssh_keygen_form(priv: checks.Inspection | None) -> str | None:
+    """What an ssh-keygen before 8.1 wrote, if the private key is that (an encrypted one has another cause)."""
+    if priv is None or "ENCRYPTED" in (priv.text or ""):
+        return None
+    return _OLD_SSH_KEYGEN_FORMS.get(priv.form or "")
 
 
 def nothing_to_fix(report: checks.Report) -> checks.Report:

@@ -9,7 +9,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, x448, x25519
 
-from keygen.keys import advice
+from keygen.keys import advice, spki
 from keygen.keys.inspection import Inspection
 
 
@@ -51,24 +51,19 @@ def load_pem_private(ins: Inspection, text: str) -> Any:
     return None
 
 
+_OPENSSH_MAGIC = b"openssh-key-v1\x00"
+
+
 def openssh_cipher(text: str) -> str | None:
     """The cipher named in an OpenSSH private key's header ("none" when not encrypted)."""
-    m = re.search(r"-----BEGIN OPENSSH PRIVATE KEY-----(.*?)-----END OPENSSH PRIVATE KEY-----", text, re.S)
-    if not m:
+    raw = spki.pem_der(text, "OPENSSH PRIVATE KEY")
+    if raw is None or not raw.startswith(_OPENSSH_MAGIC):
         return None
-    try:
-        raw = base64.b64decode("".join(m.group(1).split()), validate=True)
-    except ValueError:
-        return None
-    magic = b"openssh-key-v1\x00"
-    if not raw.startswith(magic) or len(raw) < len(magic) + 4:
-        return None
-    size = int.from_bytes(raw[len(magic) : len(magic) + 4], "big")
-    name = raw[len(magic) + 4 : len(magic) + 4 + size]
-    try:
-        return name.decode("ascii") if 0 < len(name) == size <= 64 else None
-    except UnicodeDecodeError:
-        return None
+    # After the magic: the cipher's name as an SSH string (a 4-byte length, then the name).
+    start = len(_OPENSSH_MAGIC) + 4
+    size = int.from_bytes(raw[start - 4 : start], "big")
+    name = raw[start : start + size]
+    return name.decode("ascii") if 0 < len(name) == size <= 64 and name.isascii() else None
 
 
 def load_openssh_private(ins: Inspection, text: str) -> Any:
@@ -102,27 +97,48 @@ def load_public(ins: Inspection, loader: Any) -> Any:
         return None
 
 
-def load_rfc4716(ins: Inspection, text: str) -> Any:
-    lines = []
-    inside = continued = False
+def _rfc4716_lines(text: str) -> list[str]:
+    """The stripped lines between the BEGIN SSH2 line and the END line."""
+    lines: list[str] = []
+    inside = False
     for line in text.splitlines():
         line = line.strip()
+        if line.startswith("---- END SSH2"):
+            break
         if line.startswith("---- BEGIN SSH2"):
             inside = True
-        elif line.startswith("---- END SSH2"):
-            break
         elif inside:
-            if continued or ":" in line:
-                continued = line.endswith("\\")
-                continue
             lines.append(line)
-    blob = "".join(lines)
+    return lines
+
+
+def _rfc4716_base64(lines: list[str]) -> str:
+    """The key's base64 without the headers: a header line holds a colon, and one that ends in a
+    backslash goes on in the next line (RFC 4716)."""
+    body = []
+    continued = False
+    for line in lines:
+        if continued or ":" in line:
+            continued = line.endswith("\\")
+        else:
+            body.append(line)
+    return "".join(body)
+
+
+def _ssh_key_type(blob: str) -> str | None:
+    """The key type an SSH public key blob names first ("ssh-rsa"...), None when it names none."""
     try:
         raw = base64.b64decode(blob, validate=True)
         kind = raw[4 : 4 + int.from_bytes(raw[:4], "big")].decode("ascii")
-        if not re.fullmatch(r"[\w@.-]{1,64}", kind):
-            raise ValueError(kind)
     except (ValueError, UnicodeDecodeError):
+        return None
+    return kind if re.fullmatch(r"[\w@.-]{1,64}", kind) else None
+
+
+def load_rfc4716(ins: Inspection, text: str) -> Any:
+    blob = _rfc4716_base64(_rfc4716_lines(text))
+    kind = _ssh_key_type(blob)
+    if kind is None:
         ins.add("load", "fail", "the SSH2 block does not decode", advice.regen_public(ins))
         return None
     return load_public(ins, lambda s: s.load_ssh_public_key(f"{kind} {blob}".encode()))

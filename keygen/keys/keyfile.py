@@ -117,30 +117,41 @@ def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Insp
     except _Refused as refused:
         ins.add("file", "fail", refused.summary, refused.fix)
         return ins
-    if role == "private" and os.name == "posix" and st.st_mode & 0o077:
+    if role == "private":
+        _check_permissions(ins, st)
+    return ins
+
+
+def _check_permissions(ins: Inspection, st: os.stat_result) -> None:
+    """A private key that others can read (POSIX modes only: Windows has ACLs)."""
+    if os.name == "posix" and st.st_mode & 0o077:
         ins.add(
             "permissions",
             "warn",
             f"{ins.shown} is readable by others (mode {stat.S_IMODE(st.st_mode):04o})",
             f"`chmod 600 {quoting.quote(ins.shown, 'posix')}`",
         )
-    return ins
 
 
 # --- encoding ----------------------------------------------------------------------------------
 
 
+#: The byte order marks of UTF-16.
+_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+
 def _utf16_order(data: bytes) -> str | None:
-    if data.startswith(b"\xff\xfe"):
-        return "utf-16-le"
-    if data.startswith(b"\xfe\xff"):
-        return "utf-16-be"
-    if len(data) >= 4 and b"\x00" in data[:64]:
-        head = data[:64]
-        if all(b == 0 for b in head[1::2]) and any(head[0::2]):
-            return "utf-16-le"
-        if all(b == 0 for b in head[0::2]) and any(head[1::2]):
-            return "utf-16-be"
+    return _UTF16_BOMS.get(data[:2]) or _unmarked_utf16(data)
+
+
+def _unmarked_utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte order mark, told by where the zero bytes of its ASCII text fall."""
+    head = data[:64]
+    if len(data) < 4 or b"\x00" not in head:
+        return None
+    for order, zeros, text in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
+        if not any(zeros) and any(text):
+            return order
     return None
 
 
@@ -164,7 +175,7 @@ def _decode_utf16(ins: Inspection, data: bytes, utf16: str) -> None:
     if not text.isascii() or "\x00" in text:
         _not_text(ins)
         return
-    ins.encoding, ins.bom = utf16, data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    ins.encoding, ins.bom = utf16, data[:2] in _UTF16_BOMS
     ins.line_ends = line_end_style(text.encode("ascii"))
     ins.text = text.replace("\r\n", "\n")
     fix = (

@@ -67,16 +67,21 @@ def _library_reads(ins: checks.Inspection | None) -> Literal["pass", "fail"] | N
     """The library's prediction for "openssl reads this file": a plain PEM key it could load itself."""
     if ins is None or ins.data is None:
         return None
-    if any(c.status == "fail" and c.name.endswith(".encoding") for c in ins.checks):
-        return "fail"
-    return "pass" if ins.key is not None and ins.form in _PEM_FORMS else "fail"
+    loads = ins.key is not None and ins.form in _PEM_FORMS and not _encoding_failed(ins)
+    return "pass" if loads else "fail"
+
+
+def _encoding_failed(ins: checks.Inspection) -> bool:
+    return any(c.status == "fail" and c.name.endswith(".encoding") for c in ins.checks)
+
+
+#: What the library's own check of the pair predicts (a warning predicts nothing).
+_PAIR_VERDICTS: dict[str, Literal["pass", "fail"]] = {"pass": "pass", "fail": "fail"}
 
 
 def _pair_verdict(report: checks.Report) -> Literal["pass", "fail"] | None:
-    pair = next((c for c in report.checks if c.name == "pair.match"), None)
-    if pair is None or pair.status == "warn":
-        return None
-    return "pass" if pair.status == "pass" else "fail"
+    pair = [c.status for c in report.checks if c.name == "pair.match"]
+    return _PAIR_VERDICTS.get(pair[0]) if pair else None
 
 
 def _first_error(done: run.Completed | None) -> str:
@@ -100,33 +105,46 @@ def _opinion(
     return Opinion(tool, question, commands, verdict, detail, library, agrees)
 
 
-def _judge_pem_out(done: run.Completed | None, what: str) -> Judgement:
+def _judge_answer(done: run.Completed | None, passed: Callable[[bytes], bool], yes: str, no: str) -> Judgement:
+    """The verdict on one answer: unknown when the tool could not answer (not started, timed out),
+    pass when it succeeded and its output shows `passed`, else fail with its first error after `no`."""
     if done is None or done.timed_out:
         return "unknown", _first_error(done)
-    if done.ok and done.stdout.startswith(b"-----BEGIN PUBLIC KEY-----"):
-        return "pass", f"reads the {what}"
-    return "fail", f"cannot read it: {_first_error(done)}"
+    if done.ok and passed(done.stdout):
+        return "pass", yes
+    return "fail", no + _first_error(done)
+
+
+def _judge_pem_out(done: run.Completed | None, what: str) -> Judgement:
+    return _judge_answer(
+        done, lambda out: out.startswith(b"-----BEGIN PUBLIC KEY-----"), f"reads the {what}", "cannot read it: "
+    )
 
 
 def _judge_rsa_check(done: run.Completed | None) -> Judgement:
-    if done is None or done.timed_out:
-        return "unknown", _first_error(done)
-    if done.ok and b"RSA key ok" in done.stdout:
-        return "pass", "RSA key ok"
-    return "fail", _first_error(done)
+    return _judge_answer(done, lambda out: b"RSA key ok" in out, "RSA key ok", "")
+
+
+def _public_pem(done: run.Completed | None, judged: Judgement) -> bytes | None:
+    """The public key openssl wrote, when it read the file (what the pair's question compares)."""
+    return done.stdout if done is not None and judged[0] == "pass" else None
 
 
 def _judge_ssh_pair(from_priv: run.Completed | None, from_pub: run.Completed | None) -> Judgement:
     if from_priv is None or not from_priv.ok:
-        why = _first_error(from_priv)
-        if from_priv is not None and b"UNPROTECTED PRIVATE KEY FILE" in from_priv.stderr:
-            why = "ssh-keygen refuses a private key that other users can read (chmod 600 it)"
-        return "unknown", f"cannot read the private key: {why}"
+        return "unknown", f"cannot read the private key: {_why_unread(from_priv)}"
     if from_pub is None or not from_pub.ok:
         return "unknown", f"cannot read the public key as PKCS8: {_first_error(from_pub)}"
     if from_priv.stdout.split()[:2] == from_pub.stdout.split()[:2]:
         return "pass", "`-y` on the private key and `-i -m PKCS8` on the public key give the same key"
     return "fail", "`-y` on the private key and `-i -m PKCS8` on the public key give different keys"
+
+
+def _why_unread(from_priv: run.Completed | None) -> str:
+    """Why ssh-keygen did not read the private key; its refusal of a key others can read, in plain words."""
+    if from_priv is not None and b"UNPROTECTED PRIVATE KEY FILE" in from_priv.stderr:
+        return "ssh-keygen refuses a private key that other users can read (chmod 600 it)"
+    return _first_error(from_priv)
 
 
 def _openssl_argvs(priv: str | None, pub: str | None) -> dict[str, tuple[str, ...]]:
@@ -141,7 +159,10 @@ def _openssl_argvs(priv: str | None, pub: str | None) -> dict[str, tuple[str, ..
     return argvs
 
 
-def _ssh_keygen_argvs(priv: str, pub: str) -> dict[str, tuple[str, ...]]:
+def _ssh_keygen_argvs(priv: str | None, pub: str | None) -> dict[str, tuple[str, ...]]:
+    """The commands put to ssh-keygen: both are about the pair, so there are none without both files."""
+    if not (priv and pub):
+        return {}
     return {"-y": ("ssh-keygen", "-y", "-P", "", "-f", priv), "-i": ("ssh-keygen", "-i", "-m", "PKCS8", "-f", pub)}
 
 
@@ -149,16 +170,35 @@ def _tool_env(environ: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in environ.items() if k not in recipes.SSH_ASKPASS_VARS}
 
 
+def _tools(environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """openssl and ssh-keygen as found on the PATH they are run with (None: not there)."""
+    path = environ.get("PATH")
+    return run.which("openssl", path=path), run.which("ssh-keygen", path=path)
+
+
 def _regular_key_size(path: str | None) -> str | None:
     """The absolute path of a regular file no bigger than a key file may be (what a tool may be
     handed before the library has read it: no FIFO, no device, nothing huge)."""
+    if not path:
+        return None
     try:
-        st = os.stat(path) if path else None
+        st = os.stat(path)
     except OSError:
         return None
-    if path is None or st is None or not stat.S_ISREG(st.st_mode) or st.st_size > MAX_KEY_FILE:
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_KEY_FILE:
         return None
     return os.path.abspath(path)
+
+
+def _every_command(
+    tools: tuple[str | None, str | None], priv: str | None, pub: str | None
+) -> list[tuple[tuple[str, ...], str]]:
+    """(argv, executable) of every question the tools on PATH can be asked about these files."""
+    openssl, ssh_keygen = tools
+    asked = ((openssl, _openssl_argvs(priv, pub)), (ssh_keygen, _ssh_keygen_argvs(priv, pub)))
+    commands = [(argv, exe) for exe, argvs in asked if exe for argv in argvs.values()]
+    # The RSA check takes longest: started first.
+    return sorted(commands, key=lambda command: "-check" not in command[0])
 
 
 class Answers:
@@ -172,17 +212,9 @@ class Answers:
         self.priv = priv = _regular_key_size(private_key)
         self.pub = pub = _regular_key_size(public_key)
         env, cwd = _tool_env(environ), os.getcwd()
-        commands = []
-        openssl = run.which("openssl", path=environ.get("PATH"))
-        if openssl:
-            commands += [(argv, openssl) for argv in _openssl_argvs(priv, pub).values()]
-        ssh_keygen = run.which("ssh-keygen", path=environ.get("PATH"))
-        if ssh_keygen and priv and pub:
-            commands += [(argv, ssh_keygen) for argv in _ssh_keygen_argvs(priv, pub).values()]
-        # The RSA check takes longest: started first.
-        commands.sort(key=lambda command: "-check" not in command[0])
         self.answers: dict[tuple[tuple[str, ...], str], Background[run.Completed | None]] = {
-            (argv, exe): Background(partial(_run, argv, exe, cwd, env)) for argv, exe in commands
+            (argv, exe): Background(partial(_run, argv, exe, cwd, env))
+            for argv, exe in _every_command(_tools(environ), priv, pub)
         }
 
     def take(self, argv: tuple[str, ...], executable: str) -> Background[run.Completed | None] | None:
@@ -219,30 +251,38 @@ class _Ask:
 def _openssl_private(ask: _Ask, openssl: str) -> bytes | None:
     """Does openssl read the private key (and derive the library's public key), is it consistent?"""
     priv = ask.report.private
-    assert ask.priv_path is not None and priv is not None
+    assert priv is not None
     lib_priv = priv.key if isinstance(priv.key, rsa.RSAPrivateKey) else None
-    argvs = _openssl_argvs(ask.priv_path, None)
-    argv = argvs["reads private"]
-    done = ask.run(argv, openssl)
-    judged = _judge_pem_out(done, "private key")
-    derived = done.stdout if judged[0] == "pass" and done is not None else None
-    if derived is not None and lib_priv is not None and spki_pem(lib_priv.public_key()) != derived:
-        judged = ("fail", "reads it, but derives another public key than the library does")
-    ask.add("openssl", "reads the private key", (argv,), judged, _library_reads(priv))
+    derived = _reads_private(ask, openssl, lib_priv)
     if derived is not None:
-        argv = argvs["rsa check"]
-        library = "pass" if lib_priv is not None and _library_reads(priv) == "pass" else "fail"
-        ask.add("openssl", "a consistent RSA private key", (argv,), _judge_rsa_check(ask.run(argv, openssl)), library)
+        _consistent_rsa(ask, openssl, lib_priv)
     return derived
 
 
+def _reads_private(ask: _Ask, openssl: str, lib_priv: rsa.RSAPrivateKey | None) -> bytes | None:
+    """The public key openssl derives from the private key, held against the one the library derives."""
+    argv = _openssl_argvs(ask.priv_path, None)["reads private"]
+    done = ask.run(argv, openssl)
+    judged = _judge_pem_out(done, "private key")
+    derived = _public_pem(done, judged)
+    if derived is not None and lib_priv is not None and spki_pem(lib_priv.public_key()) != derived:
+        judged = ("fail", "reads it, but derives another public key than the library does")
+    ask.add("openssl", "reads the private key", (argv,), judged, _library_reads(ask.report.private))
+    return derived
+
+
+def _consistent_rsa(ask: _Ask, openssl: str, lib_priv: rsa.RSAPrivateKey | None) -> None:
+    argv = _openssl_argvs(ask.priv_path, None)["rsa check"]
+    library = "pass" if lib_priv is not None and _library_reads(ask.report.private) == "pass" else "fail"
+    ask.add("openssl", "a consistent RSA private key", (argv,), _judge_rsa_check(ask.run(argv, openssl)), library)
+
+
 def _openssl_public(ask: _Ask, openssl: str) -> bytes | None:
-    assert ask.pub_path is not None
     argv = _openssl_argvs(None, ask.pub_path)["reads public"]
     done = ask.run(argv, openssl)
     judged = _judge_pem_out(done, "public key")
     ask.add("openssl", "reads the public key", (argv,), judged, _library_reads(ask.report.public))
-    return done.stdout if judged[0] == "pass" and done is not None else None
+    return _public_pem(done, judged)
 
 
 def _pair_matches(ask: _Ask, derived: bytes | None, public_seen: bytes | None) -> None:
@@ -257,7 +297,6 @@ def _pair_matches(ask: _Ask, derived: bytes | None, public_seen: bytes | None) -
 
 
 def _ssh_keygen(ask: _Ask, ssh_keygen: str) -> bytes | None:
-    assert ask.priv_path is not None and ask.pub_path is not None
     argvs = _ssh_keygen_argvs(ask.priv_path, ask.pub_path)
     argv_priv, argv_pub = argvs["-y"], argvs["-i"]
     from_priv = ask.run(argv_priv, ssh_keygen)
@@ -271,29 +310,33 @@ def _nothing() -> bytes | None:
     return None
 
 
+def _line(
+    questions: Callable[[_Ask, str], bytes | None], ask: _Ask, tool: str | None, *paths: str | None
+) -> Callable[[], bytes | None]:
+    """One line of questions, ready to ask; nothing to ask without its tool or a file it is about."""
+    if not tool or not all(paths):
+        return _nothing
+    return partial(questions, ask, tool)
+
+
+def _read_safely(ins: checks.Inspection | None) -> str | None:
+    """The absolute path of a file the library read: a FIFO or a huge file could hang a tool."""
+    return os.path.abspath(ins.path) if ins is not None and ins.data is not None else None
+
+
 def second_opinion(report: checks.Report, environ: Mapping[str, str], early: Answers | None = None) -> list[Opinion]:
     """Ask the system's tools the library's questions about the files the library could read
     (with `early`, the answers already on their way are used)."""
-    priv, pub = report.private, report.public
-    # Only files the library read safely are handed over: a FIFO or a huge file could hang a tool.
-    ask = _Ask(
-        report,
-        os.path.abspath(priv.path) if priv is not None and priv.data is not None else None,
-        os.path.abspath(pub.path) if pub is not None and pub.data is not None else None,
-        _tool_env(environ),
-        os.getcwd(),
-        [],
-        early,
-    )
-    openssl = run.which("openssl", path=environ.get("PATH"))
-    ssh_keygen = run.which("ssh-keygen", path=environ.get("PATH"))
+    priv_path, pub_path = _read_safely(report.private), _read_safely(report.public)
+    ask = _Ask(report, priv_path, pub_path, _tool_env(environ), os.getcwd(), [], early)
+    openssl, ssh_keygen = _tools(environ)
     # Three independent lines of questions, asked at once (each tool start is milliseconds of
     # waiting); each keeps its own answers, put back in the one order below.
     private, public, ssh = (replace(ask, opinions=[]) for _ in range(3))
-    jobs: list[Callable[[], bytes | None]] = [
-        partial(_openssl_private, private, openssl) if openssl and ask.priv_path else _nothing,
-        partial(_openssl_public, public, openssl) if openssl and ask.pub_path else _nothing,
-        partial(_ssh_keygen, ssh, ssh_keygen) if ssh_keygen and ask.priv_path and ask.pub_path else _nothing,
+    jobs = [
+        _line(_openssl_private, private, openssl, priv_path),
+        _line(_openssl_public, public, openssl, pub_path),
+        _line(_ssh_keygen, ssh, ssh_keygen, priv_path, pub_path),
     ]
     derived, public_seen, _ = all_of(jobs)
     ask.opinions += private.opinions + public.opinions

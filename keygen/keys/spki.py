@@ -43,19 +43,22 @@ def _tlv(data: bytes, pos: int) -> tuple[int, bytes, int]:
     """(tag, contents, next position) of the DER element at `pos`; ValueError when malformed."""
     if pos + 2 > len(data):
         raise ValueError("truncated")
-    tag, first = data[pos], data[pos + 1]
-    pos += 2
-    if first < 0x80:
-        length = first
-    else:
-        n = first & 0x7F
-        if n == 0 or n > 4 or pos + n > len(data):
-            raise ValueError("bad length")
-        length = int.from_bytes(data[pos : pos + n], "big")
-        pos += n
+    tag = data[pos]
+    length, pos = _length(data, pos + 1)
     if pos + length > len(data):
         raise ValueError("truncated")
     return tag, data[pos : pos + length], pos + length
+
+
+def _length(data: bytes, pos: int) -> tuple[int, int]:
+    """The DER length at `pos` (short form, or long form in at most 4 bytes) and where the contents start."""
+    first = data[pos]
+    if first < 0x80:
+        return first, pos + 1
+    n = first & 0x7F
+    if n == 0 or n > 4 or pos + 1 + n > len(data):
+        raise ValueError("bad length")
+    return int.from_bytes(data[pos + 1 : pos + 1 + n], "big"), pos + 1 + n
 
 
 def _children(contents: bytes) -> list[tuple[int, bytes]]:
@@ -99,26 +102,37 @@ class Algorithm:
 
     def refuses(self) -> dict[str, str]:
         """Each Amazon Pay algorithm this key cannot sign with, and why (as OpenSSL enforces it)."""
-        if not self.is_rsa_pss or not self.restricted:
+        if not (self.is_rsa_pss and self.restricted):
             return {}
-        why: dict[str, str] = {}
-        for name, salt in SDK_ALGORITHMS.items():
-            if self.pss_hash != "SHA-256" or self.pss_mgf1_hash != "SHA-256":
-                why[name] = f"the key allows only {self.pss_hash} (MGF1 {self.pss_mgf1_hash}), the SDKs use SHA-256"
-            elif self.pss_min_salt is not None and self.pss_min_salt > salt:
-                why[name] = f"the key requires a salt of at least {self.pss_min_salt}, this algorithm uses {salt}"
-        return why
+        return {name: why for name, salt in SDK_ALGORITHMS.items() if (why := self._refusal(salt))}
+
+    def _refusal(self, salt: int) -> Optional[str]:
+        """Why this key cannot sign with SHA-256 and this salt length (None: it can)."""
+        if self.pss_hash != "SHA-256" or self.pss_mgf1_hash != "SHA-256":
+            return f"the key allows only {self.pss_hash} (MGF1 {self.pss_mgf1_hash}), the SDKs use SHA-256"
+        if self.pss_min_salt is not None and self.pss_min_salt > salt:
+            return f"the key requires a salt of at least {self.pss_min_salt}, this algorithm uses {salt}"
+        return None
+
+
+def _hash_name(identifier: bytes) -> str:
+    """The hash an AlgorithmIdentifier's contents name."""
+    return HASHES.get(_oid(_children(identifier)[0][1]), "another hash")
+
+
+def _mgf1_hash(mask_gen: bytes) -> Optional[str]:
+    """The hash of a maskGenAlgorithm (MGF1 with a hash), None when it names none."""
+    mgf = _children(_children(mask_gen)[0][1])
+    return _hash_name(mgf[1][1]) if len(mgf) > 1 and mgf[1][0] == 0x30 else None
 
 
 def _pss_params(value: bytes) -> Algorithm:
     hash_name, mgf_hash, salt = "SHA-1", "SHA-1", 20  # RFC 4055 defaults
     for tag, inner in _children(value):
         if tag == 0xA0:  # hashAlgorithm
-            hash_name = HASHES.get(_oid(_children(_children(inner)[0][1])[0][1]), "another hash")
+            hash_name = _hash_name(_children(inner)[0][1])
         elif tag == 0xA1:  # maskGenAlgorithm: MGF1 with a hash
-            mgf = _children(_children(inner)[0][1])
-            if len(mgf) > 1 and mgf[1][0] == 0x30:
-                mgf_hash = HASHES.get(_oid(_children(mgf[1][1])[0][1]), "another hash")
+            mgf_hash = _mgf1_hash(inner) or mgf_hash
         elif tag == 0xA2:  # saltLength: the minimum for a restricted key
             salt = int.from_bytes(_children(inner)[0][1], "big")
     return Algorithm(RSASSA_PSS, hash_name, mgf_hash, salt)
@@ -128,14 +142,16 @@ def algorithm(der: bytes, private: bool) -> Optional[Algorithm]:
     """The algorithm of a SubjectPublicKeyInfo (or PKCS#8 PrivateKeyInfo when `private`)."""
     try:
         _, outer, _ = _tlv(der, 0)
-        items = _children(outer)
-        ident = items[1 if private else 0]
-        if ident[0] != 0x30:
-            return None
-        parts = _children(ident[1])
-        oid = _oid(parts[0][1])
-        if oid == RSASSA_PSS and len(parts) > 1 and parts[1][0] == 0x30:
-            return _pss_params(parts[1][1])
-        return Algorithm(oid)
+        tag, identifier = _children(outer)[1 if private else 0]
+        return _identified(identifier) if tag == 0x30 else None
     except (ValueError, IndexError):
         return None
+
+
+def _identified(identifier: bytes) -> Algorithm:
+    """The algorithm an AlgorithmIdentifier names, with an RSA-PSS key's parameters when it has them."""
+    parts = _children(identifier)
+    oid = _oid(parts[0][1])
+    if oid == RSASSA_PSS and len(parts) > 1 and parts[1][0] == 0x30:
+        return _pss_params(parts[1][1])
+    return Algorithm(oid)
