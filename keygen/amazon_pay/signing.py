@@ -1,4 +1,5 @@
-"""Signing an Amazon Pay API request, as the official SDKs sign it.
+"""Signing as the official Amazon Pay SDKs sign: the string to sign, the signature self-test a
+key pair must pass, and a signed API request.
 
 Read from the SDKs' sources (Node 2.3.4 `src/clientHelper.js`, PHP 2.7.2 `Client.php`, Java 2.6.7
 `SignatureHelper.java`) and pinned by the Java SDK's string-to-sign test data in the tests:
@@ -22,13 +23,67 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from keygen.amazon_pay import ALGORITHMS, sha256, string_to_sign
-
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+
+#: Algorithm names the SDKs put in front of the payload digest, and their PSS salt lengths.
+ALGORITHMS: dict[str, int] = {"AMZN-PAY-RSASSA-PSS": 20, "AMZN-PAY-RSASSA-PSS-V2": 32}
+
+#: The button payload of the SDKs' GenerateButtonSignature tests, and its published digest: a
+#: known answer that proves our string-to-sign is the one Amazon Pay's SDKs build.
+KNOWN_PAYLOAD = (
+    '{"storeId":"amzn1.application-oa2-client.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",'
+    '"webCheckoutDetails":{"checkoutReviewReturnUrl":"https://localhost/test/CheckoutReview.php",'
+    '"checkoutResultReturnUrl":"https://localhost/test/CheckoutResult.php"}}'
+)
+KNOWN_DIGEST = "8dec52d799607be40f82d5c8e7ecb6c171e6591c41b1111a576b16076c89381c"
+
+
+def sha256(data: bytes) -> bytes:
+    """SHA-256, the one implementation keygen hashes with (fingerprints, strings to sign)."""
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(data)
+    return digest.finalize()
+
+
+def string_to_sign(algorithm: str, payload: str) -> str:
+    """What the SDKs sign: the algorithm's name, a newline, and the hex SHA-256 of the payload (the
+    button payload, or an API request's canonical form)."""
+    return f"{algorithm}\n{sha256(payload.encode('utf-8')).hex()}"
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    algorithm: str
+    salt_length: int
+    ok: bool
+    detail: str
+
+
+def self_test(private_key: RSAPrivateKey, public_key: RSAPublicKey) -> list[SelfTest]:
+    """Sign the known button string with each algorithm and verify it with the public key.
+
+    PSS signatures are randomised, so there is no fixed signature to compare: sign-then-verify
+    with the exact padding the SDKs use is the test.
+    """
+    results = []
+    for algorithm, salt in ALGORITHMS.items():
+        message = string_to_sign(algorithm, KNOWN_PAYLOAD).encode("ascii")
+        pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=salt)
+        try:
+            signature = private_key.sign(message, pss, hashes.SHA256())
+            public_key.verify(signature, message, pss, hashes.SHA256())
+            results.append(SelfTest(algorithm, salt, True, f"signed and verified (salt {salt})"))
+        except InvalidSignature:
+            results.append(SelfTest(algorithm, salt, False, "signature did not verify with the public key"))
+        except (ValueError, TypeError) as exc:
+            results.append(SelfTest(algorithm, salt, False, f"could not sign: {exc}"))
+    return results
+
 
 #: The API host per keygen region, and the x-amz-pay-region value the SDKs send for it.
 API_HOSTS: dict[str, str] = {"us": "pay-api.amazon.com", "eu": "pay-api.amazon.eu", "jp": "pay-api.amazon.jp"}

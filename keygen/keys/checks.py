@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from keygen import amazon_pay
+from keygen.amazon_pay import signing
 from keygen.keys import advice
 from keygen.keys.advice import regen_public, regenerate
 from keygen.keys.assessment import check_private, check_public
@@ -35,7 +35,7 @@ __all__ = ["Check", "Inspection", "Names", "Report", "check_pair", "fingerprint"
 def fingerprint_digest(public_key: RSAPublicKey) -> bytes:
     """SHA-256 of the key's DER SubjectPublicKeyInfo (as `openssl pkey -pubin -outform DER` writes it)."""
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return amazon_pay.sha256(der)
+    return signing.sha256(der)
 
 
 def shown_fingerprint(digest: bytes) -> str:
@@ -51,7 +51,7 @@ def _digest(ins: Inspection | None, key: RSAPublicKey) -> bytes:
     """Over the SubjectPublicKeyInfo exactly as the file holds it (an RSA-PSS SPKI keeps its own
     algorithm identifier, which the loaded key would re-encode as rsaEncryption)."""
     if ins is not None and ins.role == "public" and ins.der is not None:
-        return amazon_pay.sha256(ins.der)
+        return signing.sha256(ins.der)
     return fingerprint_digest(key)
 
 
@@ -140,10 +140,10 @@ def _self_test(priv: Inspection, priv_key: Any, pub_key: Any) -> list[Check]:
     """Sign and verify with both algorithms. The library ignores an RSA-PSS key's restrictions,
     which OpenSSL (and so the SDKs) enforce: what the key refuses fails, with the reason."""
     refused = priv.algorithm.refuses() if priv.algorithm else {}
-    return [_signing_check(priv, result, refused) for result in amazon_pay.self_test(priv_key, pub_key)]
+    return [_signing_check(priv, result, refused) for result in signing.self_test(priv_key, pub_key)]
 
 
-def _signing_check(priv: Inspection, result: amazon_pay.SelfTest, refused: dict[str, str]) -> Check:
+def _signing_check(priv: Inspection, result: signing.SelfTest, refused: dict[str, str]) -> Check:
     """One algorithm's sign-and-verify, as the SDKs would see it."""
     name = f"amazon_pay.sign.{result.algorithm}"
     if result.algorithm in refused:
@@ -178,8 +178,8 @@ def _pair_checks(priv_key: Any, pub_key: Any, priv: Inspection, pub: Inspection)
 
 
 def _string_to_sign_check() -> Check:
-    digest = amazon_pay.string_to_sign("AMZN-PAY-RSASSA-PSS", amazon_pay.KNOWN_PAYLOAD).split("\n")[1]
-    if digest == amazon_pay.KNOWN_DIGEST:
+    digest = signing.string_to_sign("AMZN-PAY-RSASSA-PSS", signing.KNOWN_PAYLOAD).split("\n")[1]
+    if digest == signing.KNOWN_DIGEST:
         return Check("amazon_pay.string_to_sign", "pass", "the button string to sign matches the SDKs' known answer")
     return Check("amazon_pay.string_to_sign", "fail", f"string-to-sign digest {digest} is not the SDKs' answer")
 

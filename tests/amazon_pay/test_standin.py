@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from keygen import amazon_pay
 from keygen.amazon_pay import signing
 from tests.helpers import OPENSSL, node_sdk
 from tests.helpers.pairs import Pair
@@ -60,7 +59,7 @@ def keygen_signer(pair: Pair, standin: StandIn, method: str, algorithm: str, bod
     if method == "POST":
         headers["x-amz-pay-idempotency-key"] = "keygen-test-1"
     canonical = signing.canonical_request(method, path, {}, headers, body)
-    text = amazon_pay.string_to_sign(algorithm, canonical.request)
+    text = signing.string_to_sign(algorithm, canonical.request)
     sig = signing.sign(key, text, algorithm)  # type: ignore[arg-type]
     headers["authorization"] = f"{algorithm} PublicKeyId={SANDBOX_ID}, SignedHeaders={canonical.signed_headers}, " \
                                f"Signature={sig}"

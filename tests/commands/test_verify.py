@@ -202,9 +202,9 @@ def test_documented_ssh_keygen_pair_passes_and_its_side_file_does_not(zoo: dict[
 
 
 def test_known_answer_digest_is_checked(zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    from keygen import amazon_pay
+    from keygen.amazon_pay import signing
 
-    monkeypatch.setattr(amazon_pay, "KNOWN_DIGEST", "0" * 64)
+    monkeypatch.setattr(signing, "KNOWN_DIGEST", "0" * 64)
     code, doc = verify_json("--no-second-opinion")
     assert code == 1
     assert by_name(doc)["amazon_pay.string_to_sign"]["status"] == "fail"
