@@ -39,7 +39,7 @@ def test_import_linter_contracts_are_kept() -> None:
 
 
 def test_no_module_is_over_400_lines() -> None:
-    lines = {str(p.relative_to(REPO)): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
+    lines = {str(p.relative_to(REPO)): len(p.read_text(encoding="utf-8").splitlines()) for p in PACKAGE.rglob("*.py")}
     assert {name: n for name, n in lines.items() if n > MAX_LINES} == {}
 
 
