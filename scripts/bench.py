@@ -11,18 +11,21 @@ each ratio is its 90 % interval (a bootstrap over the rounds): how far chance al
 search makes their times swing far more than anything keygen does, and more runs steady their medians.
 
 | ratio | numerator | denominator | target |
-| own | generate's own cost: wall time less its steps' durations (its `--json`) | `python -c "import typer"` | 1.3 |
-| generate | `keygen generate --json` | the two documented lines under `sh -c` | 1.35 |
-| verify | `keygen verify PRIV PUB` | `python -c "import typer; from cryptography...asymmetric import rsa"` | 2.0 |
-| plan, doctor | `keygen plan`, `keygen doctor` | `python -c "import typer"` | 1.3 |
+| own | generate's own cost: wall time less its steps' durations (its `--json`) | `python -c "import typer"` | 1.7 |
+| generate | `keygen generate --json` | the two documented lines under `sh -c` | none: report only |
+| verify | `keygen verify PRIV PUB` | `python -c "import typer; from cryptography...asymmetric import rsa"` | 2.8 |
+| plan, doctor | `keygen plan`, `keygen doctor` | `python -c "import typer"` | 1.4 |
 | version | `keygen --version` | `python -c pass` | 1.5 |
+
+generate / sh has no ceiling (issue 18 dropped it): it is what a user waits for against the
+documented lines, so it is still measured and printed, but never counts in `--check`'s verdict.
 
 keygen runs as users run it: the console script beside this interpreter (else `python -m keygen`).
 The baselines run on the same interpreter with `-I`; the environment is stripped of PYTHON*
 variables on both sides (PYTHONDONTWRITEBYTECODE would make keygen compile itself every run).
-`--check` exits 1 when a ratio misses its target. `--install` first installs this checkout the way
-users get it (a regular, not editable, install in a throwaway virtual environment) and measures
-that: an editable install adds an import hook to every start-up.
+`--check` exits 1 when a ratio misses its target (a report-only ratio never does). `--install`
+first installs this checkout the way users get it (a regular, not editable, install in a throwaway
+virtual environment) and measures that: an editable install adds an import hook to every start-up.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 DOCUMENTED = (
     "openssl genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:2048 && "
@@ -55,16 +58,17 @@ class RatioSpec:
     name: str
     numerator: str
     denominator: str
-    target: float
+    target: Optional[float]  # None: measured and printed, never part of the verdict (Python 3.9: no `|`)
 
 
-#: The issue's targets: sample names (see `commands`) and the most each ratio of medians may be.
+#: The issue's ceilings (issue 18): sample names (see `commands`) and the most each ratio of medians
+#: may be; None for a ratio that is reported only.
 RATIOS = (
-    RatioSpec("own", "generate own cost", "python -c 'import typer'", 1.3),
-    RatioSpec("generate", "keygen generate", "sh documented", 1.35),
-    RatioSpec("verify", "keygen verify", "python -c 'import typer; ...rsa'", 2.0),
-    RatioSpec("plan", "keygen plan", "python -c 'import typer'", 1.3),
-    RatioSpec("doctor", "keygen doctor", "python -c 'import typer'", 1.3),
+    RatioSpec("own", "generate own cost", "python -c 'import typer'", 1.7),
+    RatioSpec("generate", "keygen generate", "sh documented", None),
+    RatioSpec("verify", "keygen verify", "python -c 'import typer; ...rsa'", 2.8),
+    RatioSpec("plan", "keygen plan", "python -c 'import typer'", 1.4),
+    RatioSpec("doctor", "keygen doctor", "python -c 'import typer'", 1.4),
     RatioSpec("version", "keygen --version", "python -c pass", 1.5),
 )
 
@@ -106,28 +110,29 @@ def interval(numerator: Sample, denominator: Sample, level: float = 0.9) -> tupl
 
 def summarise(samples: Mapping[str, Sample], specs: Sequence[RatioSpec] = RATIOS) -> dict[str, Any]:
     """Medians (ms) and each ratio of medians against its target, with its 90 % interval; `ok` when
-    every ratio is met (the verdict is the ratio itself, as the issue sets it, not its interval)."""
+    every ratio that has a target meets it (the verdict is the ratio itself, as the issue sets it,
+    not its interval). A report-only ratio (target None) has `met` None and never counts."""
     med = {name: statistics.median(flat(values)) for name, values in samples.items() if values}
     ratios = []
     for spec in specs:
-        value = med[spec.numerator] / med[spec.denominator]
+        value = round(med[spec.numerator] / med[spec.denominator], 3)  # judged as printed: 1.400 is not over 1.4
         low, high = interval(samples[spec.numerator], samples[spec.denominator])
         ratios.append(
             {
                 "name": spec.name,
                 "numerator": spec.numerator,
                 "denominator": spec.denominator,
-                "ratio": round(value, 3),
+                "ratio": value,
                 "interval": [round(low, 3), round(high, 3)],
                 "target": spec.target,
-                "met": value <= spec.target,
+                "met": None if spec.target is None else value <= spec.target,
             }
         )
     return {
         "median_ms": {name: round(v * 1000, 1) for name, v in med.items()},
         "n": {name: len(flat(values)) for name, values in samples.items()},
         "ratios": ratios,
-        "ok": all(r["met"] for r in ratios),
+        "ok": all(r["met"] for r in ratios if r["target"] is not None),
     }
 
 
@@ -143,10 +148,12 @@ def text(summary: Mapping[str, Any]) -> str:
     for name, ms in summary["median_ms"].items():
         lines.append(f"  {name:36s} median {ms:8.1f} ms  (n={summary['n'][name]})")
     for r in summary["ratios"]:
-        mark = "ok  " if r["met"] else "MISS"
+        report_only = r["target"] is None
+        mark = "    " if report_only else "ok  " if r["met"] else "MISS"
         low, high = r["interval"]
+        target = "report only" if report_only else f"target <= {r['target']}"
         lines.append(
-            f"{mark} {r['name']:8s} {r['ratio']:6.3f}  (90% {low:.2f}-{high:.2f}; target <= {r['target']})  "
+            f"{mark} {r['name']:8s} {r['ratio']:6.3f}  (90% {low:.2f}-{high:.2f}; {target})  "
             f"{r['numerator']} / {r['denominator']}"
         )
     lines.append("all targets met" if summary["ok"] else "some targets missed")

@@ -36,27 +36,47 @@ FLOORS = {
 
 def samples(**over: list[float]) -> dict[str, list[float]]:
     good = {
-        "generate own cost": [0.12, 0.125, 0.5],  # median 0.125: 1.25
+        "generate own cost": [0.12, 0.165, 0.5],  # median 0.165: 1.65
         "keygen generate": [0.25, 0.26, 0.9],  # median 0.26: 1.3
-        "keygen verify": [0.19, 0.2, 0.2],
+        "keygen verify": [0.19, 0.27, 0.28],
         "keygen plan": [0.12, 0.12, 0.13],
-        "keygen doctor": [0.1, 0.13, 0.13],
+        "keygen doctor": [0.1, 0.14, 0.14],
         "keygen --version": [0.014, 0.015, 0.3],
     }
     return {**FLOORS, **good, **{k.replace("_", " "): v for k, v in over.items()}}
 
 
 def test_the_ratios_and_targets_are_the_issues() -> None:
+    """Issue 18's ceilings; generate / sh has none any more and is reported only."""
     targets = {spec.name: spec.target for spec in bench.RATIOS}
-    assert targets == {"own": 1.3, "generate": 1.35, "verify": 2.0, "plan": 1.3, "doctor": 1.3, "version": 1.5}
+    assert targets == {"own": 1.7, "generate": None, "verify": 2.8, "plan": 1.4, "doctor": 1.4, "version": 1.5}
 
 
 def test_a_ratio_is_of_medians_so_one_slow_run_does_not_move_it() -> None:
     summary = bench.summarise(samples())
     ratios = {r["name"]: r["ratio"] for r in summary["ratios"]}
-    assert ratios == {"own": 1.25, "generate": 1.3, "verify": 2.0, "plan": 1.2, "doctor": 1.3, "version": 1.5}
-    assert summary["ok"] and all(r["met"] for r in summary["ratios"])
+    assert ratios == {"own": 1.65, "generate": 1.3, "verify": 2.7, "plan": 1.2, "doctor": 1.4, "version": 1.5}
+    assert summary["ok"] and all(r["met"] for r in summary["ratios"] if r["name"] != "generate")
     assert summary["median_ms"]["keygen generate"] == 260.0
+
+
+def test_a_ratio_at_its_ceiling_is_met_and_just_over_it_is_missed() -> None:
+    at = {r["name"]: r["met"] for r in bench.summarise(samples(keygen_doctor=[0.14] * 3))["ratios"]}
+    over = {r["name"]: r["met"] for r in bench.summarise(samples(keygen_doctor=[0.141] * 3))["ratios"]}
+    assert at["doctor"] is True and over["doctor"] is False
+
+
+def test_the_report_only_ratio_is_measured_but_never_decides_the_verdict() -> None:
+    """generate / sh three times over what the old ceiling allowed: still printed, never a miss."""
+    summary = bench.summarise(samples(keygen_generate=[0.8, 0.8, 0.8]))
+    generate = {r["name"]: r for r in summary["ratios"]}["generate"]
+    assert generate["ratio"] == 4.0 and generate["target"] is None and generate["met"] is None
+    assert generate["interval"] == [4.0, 4.0]
+    assert summary["ok"] and bench.exit_code(summary, check=True) == 0
+    out = bench.text({"rounds": 3, "load_before": [], "load_after": [], **summary})
+    line = next(x for x in out.splitlines() if "keygen generate / sh documented" in x)
+    assert "report only" in line and "MISS" not in line and "target" not in line
+    assert out.endswith("all targets met")
 
 
 def test_each_ratio_carries_the_interval_chance_alone_gives_it() -> None:
@@ -100,8 +120,8 @@ def test_a_rounds_several_runs_count_in_the_median_and_resample_together() -> No
 
 
 def test_a_ratio_over_its_target_is_missed_and_check_exits_1() -> None:
-    summary = bench.summarise(samples(keygen_plan=[0.14, 0.14, 0.14]))
-    missed = [r["name"] for r in summary["ratios"] if not r["met"]]
+    summary = bench.summarise(samples(keygen_plan=[0.15, 0.15, 0.15]))
+    missed = [r["name"] for r in summary["ratios"] if r["met"] is False]
     assert missed == ["plan"] and not summary["ok"]
     assert bench.exit_code(summary, check=True) == 1
     assert bench.exit_code(summary, check=False) == 0  # report only
@@ -115,7 +135,7 @@ def fake_measure(summary: dict[str, Any]) -> Any:
     return measure
 
 
-@pytest.mark.parametrize(("plan", "check", "code"), [(0.14, True, 1), (0.14, False, 0), (0.12, True, 0)])
+@pytest.mark.parametrize(("plan", "check", "code"), [(0.15, True, 1), (0.15, False, 0), (0.14, True, 0)])
 def test_main_exits_by_check_and_prints_every_ratio(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], plan: float, check: bool, code: int
 ) -> None:
@@ -125,8 +145,10 @@ def test_main_exits_by_check_and_prints_every_ratio(
     out = capsys.readouterr().out
     assert "rounds 3 (generate pair 4 times a round); load average [0.5] before, [0.6] after" in out
     for spec in bench.RATIOS:
-        assert f"{spec.name} " in out and f"target <= {spec.target})" in out
-    assert ("MISS plan" in out) == (plan == 0.14)
+        assert f"{spec.name} " in out
+        assert ("report only)" if spec.target is None else f"target <= {spec.target})") in out
+    assert ("MISS plan" in out) == (plan == 0.15)
+    assert out.rstrip().endswith("some targets missed" if plan == 0.15 else "all targets met")
 
 
 def test_json_carries_each_ratio_with_its_target_and_the_load(
