@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import sys
 
+from keygen.proc import interrupt
+
 
 def run() -> None:
-    """The console script's entry. A Ctrl-C that lands while keygen itself is still being imported
-    is answered like any later one (edge.main installs the handler that says it)."""
+    """The console script's entry. Ctrl-C and SIGTERM are keygen's from its first line: one that
+    lands while the rest of keygen is still being imported is answered like any later one."""
+    interrupt.install()
     try:
-        from keygen.cli.main import interrupted, main
-    except KeyboardInterrupt:
-        sys.stderr.write("keygen: interrupted\n")
-        sys.exit(130)
-    try:
+        from keygen.cli.main import main
+
         code = main()
-    except KeyboardInterrupt:  # between the handler's install and the guarded run
-        code = interrupted()
+        # The exit code is decided: the interpreter's own teardown (threads joined, streams
+        # flushed) is not cut short by a late Ctrl-C, which would print a traceback there.
+        interrupt.ignore()
+    except KeyboardInterrupt:
+        # Before main() could say it (while keygen was imported) or after it returned: said the
+        # same way. The handler ignores every later signal, so nothing cuts this short (an import
+        # the interrupt cut short is simply done again).
+        from keygen.cli.main import interrupted
+
+        code = interrupted(sys.argv[1:])
     sys.exit(code)
 
 

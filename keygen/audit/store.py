@@ -20,6 +20,7 @@ from typing import Any
 
 from keygen.audit import chain as audit_chain
 from keygen.audit import winfile
+from keygen.proc import interrupt
 
 MAX_BYTES_ENV = "KEYGEN_AUDIT_MAX_BYTES"
 #: A live file that would grow past this many bytes is rotated first.
@@ -81,7 +82,8 @@ def _append_locked(fd: int, path: Path, entry: Mapping[str, Any], limit: int) ->
         return False  # the next turn writes into the new live file, linked to this one's last line
     if os.name == "posix":
         os.fchmod(fd, 0o600)
-    _write_all(fd, glue + line)
+    with interrupt.deferred():  # a line is written whole, never cut by Ctrl-C
+        _write_all(fd, glue + line)
     return True
 
 

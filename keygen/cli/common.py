@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from keygen.amazon_pay import REGIONS
+from keygen.errors import ExitCode
 from keygen.host.platforms import METHODS, SHELLS
 
 if TYPE_CHECKING:
@@ -80,6 +81,10 @@ def environment_name(sandbox: Optional[bool]) -> Optional[str]:
 def show(result: "Result", *, as_json: bool = False, verbose: bool = False) -> None:
     from keygen import render
 
+    if result.exit_code == ExitCode.INTERRUPTED:
+        # An interrupted command is said by the process edge, the same way as every interrupt
+        # (keygen.cli.main.interrupted); its details are in the audit record.
+        raise typer.Exit(int(ExitCode.INTERRUPTED))
     raise typer.Exit(render.emit(result, as_json=as_json, verbose=verbose))
 
 

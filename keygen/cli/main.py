@@ -3,33 +3,24 @@
 Typer parses; this module makes whatever happens around it keep keygen's output contract:
 usage errors (Click's included) are `keygen: error:` plus a hint, or one JSON object under
 `--json`, exit 2; `--show-completion SHELL` and `--install-completion SHELL` honour SHELL; a
-closed pipe is silent; a closed or full standard output is exit 7; a bug is one line, exit 70.
+closed pipe is silent; a closed or full standard output is exit 7; a bug is one line, exit 70;
+Ctrl-C or SIGTERM is `keygen: interrupted` (the envelope under `--json`), exit 130.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from typing import Any, Optional
 
-from keygen.errors import DirUnusable, ExitCode, KeygenError, OutputFailed, ToolMissing, UsageError
+from keygen.errors import DirUnusable, ExitCode, Interrupted, KeygenError, OutputFailed, ToolMissing, UsageError
 from keygen.render import stream
 
 #: The shells Typer has completion scripts for.
 COMPLETION_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 COMPLETION_FLAGS = ("--show-completion", "--install-completion")
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    """Ctrl-C or SIGTERM: the first one ends the run through KeyboardInterrupt (every command
-    cleans up on its way out); any later one is ignored, so that the clean-up itself is never cut
-    short and leaves nothing half-done in DIR."""
-    for name in ("SIGINT", "SIGTERM"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
-    raise KeyboardInterrupt
 
 
 def wants_json(argv: Sequence[str]) -> bool:
@@ -159,15 +150,22 @@ def run(argv: Sequence[str]) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run one command line; its exit code. Every way out passes through here."""
-    for name in ("SIGINT", "SIGTERM"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _interrupt)
+    args = list(sys.argv[1:] if argv is None else argv)
     stream.install()
-    return _guarded(list(sys.argv[1:] if argv is None else argv))
+    code = _guarded(args)
+    # Every interrupt ends here, whatever it cut short: caught below, turned into Exit(130) by
+    # Typer, or a command's interrupted result (`show` prints none): said once, the one way.
+    return interrupted(args) if code == ExitCode.INTERRUPTED else code
 
 
-def interrupted() -> int:
-    stream.err("keygen: interrupted")
+def interrupted(argv: Sequence[str]) -> int:
+    """Ctrl-C or SIGTERM, said the same way for every command: `keygen: interrupted` on standard
+    error, or under `--json` the envelope with the error `interrupted`; exit 130."""
+    if wants_json(argv):
+        with contextlib.suppress(OutputFailed):  # a closed standard output: the exit code says it
+            report(Interrupted("interrupted", "run the command again"), argv)
+    else:
+        stream.err("keygen: interrupted")
     return int(ExitCode.INTERRUPTED)
 
 
@@ -175,7 +173,7 @@ def _guarded(args: list[str]) -> int:
     try:
         return run(args)
     except KeyboardInterrupt:
-        return interrupted()
+        return int(ExitCode.INTERRUPTED)
     except OutputFailed as exc:
         return stream.report_output_failure(exc)
     except KeygenError as exc:

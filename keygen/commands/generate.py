@@ -25,6 +25,7 @@ from keygen.keys import checks
 from keygen.keys.failed_pair import checks_failed, nothing_to_fix
 from keygen.outdir import check_dir, existing, refusal, safety
 from keygen.outdir.publish import Published, Workspace
+from keygen.proc import interrupt
 from keygen.recipes.literal import default_shell, resolve, shell_env
 from keygen.recipes.method import Choice, choose
 from keygen.recipes.steps import Progress, Runner, StepRecord, step_env
@@ -203,6 +204,9 @@ def _run_and_publish(outcome: Outcome, ws: Workspace, progress: Progress | None,
     if not report.ok:
         outcome.report = nothing_to_fix(report)
         raise checks_failed(report, choice, interactive=options.interactive)
+    # The point of no return: a Ctrl-C that came before it is raised here and nothing is published;
+    # from here the run completes (publish, clean up, record, print) and a later one changes nothing.
+    interrupt.ignore()
     outcome.published = ws.publish()
 
 

@@ -22,6 +22,7 @@ from types import TracebackType
 
 from keygen.errors import DirUnusable
 from keygen.outdir import FINAL_NAMES, Claim, claim, refusal, write_gitignore
+from keygen.proc import interrupt
 from keygen.recipes import PRIVATE_KEY, PUBLIC_KEY
 
 IS_POSIX = os.name == "posix"
@@ -108,20 +109,32 @@ class Workspace:
         self.public_mode = 0o644 & ~_umask()
 
     def __enter__(self) -> Workspace:
-        self._claim = claim(self.out_dir, force=self.force)
-        self.staging = self._claim.staging
+        try:
+            # The staging directory exists once mkdir returns: an interrupt must not fall between
+            # that and this Workspace knowing it, or nothing would remove it.
+            with interrupt.deferred():
+                self._claim = claim(self.out_dir, force=self.force)
+                self.staging = self._claim.staging
+        except BaseException:
+            self.clean_up()
+            raise
         return self
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
-        try:
-            if self.staging is not None:
-                shutil.rmtree(self.staging, ignore_errors=True)
-                if os.path.lexists(self.staging):
-                    # A read-only or immutable DIR: say so rather than pretend it is gone.
-                    self.leftover = self.staging
-        finally:
-            if self._claim is not None:
-                self._claim.release()
+        self.clean_up()
+
+    def clean_up(self) -> None:
+        """Remove the staging directory and release DIR, whole: an interrupt waits until it is done."""
+        with interrupt.deferred():
+            try:
+                if self.staging is not None:
+                    shutil.rmtree(self.staging, ignore_errors=True)
+                    if os.path.lexists(self.staging):
+                        # A read-only or immutable DIR: say so rather than pretend it is gone.
+                        self.leftover = self.staging
+            finally:
+                if self._claim is not None:
+                    self._claim.release()
 
     def publish(self) -> Published:
         """Move the checked pair from staging to its final names (backing up old ones if forced)."""
@@ -275,8 +288,14 @@ def replace_keeping_backup(path: Path, judged: bytes, new: bytes, *, limit: int)
 
     Order matters: the backup exists (a hard link, else a rename) before the final name is
     replaced, and the new content is whole and synced in a temporary file in the same directory,
-    so the final name never holds a half-written file and nothing is ever lost.
+    so the final name never holds a half-written file and nothing is ever lost. An interrupt
+    waits until the file is replaced (its backup kept) or left as it was, with no temporary file.
     """
+    with interrupt.deferred():
+        return _replace_keeping_backup(path, judged, new, limit)
+
+
+def _replace_keeping_backup(path: Path, judged: bytes, new: bytes, limit: int) -> Path:
     st, current = _read_judged(path, limit)
     if current != judged:
         raise Changed("it changed while being checked; run keygen verify again")

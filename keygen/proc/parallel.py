@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
+from keygen.proc import interrupt
+
 T = TypeVar("T")
 
 
@@ -43,10 +45,20 @@ class Background(Generic[T]):
 
 
 def all_of(fns: Iterable[Callable[[], T]]) -> list[T]:
-    """Every function at once, their results in order (the first exception, after all finished)."""
-    started = [Background(fn) for fn in fns]
-    outcomes: list[T] = []
+    """Every function at once, their results in order (the first exception, after all finished).
+
+    Nothing outlives the call: a Ctrl-C while the threads start waits until each started one is
+    known here, and is raised once they are all joined (left running, they went on using what the
+    caller was already cleaning up)."""
+    started: list[Background[T]] = []
     error: BaseException | None = None
+    try:
+        with interrupt.deferred():
+            for fn in fns:
+                started.append(Background(fn))
+    except BaseException as exc:  # noqa: BLE001 - re-raised once every started job is joined
+        error = exc
+    outcomes: list[T] = []
     for job in started:
         try:
             outcomes.append(job.result())

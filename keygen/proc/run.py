@@ -17,9 +17,9 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
-from keygen.proc import spawn, winproc
+from keygen.proc import interrupt, spawn, winproc
 
 #: How much of each stream is kept; the rest is counted, not stored.
 CAPTURE_LIMIT = 64 * 1024
@@ -140,11 +140,6 @@ def _feed(proc: subprocess.Popen[bytes], data: bytes | None) -> None:
         proc.stdin.close()
 
 
-def _start(argv: Sequence[str], **how: Any) -> tuple[subprocess.Popen[bytes], float]:
-    begun = time.monotonic()
-    return spawn.start(argv, **how), begun
-
-
 def run(
     argv: Sequence[str],
     *,
@@ -164,40 +159,49 @@ def run(
     captured. KeyboardInterrupt and other BaseExceptions stop the child before propagating.
     `inherit_stdio` lets the child talk to the user's terminal (interactive ssh-keygen).
     """
-    proc, begun = _start(
-        argv,
-        executable=executable,
-        cwd=cwd,
-        env=env,
-        stdout_fd=stdout_fd,
-        stdin_data=stdin_data,
-        umask=umask,
-        new_session=new_session,
-        inherit_stdio=inherit_stdio,
-    )
-    drains = [_Drain(stream) for stream in (proc.stdout, proc.stderr) if stream is not None]
-    threads = [d.start() for d in drains]
-    out = drains[0] if proc.stdout is not None else None
-    err = drains[-1] if proc.stderr is not None else None
+    proc: subprocess.Popen[bytes] | None = None
+    drains: list[_Drain] = []
+    threads: list[threading.Thread] = []
     finished = threading.Event()
     timed_out: list[bool] = []
-    watchdog = _watchdog(proc, finished, timeout, begun, timed_out)
+    watchdog: threading.Thread | None = None
+    begun = time.monotonic()
     try:
+        # Started and made stoppable as one step: an interrupt waits until the child is known here
+        # (cut short inside Popen or just after it, it would leave the child running on its own).
+        with interrupt.deferred():
+            proc = spawn.start(
+                argv,
+                executable=executable,
+                cwd=cwd,
+                env=env,
+                stdout_fd=stdout_fd,
+                stdin_data=stdin_data,
+                umask=umask,
+                new_session=new_session,
+                inherit_stdio=inherit_stdio,
+            )
+            drains = [_Drain(stream) for stream in (proc.stdout, proc.stderr) if stream is not None]
+            threads = [d.start() for d in drains]
+            watchdog = _watchdog(proc, finished, timeout, begun, timed_out)
         _feed(proc, stdin_data)
         proc.wait()
     except BaseException:
         finished.set()
-        stop(proc)
+        if proc is not None:
+            stop(proc)
         raise
     finally:
         finished.set()
         if watchdog is not None:
             watchdog.join()
-        if timed_out:
+        if timed_out and proc is not None:
             _sweep(proc)
         for thread in threads:
             # A grandchild that kept the pipe open must not block us forever.
             thread.join(KILL_GRACE_S * 2)
+    out = drains[0] if proc.stdout is not None else None
+    err = drains[-1] if proc.stderr is not None else None
     return _completed(argv, executable, cwd, proc.returncode, time.monotonic() - begun, out, err, bool(timed_out))
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol
 
+from keygen.proc import interrupt
 from keygen.render import stream
 from keygen.render.style import for_stream
 from keygen.result import Result
@@ -95,7 +96,11 @@ def progress(as_json: bool) -> Optional[Callable[[str], None]]:
 
 
 def emit(result: Result, *, as_json: bool = False, verbose: bool = False) -> int:
-    """Print `result` (JSON, or text then warnings and error) and return its exit code."""
+    """Print `result` (JSON, or text then warnings and error) and return its exit code.
+
+    From its first byte the command is over: a Ctrl-C or SIGTERM from here on changes nothing, so
+    what is printed is whole and the exit code is the result's own (keygen.proc.interrupt)."""
+    interrupt.ignore()
     if as_json:
         stream.out(dumps(result.envelope()))
         return result.exit_code
