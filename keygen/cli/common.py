@@ -1,5 +1,5 @@
 """What every command module of the CLI shares: choices, the common options, and the hand-over
-to the renderer (`show`). `version` is the one place `keygen --version` is answered.
+to the renderer (`show`).
 
 No `from __future__ import annotations` here: Typer on Python 3.9 drops the `Annotated`
 metadata of string annotations (options would lose their names and checks).
@@ -88,16 +88,8 @@ def show(result: "Result", *, as_json: bool = False, verbose: bool = False) -> N
     raise typer.Exit(render.emit(result, as_json=as_json, verbose=verbose))
 
 
-def version() -> int:
-    """`keygen --version`: the one place that prints it (the process edge answers a bare
-    `keygen --version` with it before the Typer app is built; the app's option calls it too)."""
-    from keygen import __version__
-    from keygen.render import stream
-
-    stream.out(f"keygen {__version__}")
-    return 0
-
-
 def version_option(value: bool) -> None:
     if value:
+        from keygen.cli.version import version
+
         raise typer.Exit(version())

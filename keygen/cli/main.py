@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Optional
 
+from keygen import stream
 from keygen.errors import DirUnusable, ExitCode, Interrupted, KeygenError, OutputFailed, ToolMissing, UsageError
-from keygen.render import stream
 
 #: The shells Typer has completion scripts for.
 COMPLETION_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
@@ -122,7 +122,7 @@ def run(argv: Sequence[str]) -> int:
     if list(argv) == ["--version"]:
         # What scripts and CI images probe most: answered without building the Typer app, by the
         # same function the app's own --version option calls.
-        from keygen.cli.common import version
+        from keygen.cli.version import version
 
         return version()
     from keygen.cli.app import app

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol
 
+from keygen import stream
 from keygen.proc import interrupt
-from keygen.render import stream
 from keygen.render.style import for_stream
 from keygen.result import Result
 
