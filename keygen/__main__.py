@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import sys
 
-from keygen.proc import interrupt
-
 
 def run() -> None:
     """The console script's entry. Ctrl-C and SIGTERM are keygen's from its first line: one that
-    lands while the rest of keygen is still being imported is answered like any later one."""
+    lands while the rest of keygen is still being imported is answered like any later one.
+
+    A bare `keygen --version`, what scripts and CI images ask most, is answered first, by the
+    function the app's own `--version` option calls (its one implementation): it needs nothing of
+    keygen but the version and standard output."""
+    if sys.argv[1:] == ["--version"]:
+        from keygen.cli.version import version
+
+        sys.exit(version())
+    from keygen.proc import interrupt
+
     interrupt.install()
     try:
         from keygen.cli.main import main

@@ -13,10 +13,15 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Callable
-from typing import TextIO
 
 from keygen.errors import OutputFailed
+
+# `keygen --version` loads this module and little else: `typing` is for the type checker only here
+# (a name TYPE_CHECKING that is False at run time is the form type checkers read as theirs).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TextIO
 
 OUTPUT_HINT = "check where the output goes (a full disk, a closed file); the command itself finished"
 

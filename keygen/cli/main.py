@@ -119,12 +119,6 @@ def _click_error() -> type[Exception]:
 
 
 def run(argv: Sequence[str]) -> int:
-    if list(argv) == ["--version"]:
-        # What scripts and CI images probe most: answered without building the Typer app, by the
-        # same function the app's own --version option calls.
-        from keygen.cli.version import version
-
-        return version()
     from keygen.cli.app import app
 
     try:
