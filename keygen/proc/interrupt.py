@@ -107,14 +107,14 @@ def ignore() -> None:
 
 @contextmanager
 def deferred() -> Iterator[None]:
-    """A section an interrupt must not cut in two: one that arrives inside it is raised where it ends
-    (in place of any exception the section raised); one already waiting is raised before it begins.
-    Only the main thread defers: signals reach no other."""
+    """A section an interrupt must not cut in two: one that arrives inside it (or waits already) is
+    raised where it ends, in place of any exception the section raised. Never before it begins: a
+    clean-up on the way out of a failure must run whole. Only the main thread defers: signals
+    reach no other."""
     global _depth
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    _raise_pending()
     _depth += 1
     try:
         yield

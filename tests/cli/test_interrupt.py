@@ -1,36 +1,41 @@
 """Ctrl-C and SIGTERM at any moment of any command: exit 130, one line, no traceback, nothing left.
 
-Each command runs as a child, as users run it (`python -m keygen`, and the console script beside
-this Python, in turn), and gets SIGINT or SIGTERM after a random delay (seeded) spread across the
-first 500 ms of keygen's own code, or across its whole run when that is shorter (measured by one
-uninterrupted run first), so that every signal can land inside the run. Each try then holds one of
-two outcomes and nothing else:
+Every command that runs offline (generate with the real openssl, with a slow stand-in and with
+--force over an old pair; verify and verify --fix; exchange; confirm against the local stand-in;
+plan; doctor; audit) runs as a child, as users run it (`python -m keygen` and the console script
+beside this Python, in turn; text and --json; SIGINT and SIGTERM), and gets the signal after a
+seeded random delay spread across the first 500 ms of keygen's own code, or across its whole run
+when that is shorter (measured by an uninterrupted run first), so that every signal can land
+inside the run. Each try then ends one of two ways and no other:
 
 - interrupted: exit 130, standard error exactly `keygen: interrupted` and nothing on standard
-  output (under `--json`: standard error empty and one JSON object, error `interrupted`, exit 130);
-  DIR exactly as it was (no staging directory `.keygen-*`, no key, old files untouched, no backup),
-  no temporary file beside a key `verify --fix` was mending, no tool left running, and the audit
-  log absent or whole JSON lines (generate's record, when a step ran, says `interrupted`);
-- complete: the signal came after the run finished, or after its point of no return (generate: the
-  checked pair being published; any command: its result being printed), where keygen completes and
-  ignores it. The exit code, standard error and standard output are then those of the
-  uninterrupted run (generate: the same last line), and DIR holds the complete, matching pair.
+  output (under --json: standard error empty, one JSON object, error `interrupted`, exit 130);
+  DIR exactly as it was (no staging directory `.keygen-*`, no key, old files untouched, no backup
+  slot), no temporary file beside a key `verify --fix` was mending, no stand-in openssl left
+  running, and the audit log absent or whole JSON lines (generate's record, if a step ran, says
+  `interrupted`);
+- complete: the signal came after the run ended, or after its point of no return (generate: the
+  checked pair being published; every command: its result being printed), from where keygen
+  finishes and ignores it. Exit code, standard error and standard output are then those of the
+  uninterrupted run (for generate, whose keys and durations differ, the envelope or the last
+  line), and DIR holds the complete, matching pair (with --force, the old pair in its backup slot).
 
-Python's own start-up, measured before any of this was written (Linux, Python 3.11, two cores,
-the editable install): keygen's handler is in place about 30 ms after exec, idle, for both entry
-points (about 50 ms under load). A signal before that is the interpreter's, not keygen's: SIGINT
-kills the process silently (-2) before the interpreter installs its own handler, and later raises
-KeyboardInterrupt inside `site` or runpy's imports (exit 1, or -2, with a traceback through the
-interpreter's own frames); SIGTERM kills it silently (-15). Of 60 signals each within the first
-30 ms: SIGINT 13 silent -2, 36 exit 1 with a traceback, 3 -2 with a traceback, 8 keygen's 130;
-SIGTERM 40 silent -15, 20 keygen's 130. None of that can touch DIR (keygen has not run), and none
-of it can be avoided by keygen's code: no line of keygen runs before the interpreter has
-initialised itself and run `site` (and runpy, or the console script's own imports), and keygen's
-first line (`keygen.__main__.run`) installs the handler. Closing it would take start-up tricks
-outside keygen's code (a native launcher blocking the signals, a `.pth` or sitecustomize hook),
-and even those leave the interpreter's own initialisation. So each try's random window starts once
-keygen's handler is in place: Python itself never catches SIGTERM, so a caught SIGTERM (Linux:
-SigCgt in /proc/PID/status; elsewhere `ps -o caught=`) means keygen's first line has run.
+Python's own start-up comes first and is not keygen's. Measured here (Linux, Python 3.11, two
+cores, the editable install; the command `plan`, 60 signals each at 0-30 ms after exec): keygen's
+handler is in place about 30 ms after exec when idle, for both entry points (50 under load).
+Before that SIGINT is the interpreter's: a silent death by signal 2 before it installs its own
+handler, then a KeyboardInterrupt in `site` or runpy's imports (exit 1, or death by signal 2, with
+a traceback through the interpreter's frames); SIGTERM is a silent death by signal 15. Counted:
+SIGINT 13 silent -2, 36 exit 1 with a traceback, 3 -2 with a traceback, 8 keygen's 130; SIGTERM
+40 silent -15, 20 keygen's 130. Nothing of keygen has run then, so nothing is in DIR. It cannot be
+avoided by keygen: none of its code runs before the interpreter has initialised and run `site`
+(and runpy, or the console script's own imports), and its first line (`keygen.__main__.run`)
+installs the handler (before this change SIGTERM also killed it silently for the ~50 ms of
+imports before `main()`). Closing the rest would take start-up tricks outside keygen's code (a
+native launcher blocking the signals, a .pth or sitecustomize hook), which would still leave the
+interpreter's own initialisation. So each try's window starts once keygen's handler is in
+place: Python never catches SIGTERM itself, so a caught SIGTERM (Linux: SigCgt in
+/proc/PID/status; elsewhere `ps -o caught=`) means keygen's first line has run.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ import pytest
 
 from tests.helpers import NO_SIGNALS, OPENSSL, WINDOWS, process_gone
 from tests.helpers.pairs import make_pair
+from tests.helpers.standin import StandIn as AmazonPayStandIn
 
 pytestmark = [
     pytest.mark.skipif(WINDOWS, reason=NO_SIGNALS),
@@ -100,8 +106,10 @@ class Ran:
         out = re.sub(r"\d{8}T\d{6}Z(-\d+)?", "STAMP", self.out.replace(str(work), "WORK"))
         if out.startswith("{"):
             doc = json.loads(out)
-            return {k: doc[k] for k in ("command", "ok", "exit_code", "error")}, " ".join(doc)
-        return (out.splitlines()[-1:] if last_line_only else out), self.err
+            printed: object = ({k: doc[k] for k in ("command", "ok", "exit_code", "error")}, list(doc))
+        else:
+            printed = out.splitlines()[-1:] if last_line_only else out
+        return printed, self.err
 
 
 def run_and_signal(argv: list[str], *, env: dict[str, str], cwd: Path, sig: int | None, delay: float = 0.0) -> Ran:
@@ -346,4 +354,19 @@ def test_other_commands(tmp_path: Path, pair_bytes: tuple[bytes, bytes], name: s
         "audit": Case(["audit", "--audit-log", "seeded.jsonl"], seeded_log, unchanged),
     }
     outcomes = run_tries(cases[name], tmp_path, tries=4, seed=name)
+    assert sum(outcomes.values()) == 4
+
+
+def test_confirm_against_the_local_stand_in(
+    tmp_path: Path, pair_bytes: tuple[bytes, bytes], standin: AmazonPayStandIn
+) -> None:
+    registered = tmp_path / "registered.pub"
+    registered.write_bytes(pair_bytes[1])
+    standin.register(GOOD_ID, registered, region="us")
+    case = Case(
+        ["confirm", "--private-key", "privateKey.pem", "--public-key-id", GOOD_ID, "--region", "us"],
+        with_pair(pair_bytes),
+        unchanged,
+    )
+    outcomes = run_tries(case, tmp_path, tries=4, seed="confirm", env={"KEYGEN_AMAZON_PAY_ENDPOINT": standin.url})
     assert sum(outcomes.values()) == 4
