@@ -28,12 +28,19 @@ def run() -> None:
         interrupt.ignore()
     except KeyboardInterrupt:
         # Before main() could say it (while keygen was imported) or after it returned: said the
-        # same way. The handler ignores every later signal, so nothing cuts this short (an import
-        # the interrupt cut short is simply done again).
+        # same way. The handler ignores every later signal, so nothing cuts this short.
+        code = _interrupted()
+    sys.exit(code)
+
+
+def _interrupted() -> int:
+    try:
         from keygen.cli.main import interrupted
 
-        code = interrupted(sys.argv[1:])
-    sys.exit(code)
+        return interrupted(sys.argv[1:])
+    except Exception:  # noqa: BLE001 - the edge's own import was what the interrupt cut in two
+        sys.stderr.write("keygen: interrupted\n")  # (a half-imported module cannot be imported again)
+        return 130
 
 
 if __name__ == "__main__":

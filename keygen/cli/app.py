@@ -30,7 +30,6 @@ from keygen.host import platforms
 from keygen.host.platforms import OSES, SDKS
 
 #: The commands, in the order `keygen --help` lists them.
-COMMANDS = ("generate", "verify", "exchange", "confirm", "plan", "doctor", "audit")
 
 app = typer.Typer(
     name="keygen",

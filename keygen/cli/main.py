@@ -9,13 +9,13 @@ Ctrl-C or SIGTERM is `keygen: interrupted` (the envelope under `--json`), exit 1
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Sequence
 from typing import Any, Optional
 
 from keygen import stream
+from keygen.cli import COMMANDS
 from keygen.errors import DirUnusable, ExitCode, Interrupted, KeygenError, OutputFailed, ToolMissing, UsageError
 
 #: The shells Typer has completion scripts for.
@@ -29,8 +29,6 @@ def wants_json(argv: Sequence[str]) -> bool:
 
 def command_of(argv: Sequence[str]) -> str:
     """The subcommand named on the command line ("" when none is)."""
-    from keygen.cli.app import COMMANDS
-
     return next((a for a in argv if a in COMMANDS), "")
 
 
@@ -47,8 +45,6 @@ def usage_error(exc: Exception, argv: Sequence[str]) -> UsageError:
     # The full path of the command that failed to parse (`keygen audit verify`), else the app's.
     where = getattr(getattr(exc, "ctx", None), "command_path", None) or "keygen"
     if type(exc).__name__ == "NoArgsIsHelpError" or not argv:
-        from keygen.cli.app import COMMANDS
-
         return UsageError(
             "no command given", f"choose one of: {', '.join(COMMANDS)} (keygen --help says what each does)"
         )
@@ -156,10 +152,14 @@ def interrupted(argv: Sequence[str]) -> int:
     """Ctrl-C or SIGTERM, said the same way for every command: `keygen: interrupted` on standard
     error, or under `--json` the envelope with the error `interrupted`; exit 130."""
     if wants_json(argv):
-        with contextlib.suppress(OutputFailed):  # a closed standard output: the exit code says it
+        try:
             report(Interrupted("interrupted", "run the command again"), argv)
-    else:
-        stream.err("keygen: interrupted")
+            return int(ExitCode.INTERRUPTED)
+        except OutputFailed:  # a closed standard output: the exit code says it
+            return int(ExitCode.INTERRUPTED)
+        except Exception:  # noqa: BLE001, S110 - the renderer's import was what the interrupt cut in
+            pass  # two (a half-imported module cannot be imported again): the plain line says it
+    stream.err("keygen: interrupted")
     return int(ExitCode.INTERRUPTED)
 
 

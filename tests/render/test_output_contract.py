@@ -119,7 +119,7 @@ def test_every_command_json_starts_with_the_one_envelope(tmp_path: Path) -> None
         "audit": ("audit",),
         "audit verify": ("audit", "verify"),
     }
-    from keygen.cli.app import COMMANDS
+    from keygen.cli import COMMANDS
 
     assert set(runs) == set(COMMANDS) - {"confirm"} | {"audit verify"}
     for command, args in runs.items():
