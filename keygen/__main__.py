@@ -12,17 +12,11 @@ def run() -> None:
     A bare `keygen --version`, what scripts and CI images ask most, is answered first, by the
     function the app's own `--version` option calls (its one implementation): it needs nothing of
     keygen but the version and standard output."""
-    if sys.argv[1:] == ["--version"]:
-        from keygen.cli.version import version
-
-        sys.exit(version())
     from keygen.proc import interrupt
 
     interrupt.install()
     try:
-        from keygen.cli.main import main
-
-        code = main()
+        code = _version() if sys.argv[1:] == ["--version"] else _main()
         # The exit code is decided: the interpreter's own teardown (threads joined, streams
         # flushed) is not cut short by a late Ctrl-C, which would print a traceback there.
         interrupt.ignore()
@@ -31,6 +25,18 @@ def run() -> None:
         # same way. The handler ignores every later signal, so nothing cuts this short.
         code = _interrupted()
     sys.exit(code)
+
+
+def _version() -> int:
+    from keygen.cli.version import version
+
+    return version()
+
+
+def _main() -> int:
+    from keygen.cli.main import main
+
+    return main()
 
 
 def _interrupted() -> int:
