@@ -8,6 +8,7 @@ chain. `audit --path` only says where the log is, so it needs none.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from keygen.audit import log, replay, store
@@ -16,8 +17,20 @@ from keygen.errors import UsageError
 from keygen.result import Failure, Result
 
 
+def _there(path: Path) -> bool:
+    """The live file or a file rotation made from it is there, or the OS will not say (a directory
+    the user cannot enter): then the read itself fails and says why, exit 6."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return bool(store.rotated_files(path))
+    except OSError:
+        return True
+    return True
+
+
 def _missing(path: Path, command: str) -> Failure | None:
-    if store.log_files(path):
+    if _there(path):
         return None
     return Failure(
         command,
