@@ -11,15 +11,16 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
-from keygen.proc import interrupt, spawn, winproc
+from keygen.proc import interrupt, winproc
 
 #: How much of each stream is kept; the rest is counted, not stored.
 CAPTURE_LIMIT = 64 * 1024
@@ -29,6 +30,55 @@ KILL_GRACE_S = 1.0
 IS_POSIX = os.name == "posix"
 #: Windows has no SIGKILL: there every stop is a termination of the whole tree (keygen.proc.winproc).
 SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
+def which(name: str, path: str | None = None) -> str | None:
+    found = shutil.which(name, path=path)
+    return os.path.abspath(found) if found else None
+
+
+def _session(umask: int, new_session: bool) -> dict[str, Any]:
+    """The child's own session (so it and all it starts can be stopped) and its umask."""
+    if IS_POSIX:
+        return {"umask": umask, "start_new_session": new_session}
+    if new_session:  # pragma: no cover - Windows only
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+    return {}  # pragma: no cover - Windows only
+
+
+def _stdio(stdout_fd: int | None, stdin_data: bytes | None, inherit: bool) -> tuple[int | None, int | None, int | None]:
+    if inherit:
+        return None, stdout_fd, None
+    stdin = subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL
+    return stdin, (stdout_fd if stdout_fd is not None else subprocess.PIPE), subprocess.PIPE
+
+
+def start(
+    argv: Sequence[str],
+    *,
+    executable: str,
+    cwd: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    stdout_fd: int | None = None,
+    stdin_data: bytes | None = None,
+    umask: int = 0o077,
+    new_session: bool = True,
+    inherit_stdio: bool = False,
+) -> subprocess.Popen[bytes]:
+    """Start argv (argv[0] kept as given, `executable` is what starts): always an argv list, never a
+    shell; its own session; a umask that keeps what it creates owner-only from the first byte."""
+    stdin, stdout, stderr = _stdio(stdout_fd, stdin_data, inherit_stdio)
+    return subprocess.Popen(
+        list(argv),
+        executable=executable,
+        cwd=os.fspath(cwd),
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        env=dict(env) if env is not None else None,
+        close_fds=True,
+        **_session(umask, new_session),
+    )
 
 
 @dataclass(frozen=True)
@@ -170,7 +220,7 @@ def run(
         # Started and made stoppable as one step: an interrupt waits until the child is known here
         # (cut short inside Popen or just after it, it would leave the child running on its own).
         with interrupt.deferred():
-            proc = spawn.start(
+            proc = start(
                 argv,
                 executable=executable,
                 cwd=cwd,
@@ -266,5 +316,3 @@ def trim_stderr(raw: bytes, limit: int = STDERR_LIMIT) -> str:
         text = text[: limit - 20] + "\n[... trimmed]"
     return text
 
-
-which = spawn.which
