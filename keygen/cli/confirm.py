@@ -55,7 +55,7 @@ def confirm(
 ) -> None:
     """Send one signed read-only request to Amazon Pay: does this private key work with this Public Key ID?"""
     from keygen.commands import confirm as confirm_mod
-    from keygen.commands.confirm_outcome import Options
+    from keygen.commands.confirm.outcome import Options
 
     options = Options(
         private_key=private_key,

@@ -10,7 +10,7 @@ from keygen.render.style import Style
 
 if TYPE_CHECKING:
     from keygen.amazon_pay.diagnosis import Diagnosis
-    from keygen.commands.confirm_outcome import Attempt, Outcome
+    from keygen.commands.confirm.outcome import Attempt, Outcome
 
 
 def sdk_lines(blocks: list[Block]) -> list[str]:

@@ -22,8 +22,8 @@ from keygen import __version__
 from keygen import host as host_mod
 from keygen.amazon_pay import diagnosis, sdk_config, signing, transport
 from keygen.audit import log as audit
-from keygen.commands import confirm_defaults
-from keygen.commands.confirm_outcome import Attempt, Options, Outcome
+from keygen.commands.confirm import defaults as confirm_defaults
+from keygen.commands.confirm.outcome import Attempt, Options, Outcome
 from keygen.errors import ChecksFailed, KeygenError, Rejected, ServiceError, UsageError
 from keygen.keys import checks
 

@@ -1,6 +1,6 @@
 """What `keygen confirm` is asked (`Options`) and what it found (`Outcome`, one `Attempt` per
 signing algorithm): shared by the flow (`keygen.commands.confirm`) and the sources of its
-defaults (`keygen.commands.confirm_defaults`), which each fill part of it."""
+defaults (`keygen.commands.confirm.defaults`), which each fill part of it."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from keygen.commands.exchange import parse_id
 from keygen.errors import KeygenError, UsageError
 
 if TYPE_CHECKING:
-    from keygen.commands.confirm_outcome import Outcome
+    from keygen.commands.confirm.outcome import Outcome
 
 
 def _exchange_records(log: Path, outcome: Outcome) -> list[dict[str, Any]]:
