@@ -1,23 +1,25 @@
 """One HTTPS request with the standard library, and every way it can fail named.
 
-urllib is enough for one GET: no dependency, TLS through the `ssl` module's default context
-(certificate and host name always checked), proxies from the environment as curl and the SDKs take
-them. Nothing is retried and no redirect is followed: the answer, whatever it is, is the result.
+http.client is enough for one GET: no dependency, TLS through the `ssl` module's default context
+(certificate and host name always checked), an http:// proxy from the environment as curl and the
+SDKs take it (CONNECT, its credentials never shown), and one deadline over the whole exchange
+(keygen.amazon_pay.deadline). Nothing is retried and no redirect is followed: the answer, whatever it is, is the result.
 """
 
 from __future__ import annotations
 
+import base64
 import errno
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
+from keygen.amazon_pay.deadline import Answer, Deadline, Truncated, connector, tls_context
 from keygen.errors import KeygenError, NetworkError, TimedOut, TLSError, UsageError
 
 #: How much of an answer is kept: an API error is a few hundred bytes; anything larger is not one.
@@ -30,6 +32,7 @@ class Endpoint:
     host: str
     #: host[:port] as the URL has it: what x-amz-pay-host carries.
     netloc: str
+    port: int = 443
 
     @property
     def base(self) -> str:
@@ -54,7 +57,7 @@ def parse_endpoint(url: str, origin: str = "--endpoint") -> Endpoint:
             f"{origin} {url!r} would send the request unencrypted to another machine",
             "use https://; plain http:// is only for a local stand-in on a loopback address",
         )
-    return Endpoint(parts.scheme, host, parts.netloc)
+    return Endpoint(parts.scheme, host, parts.netloc, parts.port or (443 if parts.scheme == "https" else 80))
 
 
 def _host_only(parts: SplitResult, named: str, origin: str) -> str:
@@ -71,19 +74,63 @@ def _host_only(parts: SplitResult, named: str, origin: str) -> str:
     return parts.hostname
 
 
-def proxy_for(endpoint: Endpoint, environ: Mapping[str, str]) -> str | None:
-    """The proxy urllib would use for this endpoint (never one for a loopback address)."""
+@dataclass(frozen=True)
+class Proxy:
+    """An http:// proxy from the environment: where it is, and the credentials urllib and curl send."""
+
+    host: str
+    port: int
+    user: str | None = None
+    password: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The proxy as it may be printed and recorded: its credentials never."""
+        who = "***@" if self.user is not None or self.password is not None else ""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{who}{host}:{self.port}"
+
+    def authorization(self) -> dict[str, str]:
+        if self.user is None and self.password is None:
+            return {}
+        pair = f"{unquote(self.user or '')}:{unquote(self.password or '')}".encode()
+        return {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+
+
+def proxy_for(endpoint: Endpoint, environ: Mapping[str, str]) -> Proxy | None:
+    """The proxy urllib and curl would use for this endpoint (never one for a loopback address)."""
     if is_loopback(endpoint.host):
         return None
-    value = _env(environ, f"{endpoint.scheme}_proxy")
-    if not value or _bypassed(endpoint.host, _env(environ, "no_proxy") or ""):
+    name, value = _env(environ, f"{endpoint.scheme}_proxy")
+    if not value or _bypassed(endpoint.host, _env(environ, "no_proxy")[1] or ""):
         return None
-    return value
+    return parse_proxy(value, name)
 
 
-def _env(environ: Mapping[str, str], name: str) -> str | None:
-    """A proxy variable as urllib reads it: the lower-case name first, then the upper-case one."""
-    return environ.get(name) or environ.get(name.upper())
+def parse_proxy(value: str, name: str) -> Proxy:
+    """`http://[user:password@]host[:port]`, or the same without `http://` (as curl takes it);
+    a UsageError that never repeats the credentials otherwise."""
+    text = value.strip()
+    parts = urlsplit(text if "://" in text else "http://" + text)
+    shown = redact(text)
+    hint = f"{name} takes http://[USER:PASSWORD@]HOST[:PORT], or unset it (NO_PROXY lists hosts to reach directly)"
+    if parts.scheme != "http" or not parts.hostname:
+        raise UsageError(f"the proxy {name}={shown} is not an http:// proxy keygen can use", hint)
+    try:
+        port = parts.port or 80
+    except ValueError:
+        raise UsageError(f"the proxy {name}={shown} has an invalid port", hint) from None
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise UsageError(f"the proxy {name}={shown} must be a host and a port only", hint)
+    return Proxy(parts.hostname, port, parts.username, parts.password)
+
+
+def _env(environ: Mapping[str, str], name: str) -> tuple[str, str | None]:
+    """(name, value) of a proxy variable as urllib reads it: the lower-case name first, then the upper."""
+    for each in (name, name.upper()):
+        if environ.get(each):
+            return each, environ[each]
+    return name, None
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:
@@ -99,13 +146,15 @@ def _bypasses(entry: str, host: str) -> bool:
 
 
 def redact(url: str) -> str:
-    """A proxy URL without its user name and password."""
-    parts = urlsplit(url)
-    if not (parts.username or parts.password):
-        return url
-    host = parts.hostname or ""
-    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """A proxy URL (with a scheme or without, well-formed or not) without its user name and password:
+    everything before the last `@` of the authority goes."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rsplit("@", 1)[1]
+    return f"{scheme}{sep}{authority}{slash}{tail}"
 
 
 @dataclass(frozen=True)
@@ -117,41 +166,76 @@ class Response:
     body: bytes
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None  # urllib then raises HTTPError with the 3xx answer, which is returned as it is
+#: A header name is a token; a value has no control character (a CR or LF would end it).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
+
+
+def _check_headers(headers: Mapping[str, str]) -> None:
+    """Refuse a header that would not go out as one line, naming it and never showing its value
+    (the Authorization header carries the signature)."""
+    for name, value in headers.items():
+        if not (_HEADER_NAME.fullmatch(name) and _HEADER_VALUE.fullmatch(value)):
+            raise UsageError(
+                f"the request's {name!r} header would carry a character HTTP does not allow; nothing was sent",
+                "check the Public Key ID, the region and the endpoint: each must be as Integration Central shows it",
+            )
 
 
 def get(
-    endpoint: Endpoint, path: str, headers: Mapping[str, str], *, timeout: float, environ: Mapping[str, str]
+    endpoint: Endpoint,
+    path: str,
+    headers: Mapping[str, str],
+    *,
+    timeout: float,
+    environ: Mapping[str, str],
+    deadline: Deadline | None = None,
 ) -> Response:
-    """Send one GET; raise NetworkError, TimedOut or TLSError when no HTTP answer came back."""
+    """Send one GET and read its answer by one deadline; raise NetworkError, TimedOut or TLSError
+    when no whole HTTP answer came back in time. Nothing is retried, no redirect followed."""
+    deadline = deadline or Deadline(timeout)
+    _check_headers(headers)
     proxy = proxy_for(endpoint, environ)
-    handlers: list[urllib.request.BaseHandler] = [
-        urllib.request.ProxyHandler({endpoint.scheme: proxy} if proxy else {}),
-        urllib.request.HTTPSHandler(context=ssl.create_default_context()),
-        _NoRedirect(),
-    ]
-    opener = urllib.request.build_opener(*handlers)
-    # The scheme is https, or http to a loopback address: parse_endpoint allows nothing else.
-    request = urllib.request.Request(endpoint.base + path, headers=dict(headers), method="GET")  # noqa: S310
     try:
+        conn = _connection(endpoint, proxy, deadline)
         try:
-            with opener.open(request, timeout=timeout) as answer:
-                return _response(answer.status, answer.reason, answer.headers, answer)
-        except urllib.error.HTTPError as answer:
-            with answer:
-                return _response(answer.code, str(answer.reason), answer.headers, answer)
-    except urllib.error.URLError as exc:
-        raise failure(exc.reason, endpoint, proxy, timeout) from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise failure(exc, endpoint, proxy, timeout) from None
+            conn.request("GET", path, headers={"Host": endpoint.netloc, **headers})
+            answer = conn.getresponse()
+            return Response(answer.status, answer.reason, {k.lower(): v for k, v in answer.getheaders()}, _body(answer))
+        finally:
+            conn.close()
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise failure(exc, endpoint, proxy, deadline.seconds) from None
 
 
-def _response(status: int, reason: str, headers: object, stream: object) -> Response:
-    items = headers.items() if isinstance(headers, http.client.HTTPMessage) else []
-    body = stream.read(MAX_BODY) if hasattr(stream, "read") else b""
-    return Response(status, reason, {k.lower(): v for k, v in items}, body or b"")
+def _connection(endpoint: Endpoint, proxy: Proxy | None, deadline: Deadline) -> http.client.HTTPConnection:
+    """A connection whose every step ends by `deadline`: straight to the endpoint, or through an
+    http:// proxy's CONNECT tunnel (the only way a proxy sees an https:// request)."""
+    conn: http.client.HTTPConnection
+    if endpoint.scheme == "http":
+        conn = http.client.HTTPConnection(endpoint.host, endpoint.port)
+    elif proxy is None:
+        conn = http.client.HTTPSConnection(endpoint.host, endpoint.port, context=tls_context(deadline))
+    else:
+        conn = http.client.HTTPSConnection(proxy.host, proxy.port, context=tls_context(deadline))
+        conn.set_tunnel(endpoint.host, endpoint.port, headers=proxy.authorization())
+    conn._create_connection = connector(deadline)  # type: ignore[attr-defined]  # documented seam since 3.x
+    conn.response_class = Answer
+    return conn
+
+
+def _body(answer: http.client.HTTPResponse) -> bytes:
+    """The body, to MAX_BODY bytes: a body shorter than its Content-Length promised is Truncated."""
+    promised, chunks, size = answer.length, [], 0
+    while size <= MAX_BODY:
+        piece = answer.read(min(16384, MAX_BODY + 1 - size))
+        if not piece:
+            break
+        chunks.append(piece)
+        size += len(piece)
+    if size <= MAX_BODY and answer.length:
+        raise Truncated(f"the body ended after {size} of the {promised} bytes its Content-Length promised")
+    return b"".join(chunks)[:MAX_BODY]
 
 
 def _what(exc: object) -> tuple[str, str]:
@@ -175,7 +259,11 @@ def _connection_failure(exc: object) -> tuple[str, str] | None:
     """A connection refused, cut before the whole answer came, or carrying something that is not HTTP."""
     if isinstance(exc, ConnectionRefusedError):
         return "refused", "the connection was refused (nothing listens there)"
-    if isinstance(exc, (ConnectionResetError, http.client.RemoteDisconnected, http.client.IncompleteRead)):
+    if isinstance(exc, Truncated):
+        return "truncated", f"the answer was cut short: {exc.what}"
+    if isinstance(exc, http.client.IncompleteRead):
+        return "truncated", f"the answer was cut short: the body ended after {len(exc.partial)} bytes"
+    if isinstance(exc, (ConnectionResetError, http.client.RemoteDisconnected)):
         return "reset", "the connection was closed or reset before a whole answer came"
     if isinstance(exc, http.client.HTTPException):
         return "reset", f"the answer was not HTTP ({type(exc).__name__})"
@@ -188,6 +276,8 @@ def _network_failure(exc: object) -> tuple[str, str]:
         return "no_route", f"no route to the host ({exc.strerror})"
     if isinstance(exc, OSError) and str(exc).startswith("Tunnel connection failed"):
         return "proxy", f"the proxy refused to connect through ({exc})"
+    if not isinstance(exc, OSError):  # a ValueError's text may quote what it refused: never shown
+        return "network", f"the request could not be sent ({type(exc).__name__})"
     return "network", str(exc) or type(exc).__name__
 
 
@@ -198,16 +288,19 @@ _HINTS = {
     "inspector); nothing was retried: run it again, or from another network",
     "no_route": "this machine has no route there: check its network connection and firewall",
     "network": "check this machine's network connection",
+    "truncated": "the connection closed before the whole answer came, so nothing is known about the key; "
+    "nothing was retried: run it again (a proxy or firewall that cuts answers short does this)",
     "proxy": "check the proxy settings (HTTPS_PROXY, NO_PROXY)",
 }
 
 
-def failure(exc: object, endpoint: Endpoint, proxy: str | None, timeout: float) -> KeygenError:
+def failure(exc: object, endpoint: Endpoint, proxy: Proxy | None, timeout: float) -> KeygenError:
     kind, detail = _what(exc)
-    where = endpoint.base + (f" through the proxy {redact(proxy)}" if proxy else "")
+    where = endpoint.base + (f" through the proxy {proxy.shown}" if proxy else "")
     if kind == "timeout":
         return TimedOut(
-            f"{where} did not answer within {timeout:g} s; nothing was retried",
+            f"{where} gave no whole answer within {timeout:g} s (one deadline for the whole exchange); "
+            "nothing was retried",
             "try a longer --timeout, or check the network (and the proxy, if one is set)",
         )
     if kind == "tls":
@@ -216,8 +309,8 @@ def failure(exc: object, endpoint: Endpoint, proxy: str | None, timeout: float) 
             "keygen always checks certificates; a proxy or antivirus that inspects TLS, a wrong clock, or an "
             "outdated CA store causes this: fix the trust store (SSL_CERT_FILE) rather than turning checks off",
         )
-    if proxy and kind != "proxy":
-        detail += f" (a proxy from the environment is in use: {redact(proxy)})"
+    if proxy and kind not in ("proxy", "truncated"):
+        detail += f" (a proxy from the environment is in use: {proxy.shown})"
         return NetworkError(
             f"{where}: {detail}", "check the proxy, or set NO_PROXY for this host, or unset HTTPS_PROXY"
         )

@@ -182,6 +182,6 @@ def _guarded(args: list[str]) -> int:
 
 
 def _bug(exc: BaseException) -> int:
-    stream.err(f"keygen: internal error: {type(exc).__name__}: {exc}")
+    stream.err(stream.printable(f"keygen: internal error: {type(exc).__name__}: {exc}"))
     stream.err("  hint: this is a bug in keygen; rerun with KEYGEN_DEBUG=1 for a traceback and report it")
     return int(ExitCode.INTERNAL)

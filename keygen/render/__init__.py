@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,16 @@ def dumps(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
+#: What JSON leaves raw but a terminal may act on: DEL, C1 controls, separators, bidi controls.
+JSON_UNSAFE = re.compile("[\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]")
+
+
+def json_printable(document: str) -> str:
+    """The same JSON document (they occur only inside strings, where `\\uXXXX` means the same
+    character), with nothing a terminal would act on left raw (json.dumps already escapes C0)."""
+    return JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+
+
 def renderer(command: str) -> TextRenderer | None:
     spec = TEXT_RENDERERS.get(command)
     if spec is None:
@@ -92,7 +103,7 @@ def progress(as_json: bool) -> Optional[Callable[[str], None]]:
     """What a long command says while it works: on a terminal's standard error, never under --json."""
     if as_json or not sys.stderr.isatty():
         return None
-    return lambda message: stream.err(f"keygen: {message}")
+    return lambda message: _say(f"keygen: {message}")
 
 
 def emit(result: Result, *, as_json: bool = False, verbose: bool = False) -> int:
@@ -102,7 +113,7 @@ def emit(result: Result, *, as_json: bool = False, verbose: bool = False) -> int
     what is printed is whole and the exit code is the result's own (keygen.proc.interrupt)."""
     interrupt.ignore()
     if as_json:
-        stream.out(dumps(result.envelope()))
+        stream.out(json_printable(dumps(result.envelope())))
         return result.exit_code
     _write(body(result, verbose=verbose))
     _write_warnings_and_error(result)
@@ -113,13 +124,22 @@ def _write(text: Text) -> None:
     if text.raw is not None:
         stream.out_bytes(text.raw)
     if text.lines:
-        (stream.err if text.stream == "err" else stream.out)("\n".join(text.lines))
+        to = sys.stderr if text.stream == "err" else sys.stdout
+        # The one place text meets the terminal: each element is one line, and whatever in it a
+        # terminal would act on (a server's ESC, a path's CR or newline) is shown escaped.
+        colour = for_stream(to).colour
+        shown = "\n".join(stream.printable(line, colour=colour) for line in text.lines)
+        (stream.err if text.stream == "err" else stream.out)(shown)
+
+
+def _say(line: str) -> None:
+    stream.err(stream.printable(line))
 
 
 def _write_warnings_and_error(result: Result) -> None:
     for warning in result.warnings:
-        stream.err(f"keygen: warning: {warning}")
+        _say(f"keygen: warning: {warning}")
     if result.error is not None:
-        stream.err(f"keygen: error: {result.error.message}")
+        _say(f"keygen: error: {result.error.message}")
         if result.error.hint:
-            stream.err(f"  hint: {result.error.hint}")
+            _say(f"  hint: {result.error.hint}")

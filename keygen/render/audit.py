@@ -11,7 +11,7 @@ import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
 from keygen.audit import log as audit
-from keygen.render import Text, dumps
+from keygen.render import Text, dumps, json_printable
 from keygen.render.style import Style
 
 if TYPE_CHECKING:
@@ -189,5 +189,5 @@ def show_text(shown: Shown, style: Style, verbose: bool = False) -> Text:
         # Exact bytes: a cmd script's CRLF must not become CR CR LF in Windows' text-mode stdout.
         return Text(raw=shown.script.encode("ascii", "replace"))
     if shown.record is not None:
-        return Text([dumps(shown.record)])
+        return Text(json_printable(dumps(shown.record)).split("\n"))
     return Text()

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def sdk_lines(blocks: list[Block]) -> list[str]:
     lines: list[str] = []
     for b in blocks:
-        lines += ["", f"{NAMES[b.sdk]} SDK ({PACKAGES[b.sdk]}):", "", b.text, ""]
+        lines += ["", f"{NAMES[b.sdk]} SDK ({PACKAGES[b.sdk]}):", "", *b.text.split("\n"), ""]
         lines += [f"  note: {n}" for n in b.notes]
     return lines
 

@@ -30,7 +30,7 @@ def _paste_lines(outcome: Outcome, report: Report, pem: str, style: Style) -> li
         "",
         style.heading("Paste this (the whole block, both marker lines included):"),
         "",
-        pem.rstrip("\n"),
+        *pem.rstrip("\n").split("\n"),
         "",
     ]
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as _dt
 import email.utils
 import json
+import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from keygen import __version__
 from keygen import host as host_mod
 from keygen.amazon_pay import diagnosis, sdk_config, signing, transport
+from keygen.amazon_pay.deadline import MAX_SECONDS, Deadline
 from keygen.audit import log as audit
 from keygen.commands.confirm import defaults as confirm_defaults
 from keygen.commands.confirm.outcome import Attempt, Options, Outcome
@@ -55,8 +58,10 @@ def confirm(
             outcome.sdk_blocks = sdk_blocks(outcome, options.sdks)
     except KeygenError as exc:
         outcome.error = exc
-    if sent:
-        _record(outcome, environ)
+    finally:
+        # Once a request may have left, the attempt is recorded whatever came back (or went wrong).
+        if sent:
+            _record(outcome, environ)
     return outcome
 
 
@@ -70,19 +75,22 @@ def _probe(
 ) -> None:
     """One signed request per algorithm asked for (`--algorithm both`: V2, then V1), each judged as
     its answer comes; the first that fails ends the probe."""
+    deadline = Deadline(outcome.options.timeout)  # one for the whole probe, both requests included
     for name in signing.ALGORITHM_CHOICES[outcome.options.algorithm]:
-        _attempt(outcome, key, endpoint, name, environ, clock, send)
+        _attempt(outcome, key, endpoint, name, (environ, clock, send, deadline))
 
 
 def _prepare(outcome: Outcome, environ: Mapping[str, str]) -> tuple[transport.Endpoint, Any]:
     o = outcome.options
-    if not (o.timeout > 0 and o.timeout == o.timeout):
-        raise UsageError(f"--timeout must be a positive number of seconds, not {o.timeout:g}", "e.g. --timeout 20")
+    if not (math.isfinite(o.timeout) and 0 < o.timeout <= MAX_SECONDS):
+        raise UsageError(
+            f"--timeout must be a number of seconds above 0 and at most {MAX_SECONDS:g}, not {o.timeout:g}",
+            "e.g. --timeout 20 (the whole exchange: connect, send and every read)",
+        )
     key = _load_key(outcome)
     recorded_env = confirm_defaults.resolve_id(outcome, environ)
     confirm_defaults.resolve_environment(outcome, recorded_env)
     endpoint = _endpoint(outcome, environ)
-    outcome.proxy = transport.redact(p) if (p := transport.proxy_for(endpoint, environ)) else None
     assert outcome.public_key_id is not None
     outcome.path = signing.api_path(outcome.public_key_id, outcome.environment, PROBE_RESOURCE)
     return endpoint, key
@@ -117,6 +125,8 @@ def _endpoint(outcome: Outcome, environ: Mapping[str, str]) -> transport.Endpoin
         endpoint = transport.parse_endpoint(environ[ENDPOINT_ENV], ENDPOINT_ENV)
     else:
         endpoint = transport.parse_endpoint(f"https://{signing.API_HOSTS[outcome.region]}")
+    proxy = transport.proxy_for(endpoint, environ)  # a malformed one is a usage error before anything is shown
+    outcome.proxy = proxy.shown if proxy else None
     outcome.endpoint = endpoint.base
     return endpoint
 
@@ -126,10 +136,9 @@ def _attempt(
     key: Any,
     endpoint: transport.Endpoint,
     algorithm: str,
-    environ: Mapping[str, str],
-    clock: Callable[[], _dt.datetime],
-    send: Sender,
+    how: tuple[Mapping[str, str], Callable[[], _dt.datetime], Sender, Deadline],
 ) -> None:
+    environ, clock, send, deadline = how
     assert outcome.public_key_id and outcome.region and outcome.path
     request = signing.signed_get(
         key,
@@ -142,7 +151,9 @@ def _attempt(
     )
     attempt = Attempt(algorithm)
     outcome.attempts.append(attempt)
-    response = send(endpoint, request.path, request.headers, timeout=outcome.options.timeout, environ=environ)
+    response = send(
+        endpoint, request.path, request.headers, timeout=outcome.options.timeout, environ=environ, deadline=deadline
+    )
     _judge(outcome, attempt, response, clock())
 
 
@@ -152,17 +163,38 @@ def _skew(response: transport.Response, now: _dt.datetime) -> float | None:
         return None
     try:
         served = email.utils.parsedate_to_datetime(date)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if served.tzinfo is None:
         served = served.replace(tzinfo=_dt.timezone.utc)
     return round((now - served).total_seconds(), 1)
 
 
+#: How deep an answer's JSON may nest: Amazon Pay's errors are one object of strings.
+MAX_DEPTH = 32
+_BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _nesting(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings skipped), counted before
+    parsing: the parser recurses once per level, and a hostile body must not reach its limit."""
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(body):
+        token = m.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
 def _json_body(body: bytes) -> dict[str, Any] | None:
+    if _nesting(body) > MAX_DEPTH:
+        return None
     try:
         value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 

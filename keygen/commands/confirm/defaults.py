@@ -4,13 +4,15 @@ this key in the audit log. Each value remembers its source, so the output can sa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from keygen import amazon_pay
 from keygen.amazon_pay import signing
 from keygen.audit import log as audit
-from keygen.commands.exchange import parse_id
+from keygen.commands.exchange import ID_HINT, parse_id
 from keygen.errors import KeygenError, UsageError
 
 if TYPE_CHECKING:
@@ -57,9 +59,31 @@ def _recorded_id(outcome: Outcome, records: list[dict[str, Any]], log: Path) -> 
             f"no Public Key ID is recorded for {outcome.options.private_key} ({outcome.fingerprint}) in {log}",
             "pass --public-key-id ID, or record it first: keygen exchange --region REGION --public-key-id ID",
         )
-    outcome.public_key_id = str(mine[-1]["public_key_id"])
-    outcome.id_source = f"the audit log ({log}), recorded by exchange {mine[-1].get('time', '')}".rstrip()
+    recorded = mine[-1]["public_key_id"]
+    # A hand-edited log is input like any other: the ID must be one that could have been typed.
+    outcome.public_key_id = _as_typed(recorded, log)
+    when = mine[-1].get("time")
+    when = when if isinstance(when, str) and _TIME.fullmatch(when) else ""
+    outcome.id_source = f"the audit log ({log}), recorded by exchange {when}".rstrip()
     return mine[-1]
+
+
+#: The form of a record's time (audit.timestamp): anything else is not shown.
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z")
+
+
+def _as_typed(recorded: object, log: Path) -> str:
+    """The ID an exchange record holds, checked as `--public-key-id` is: exactly a Public Key ID
+    (no space, no newline, nothing around it), else a usage error that names the log."""
+    if isinstance(recorded, str):
+        parsed = amazon_pay.parse_public_key_id(recorded)
+        if parsed is not None and parsed[1] == recorded:
+            return recorded
+    shown = repr(recorded) if len(repr(recorded)) <= 60 else repr(recorded)[:57] + "..."
+    raise UsageError(
+        f"the audit log {log} records {shown} for this key, which is not a Public Key ID",
+        f"pass --public-key-id ID; {ID_HINT}",
+    )
 
 
 def _for_id(records: list[dict[str, Any]], public_key_id: str | None) -> list[dict[str, Any]]:
@@ -83,9 +107,14 @@ def _pick_region(outcome: Outcome, recorded: dict[str, Any] | None) -> None:
         )
 
 
+#: A fingerprint as keygen writes it (keys.checks.shown_fingerprint): a record's other text is not one.
+_FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
+
+
 def _note_other_keys(outcome: Outcome, records: list[dict[str, Any]]) -> None:
     """Warn when the log gives this ID to another key: the commonest cause of a refused signature."""
-    same_id = {str(r.get("fingerprint")) for r in _for_id(records, outcome.public_key_id)}
+    recorded = (str(r.get("fingerprint")) for r in _for_id(records, outcome.public_key_id))
+    same_id = {f for f in recorded if _FINGERPRINT.fullmatch(f)}
     outcome.other_keys = sorted(same_id - {str(outcome.fingerprint)})
     if outcome.other_keys:
         outcome.warnings.append(
