@@ -180,10 +180,7 @@ def install() -> None:
 #: (U+0080-U+009F: CSI, OSC and the like in 8-bit form), line/paragraph separators and the bidi
 #: overrides and isolates (which reorder what is shown).
 _UNSAFE = re.compile("[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]")
-#: keygen's own colours (keygen.render.style): SGR colour codes, which cannot move the cursor,
-#: retitle the window or clear the screen. Kept only when the caller paints in colour.
-_OWN_SGR = re.compile("\\x1b\\[(?:0|1|31|32|33)m")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\x1b"}
+_NAMED = {"\n": "\\n", "\r": "\\r"}
 
 
 def _escaped(char: str) -> str:
@@ -191,17 +188,12 @@ def _escaped(char: str) -> str:
     return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
-def printable(line: str, *, colour: bool = False) -> str:
+def printable(line: str) -> str:
     """One line as a terminal may show it: every character it could act on (ESC, CR, a newline, OSC,
     CSI, C1, bidi overrides) written as a visible escape (`\\x1b`, `\\r`, `\\u202e`), so that
     nothing a file, a path, a record or a server says can move the cursor, retitle the window, clear
-    the screen or forge a line. With `colour`, keygen's own five SGR colour codes stay."""
-    if not colour:
-        return _UNSAFE.sub(lambda m: _escaped(m.group()), line)
-    parts = _OWN_SGR.split(line)
-    codes = _OWN_SGR.findall(line)
-    safe = [printable(part) for part in parts]
-    return "".join(p + c for p, c in zip(safe, [*codes, ""]))
+    the screen, colour the text or forge a line."""
+    return _UNSAFE.sub(lambda m: _escaped(m.group()), line)
 
 
 def out(text: str) -> None:

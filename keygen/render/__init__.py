@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol
 
 from keygen import stream
 from keygen.proc import interrupt
-from keygen.render.style import for_stream
+from keygen.render.style import for_stream, terminal
 from keygen.result import Result
 
 if TYPE_CHECKING:
@@ -124,11 +124,10 @@ def _write(text: Text) -> None:
     if text.raw is not None:
         stream.out_bytes(text.raw)
     if text.lines:
-        to = sys.stderr if text.stream == "err" else sys.stdout
         # The one place text meets the terminal: each element is one line, and whatever in it a
-        # terminal would act on (a server's ESC, a path's CR or newline) is shown escaped.
-        colour = for_stream(to).colour
-        shown = "\n".join(stream.printable(line, colour=colour) for line in text.lines)
+        # terminal would act on (a server's ESC, a path's CR or newline) is shown escaped; only
+        # then do keygen's own colours become SGR codes.
+        shown = "\n".join(terminal(stream.printable(line)) for line in text.lines)
         (stream.err if text.stream == "err" else stream.out)(shown)
 
 

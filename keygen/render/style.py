@@ -1,6 +1,7 @@
 """Colour on a terminal, and only there: none with NO_COLOR, TERM=dumb, a pipe or a file, or --json.
 
-Plain ANSI SGR codes: no dependency for four colours.
+Plain ANSI SGR codes: no dependency for four colours. They are put in by the emitter (`terminal`),
+after it has escaped whatever else in the line a terminal would act on.
 """
 
 from __future__ import annotations
@@ -15,12 +16,29 @@ _CODES = {"pass": "\x1b[32m", "warn": "\x1b[33m", "fail": "\x1b[31m", "heading":
 MARKS = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
 
+#: keygen's colour codes travel through a rendered line as tokens made of noncharacters with a
+#: per-run random part: the emitter escapes every control character in the line (a path's or a
+#: server's ESC included) and only then turns these tokens into SGR codes (`terminal`). Text from
+#: outside cannot forge one without knowing this run's random part.
+_NONCE = "".join(chr(0xFDD0 + b % 32) for b in os.urandom(8))
+_TOKENS = {kind: f"\ufdef{_NONCE}{n}\ufdef" for n, kind in enumerate([*_CODES, "reset"])}
+_SGR = {**_CODES, "reset": _RESET}
+
+
+def terminal(line: str) -> str:
+    """A rendered line (its control characters already escaped) with keygen's own colour tokens
+    turned into the SGR codes they stand for."""
+    for kind, token in _TOKENS.items():
+        line = line.replace(token, _SGR[kind])
+    return line
+
+
 @dataclass(frozen=True)
 class Style:
     colour: bool = False
 
     def paint(self, kind: str, text: str) -> str:
-        return f"{_CODES[kind]}{text}{_RESET}" if self.colour and text else text
+        return f"{_TOKENS[kind]}{text}{_TOKENS['reset']}" if self.colour and text else text
 
     def mark(self, status: str) -> str:
         """`ok  `, `WARN` or `FAIL`, coloured (the padding stays outside the colour)."""
