@@ -41,7 +41,8 @@ def confirm(
         typer.Option("--endpoint", help="API base URL (default: the region's; also KEYGEN_AMAZON_PAY_ENDPOINT)."),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds to wait for the connection and for each read.")
+        float,
+        typer.Option("--timeout", help="Seconds for the whole exchange: connect, send, every read (at most 600)."),
     ] = 20.0,
     sdk: Annotated[
         Optional[list[str]],

@@ -195,3 +195,23 @@ def test_escape_sequences_from_the_server_reach_no_terminal(pairs: tuple[Pair, P
     assert "Confirmed: Amazon Pay accepted" not in shown
     assert json.loads(results[1].stdout)["attempts"][0]["message"] == ESC_MESSAGE  # JSON stays exact
     _scan(results, pairs[0].private, audit_log, *_signatures(s))
+
+
+@pytest.mark.parametrize(
+    ("raised", "result", "code"), [(RuntimeError, "failed", 70), (KeyboardInterrupt, "interrupted", 130)]
+)
+def test_an_unexpected_end_after_sending_is_recorded_as_such(
+    pairs: tuple[Pair, Pair], tmp_path: Path, raised: type[BaseException], result: str, code: int
+) -> None:
+    from keygen.commands.confirm import confirm
+    from keygen.commands.confirm.outcome import Options
+
+    def send(*args: object, **kwargs: object) -> None:
+        raise raised("cut")
+
+    log = tmp_path / "audit.jsonl"
+    options = Options(private_key=pairs[0].private, public_key_id=ID, region="eu", audit_log=log)
+    with pytest.raises(raised):
+        confirm(options, environ={"KEYGEN_AMAZON_PAY_ENDPOINT": "http://127.0.0.1:9"}, send=send)
+    [record] = [json.loads(line) for line in log.read_text().splitlines()]
+    assert (record["command"], record["result"], record["exit_code"]) == ("confirm", result, code)

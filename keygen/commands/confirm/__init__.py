@@ -27,7 +27,7 @@ from keygen.amazon_pay.deadline import MAX_SECONDS, Deadline
 from keygen.audit import log as audit
 from keygen.commands.confirm import defaults as confirm_defaults
 from keygen.commands.confirm.outcome import Attempt, Options, Outcome
-from keygen.errors import ChecksFailed, KeygenError, Rejected, ServiceError, UsageError
+from keygen.errors import ChecksFailed, ExitCode, KeygenError, Rejected, ServiceError, UsageError
 from keygen.keys import checks
 
 ENDPOINT_ENV = "KEYGEN_AMAZON_PAY_ENDPOINT"
@@ -58,10 +58,14 @@ def confirm(
             outcome.sdk_blocks = sdk_blocks(outcome, options.sdks)
     except KeygenError as exc:
         outcome.error = exc
-    finally:
-        # Once a request may have left, the attempt is recorded whatever came back (or went wrong).
+    except BaseException as exc:
+        # Once a request may have left, the attempt is recorded whatever happened: a bug or an
+        # interrupt too (as such, never as "ok"); then it goes on to the process edge.
         if sent:
-            _record(outcome, environ)
+            _record(outcome, environ, cut=ExitCode.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else None)
+        raise
+    if sent:
+        _record(outcome, environ)
     return outcome
 
 
@@ -291,8 +295,10 @@ def sdk_blocks(outcome: Outcome, sdks: tuple[str, ...]) -> list[sdk_config.Block
     return [sdk_config.block(s, settings) for s in sdks]
 
 
-def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
+def _record(outcome: Outcome, environ: Mapping[str, str], cut: ExitCode | None = ExitCode.OK) -> None:
+    """The attempt in the audit log; `cut` is how an unexpected end left (None: an internal error)."""
     o = outcome.options
+    code = outcome.exit_code if cut == ExitCode.OK else int(cut or ExitCode.INTERNAL)
     record = {
         "time": audit.timestamp(),
         "command": "confirm",
@@ -309,8 +315,8 @@ def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
             {"algorithm": a.algorithm, "status": a.status, "reason_code": a.reason_code, "accepted": a.accepted}
             for a in outcome.attempts
         ],
-        "result": "ok" if outcome.error is None else "failed",
-        "exit_code": outcome.exit_code,
+        "result": "ok" if code == 0 else "interrupted" if code == ExitCode.INTERRUPTED else "failed",
+        "exit_code": code,
         "error": outcome.error.as_dict() if outcome.error else None,
     }
     try:
