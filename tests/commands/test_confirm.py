@@ -256,7 +256,7 @@ def test_network_failures_refused_dns_and_proxy(pairs: tuple[Pair, Pair]) -> Non
         (("--endpoint", "ftp://h.example"), {}, "is not an https:// URL"),
         (("--public-key-id", "SANDBOX-short"), {}, "is not a Public Key ID"),
         (("--public-key-id", PLAIN_ID), {}, "no SANDBOX- or LIVE- prefix: which environment?"),
-        (("--timeout", "0"), {}, "--timeout must be a positive number"),
+        (("--timeout", "0"), {}, "--timeout must be a number of seconds above 0 and at most 600"),
     ],
 )
 def test_usage_errors_exit_2_before_sending(
