@@ -163,7 +163,9 @@ def _chain_lines(walk: Walk) -> list[str]:
     lines = []
     if walk.unchained:
         vouched = " (vouched for by its first record)" if walk.chained else ""
-        lines.append(f"  {walk.unchained} line(s) from keygen 0.1.0 before the chain began{vouched}: unchained, not checked")
+        lines.append(
+            f"  {walk.unchained} line(s) from keygen 0.1.0 before the chain began{vouched}: unchained, not checked"
+        )
     if walk.chained:
         whole = "up to the break" if walk.brk else "whole"
         lines.append(f"  {walk.chained} chained record(s), {whole}, from record 1 (log ID {walk.log_id})")
