@@ -259,7 +259,6 @@ def read_exactly(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
-
 @contextmanager
 def locked(fd: int, *, shared: bool = False) -> Iterator[None]:
     """flock on POSIX, LockFileEx on Windows: exclusive for writers, shared for readers."""

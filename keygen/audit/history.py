@@ -104,6 +104,3 @@ def might_matter(raw: bytes) -> bool:
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
-
-
-

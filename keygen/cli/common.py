@@ -58,6 +58,8 @@ ShellOption = Annotated[
     Optional[str],
     typer.Option("--shell", **choice(SHELLS), help="The shell the lines are typed into (default: detected)."),
 ]
+
+
 def audit_log_usable(ctx: typer.Context, value: Optional[Path]) -> Optional[Path]:
     """A command that writes the audit log refuses (exit 14), before it does any work, a log path that
     is a FIFO, a device, a socket, a directory or a link (keygen.audit.log.usable)."""
