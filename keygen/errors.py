@@ -28,6 +28,9 @@ class ExitCode(enum.IntEnum):
     REJECTED = 11
     #: `confirm`: the service failed (5xx) or answered something that is not its API.
     SERVICE = 12
+    #: The audit log cannot be used: its path is not a regular file (a FIFO, a device, a socket,
+    #: a directory, a link), or a command needs the log while it is turned off.
+    AUDIT_LOG = 14
     #: A bug in keygen itself, never something a user caused.
     INTERNAL = 70
     INTERRUPTED = 130
@@ -111,3 +114,11 @@ class Rejected(KeygenError):
 class ServiceError(KeygenError):
     code = ExitCode.SERVICE
     kind = "service"
+
+
+class LogUnusable(KeygenError):
+    """The audit log's path is something other than a regular file, or the log is turned off for a
+    command that cannot work without it (exit 14)."""
+
+    code = ExitCode.AUDIT_LOG
+    kind = "audit_log_unusable"

@@ -2,6 +2,7 @@
 """Measure keygen's own cost as ratios against the floors it cannot go below, in one run.
 
   python scripts/bench.py [--rounds 20] [--pairs 4] [--json] [--check] [--install]
+  python scripts/bench.py --audit-records 100000 [--json]     (the audit log at scale; issue 25)
 
 Every ratio is a ratio of medians of runs made in the same rounds, alternating (each round runs
 every command once, in reverse order every other round), so that whatever load the machine has
@@ -16,6 +17,11 @@ search makes their times swing far more than anything keygen does, and more runs
 | verify | `keygen verify PRIV PUB` | `python -c "import typer; from cryptography...asymmetric import rsa"` | 2.8 |
 | plan, doctor | `keygen plan`, `keygen doctor` | `python -c "import typer"` | 1.4 |
 | version | `keygen --version` | `python -c pass` | 1.5 |
+
+`--audit-records N` is a separate mode, not part of the ratios: it builds a log of N records with
+keygen's own append (one process, rotation at the default 10 MiB) and reports, for each command that
+reads the log, its wall time and its peak memory (the child's ru_maxrss, as /usr/bin/time -v shows
+it). Memory must not grow with the log; time may, for a command that walks all of it.
 
 generate / sh has no ceiling (issue 18 dropped it): it is what a user waits for against the
 documented lines, so it is still measured and printed, but never counts in `--check`'s verdict.
@@ -268,6 +274,89 @@ def reinstalled() -> int:
         return subprocess.run([str(python), __file__, *again], check=False).returncode
 
 
+#: The commands that read the audit log, as `keygen` arguments (the log comes from KEYGEN_AUDIT_LOG).
+AUDIT_READS = (
+    ("audit verify", ["audit", "verify"]),
+    ("audit --last 5", ["audit", "--last", "5"]),
+    ("audit show last", ["audit", "show", "last"]),
+    ("audit show 1", ["audit", "show", "1"]),
+    ("audit --json", ["audit", "--json"]),
+)
+
+
+def audit_record(i: int) -> dict[str, Any]:
+    """A record like the ones a deploy pipeline appends: mostly confirm health checks (about 2 KB
+    each, as in issue 25's log), and every 500th record a new key made and exchanged."""
+    key = f"SHA256:{i // 500:043d}"
+    if i % 500 == 0:
+        steps = [
+            {"line": line, "argv": line.split(), "exit_code": 0, "stderr": "." * 300}
+            for line in DOCUMENTED.split(" && ")
+        ]
+        return {"command": "generate", "result": "ok", "exit_code": 0, "fingerprint": key, "steps": steps,
+                "method": {"name": "openssl"}, "dir": "/srv/keys", "time": "2026-01-01T00:00:00Z"}  # fmt: skip
+    if i % 500 == 1:
+        return {"command": "exchange", "result": "ok", "exit_code": 0, "fingerprint": key,
+                "public_key_id": f"LIVE-{i:024d}", "environment": "live", "region": "eu"}  # fmt: skip
+    attempt = {"status": 404, "reason_code": "ResourceNotFound", "headers": {"x-amz-pay-request-id": "r" * 36}}
+    return {"command": "confirm", "result": "ok", "exit_code": 0, "fingerprint": key, "time": "2026-01-01T00:00:00Z",
+            "public_key_id": f"LIVE-{i // 500:024d}", "attempts": [attempt] * 3, "note": "n" * 1200}  # fmt: skip
+
+
+def build_log(path: Path, records: int, limit: Optional[int] = None) -> None:
+    """`records` records appended by keygen's own append (its chain and rotation), without an fsync
+    each (a benchmark's log need not survive a power cut)."""
+    from keygen.audit import log
+
+    for i in range(records):
+        log.append(path, audit_record(i), limit=limit, durable=False)
+
+
+def peak(argv: Sequence[str], env: Mapping[str, str]) -> tuple[float, int, int]:
+    """Wall seconds, peak resident memory in KiB (ru_maxrss of the child) and exit code of one run."""
+    started = time.perf_counter()
+    child = subprocess.Popen(list(argv), env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - started, usage.ru_maxrss, child.returncode
+
+
+def audit_scale(records: int, pythonpath: Optional[str] = None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="keygen-bench-audit-") as tmp:
+        log = Path(tmp) / "audit.jsonl"
+        started = time.perf_counter()
+        build_log(log, records)
+        built = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in Path(tmp).iterdir())
+        env = {**os.environ, "KEYGEN_AUDIT_LOG": str(log), "HOME": tmp}
+        if pythonpath:  # the readers of another checkout (`git archive COMMIT | tar -x -C DIR`): before/after
+            env["PYTHONPATH"] = pythonpath
+        reads = {}
+        for name, args in AUDIT_READS:
+            wall, kib, code = peak([*keygen_argv(), *args], env)
+            reads[name] = {"seconds": round(wall, 3), "peak_mib": round(kib / 1024, 1), "exit_code": code}
+        files = len(list(Path(tmp).glob("audit.jsonl*")))
+    return {
+        "records": records,
+        "bytes": size,
+        "files": files,
+        "append_ms": round(built / records * 1000, 3),
+        "reads": reads,
+    }
+
+
+def audit_text(summary: Mapping[str, Any]) -> str:
+    lines = [
+        f"audit log: {summary['records']} records, {summary['bytes'] / 1e6:.1f} MB in {summary['files']} file(s); "
+        f"append {summary['append_ms']} ms a record"
+    ]
+    for name, r in summary["reads"].items():
+        lines.append(
+            f"  keygen {name:18s} {r['seconds']:7.2f} s  peak {r['peak_mib']:7.1f} MiB  (exit {r['exit_code']})"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=20)
@@ -277,7 +366,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--check", action="store_true", help="exit 1 when a ratio misses its target")
     parser.add_argument("--install", action="store_true", help="measure a regular install in a fresh venv")
+    parser.add_argument(
+        "--audit-records", type=int, metavar="N", help="instead: build an audit log of N records, measure its readers"
+    )
+    parser.add_argument(
+        "--pythonpath", metavar="DIR", help="with --audit-records: run the readers of the keygen in DIR"
+    )
     args = parser.parse_args(argv)
+    if args.audit_records:
+        summary = audit_scale(args.audit_records, args.pythonpath)
+        print(json.dumps(summary, indent=2) if args.json else audit_text(summary))
+        return 0
     if args.install:
         return reinstalled()
     if not shutil.which("openssl"):

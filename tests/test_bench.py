@@ -169,3 +169,36 @@ def test_the_bench_environment_has_no_python_variables(tmp_path: Path, monkeypat
     env = bench.bench_env(tmp_path)
     assert not any(k.startswith("PYTHON") for k in env)
     assert env["KEYGEN_AUDIT_LOG"] == str(tmp_path / "audit.jsonl") and env["HOME"] == str(tmp_path)
+
+
+def test_the_audit_mode_measures_every_read_command_and_is_apart_from_the_ratios(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--audit-records N` runs its own measurement (never the start-up ratios) and prints each read
+    command's time and peak memory."""
+    names = [name for name, _ in bench.AUDIT_READS]
+    assert {"audit verify", "audit --last 5", "audit show last", "audit --json"} <= set(names)
+    reads = {name: {"seconds": 1.5, "peak_mib": 27.4, "exit_code": 0} for name in names}
+    summary = {"records": 7, "bytes": 14_000, "files": 1, "append_ms": 0.1, "reads": reads}
+    asked: list[tuple[int, Any]] = []
+    monkeypatch.setattr(bench, "audit_scale", lambda n, pythonpath: asked.append((n, pythonpath)) or summary)
+    monkeypatch.setattr(bench, "measure", lambda *a: pytest.fail("the ratios must not run in the audit mode"))
+    assert bench.main(["--audit-records", "7", "--pythonpath", "/before"]) == 0
+    out = capsys.readouterr().out
+    assert asked == [(7, "/before")]
+    assert out.startswith("audit log: 7 records, 0.0 MB in 1 file(s)")
+    for name in names:
+        assert f"keygen {name}" in out
+    assert out.count("peak    27.4 MiB") == len(names)
+
+
+def test_the_audit_log_builder_uses_keygens_append_and_its_chain(tmp_path: Path) -> None:
+    from keygen.audit import verify
+
+    log = tmp_path / "audit.jsonl"
+    bench.build_log(log, 600, limit=200_000)
+    verdict = verify.verify(log)
+    assert verdict.exit_code == 0 and verdict.walk is not None and verdict.walk.chained == 600
+    assert len(verdict.files) >= 2  # rotated
+    commands = [json.loads(line)["command"] for line in log.with_name("audit.jsonl.1").read_text().splitlines()[:3]]
+    assert commands == ["generate", "exchange", "confirm"]

@@ -11,20 +11,26 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import platformdirs
 
-from keygen.audit import chain as audit_chain
+from keygen.audit import files as audit_files
+from keygen.audit import history
 from keygen.audit import store as audit_store
-from keygen.errors import DirUnusable, KeygenError
+from keygen.errors import KeygenError, LogUnusable
 from keygen.result import Result, utc_timestamp
 
 ENV_VAR = "KEYGEN_AUDIT_LOG"
 FILE_NAME = "audit.jsonl"
+
+
+#: `--audit-log off` or KEYGEN_AUDIT_LOG=off: no log at all (containers and CI that keep no state).
+#: A file really named `off` is still reachable by a path with a directory in it (`$PWD/off`).
+OFF = "off"
 
 
 def default_path(env: Mapping[str, str] | None = None) -> Path:
@@ -36,7 +42,14 @@ def default_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def resolve(path: str | os.PathLike[str] | None, env: Mapping[str, str] | None = None) -> Path:
+    """The log's path: --audit-log, else KEYGEN_AUDIT_LOG, else the user log directory; `Path("off")`
+    when the log is turned off (is_off)."""
     return Path(path) if path else default_path(env)
+
+
+def is_off(path: str | os.PathLike[str]) -> bool:
+    """Whether this (resolved) path is the word that turns the log off."""
+    return os.fspath(path) == OFF
 
 
 def is_default(path: str | os.PathLike[str] | None, env: Mapping[str, str] | None = None) -> bool:
@@ -45,29 +58,53 @@ def is_default(path: str | os.PathLike[str] | None, env: Mapping[str, str] | Non
     return not path and not env.get(ENV_VAR)
 
 
+def usable(explicit: str | os.PathLike[str] | None, env: Mapping[str, str] | None = None) -> Path:
+    """The log's path, once lstat says it is a regular file or nothing yet (or the log is off);
+    LogUnusable (exit 14) for a FIFO, a device, a socket, a directory or a link, before anything
+    opens it: a command that writes the log asks this before it does its work."""
+    path = resolve(explicit, env)
+    if is_off(path):
+        return path
+    try:
+        audit_files.check(path)
+    except OSError as exc:
+        refused = audit_files.refusal(exc, path)
+        if isinstance(refused, LogUnusable):
+            raise refused from None
+    return path
+
+
 def record(
     explicit: str | os.PathLike[str] | None, entry: Mapping[str, Any], env: Mapping[str, str] | None = None
-) -> Path:
+) -> Path | None:
     """Append `entry` to the log chosen by --audit-log (`explicit`), KEYGEN_AUDIT_LOG or the default,
-    and return where it went; raises OSError when it cannot be written (callers warn)."""
+    and return where it went once it is written and on the disk; None when the log is turned off (no
+    record, nothing to say "Recorded" about). Raises OSError when it cannot be written (callers
+    warn), NotRegular (an OSError) for a path that is not a regular file: nothing is opened then."""
     path = resolve(explicit, env)
+    if is_off(path):
+        return None
     append(path, entry, own_dir=is_default(explicit, env), limit=audit_store.max_bytes(env))
     return path
 
 
-def append(path: Path, record: Mapping[str, Any], *, own_dir: bool = False, limit: int | None = None) -> None:
+def append(
+    path: Path, record: Mapping[str, Any], *, own_dir: bool = False, limit: int | None = None, durable: bool = True
+) -> None:
     """Append one record, sealed into the hash chain (audit_store, audit_chain); raises OSError when
     the log cannot be written (callers warn). `limit`: the rotation size (default: KEYGEN_AUDIT_MAX_BYTES).
+    `durable`: fsync before returning (only a benchmark building a big log turns it off).
 
     `own_dir`: the directory is keygen's own (the default location), so it is made owner-only even
     if something created it looser; a directory the user named is left as it is.
     """
+    audit_files.check(path)  # before any directory is made for it
     parent = path.parent
     if not parent.exists():
         parent.mkdir(parents=True, mode=0o700, exist_ok=True)
     if own_dir and os.name == "posix":
         os.chmod(parent, 0o700)
-    audit_store.append(path, record, limit=limit)
+    audit_store.append(path, record, limit=limit, durable=durable)
 
 
 @dataclass(frozen=True)
@@ -79,121 +116,48 @@ class Problem:
 
 
 def read_if_there(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """The log's records, none when there is no log yet; a log (or a directory on its way) the
-    user cannot read is DirUnusable (exit 6) with the path and the fix, never an internal error."""
+    """The log's records, none when there is no log yet (or it is turned off); a log the user cannot
+    read is DirUnusable (exit 6), one that is not a regular file LogUnusable (exit 14), each with the
+    path and the fix, never an internal error."""
+    if is_off(path):
+        return [], []
     try:
         return read(path)
     except (FileNotFoundError, NotADirectoryError):
         return [], []
     except OSError as exc:
-        raise DirUnusable(
-            f"cannot read the audit log {path}: {exc.strerror or exc}",
-            f"check the permissions of {path} and the directories above it (ls -ld {path.parent}), "
-            "or name another log with --audit-log or KEYGEN_AUDIT_LOG",
-        ) from None
+        raise audit_files.refusal(exc, path) from None
 
 
 def read(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Every record of the log: the files rotation moved aside, oldest first, then `path` itself,
-    read under the writers' lock (so never half a line); raises OSError when a file cannot be read."""
-    records: list[dict[str, Any]] = []
+    """Every record of the log, in a list (records() is the same one at a time); raises OSError
+    when a file cannot be read."""
     problems: list[Problem] = []
-    for file, data in audit_store.snapshot(path):
-        for number, raw in enumerate(audit_chain.split_lines(data), 1):
-            if not raw.strip():
-                continue
-            try:
-                value = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
-                problems.append(Problem(number, f"not JSON ({str(exc).splitlines()[0][:80]})", str(file)))
-                continue
-            if not isinstance(value, dict):
-                problems.append(Problem(number, "not a JSON object", str(file)))
-                continue
-            records.append(value)
-    return records, problems
+    return list(records(path, problems)), problems
 
 
-#: Amazon Pay's help pages recommend rotating keys, ideally every 90 days.
-ROTATE_AFTER_DAYS = 90
+def records(path: Path, problems: list[Problem] | None = None) -> Iterator[dict[str, Any]]:
+    """The log's records one at a time: the files rotation moved aside, oldest first, then `path`
+    itself, as they were when the read began (never half a line); a line that is not a JSON object
+    is skipped and added to `problems`. Raises OSError when a file cannot be read."""
+    with audit_files.opened(path) as parts:
+        yield from _records_of(parts, problems)
 
 
-@dataclass
-class KeyHistory:
-    """One key pair as the log knows it: when it was made or first seen, and which IDs it got."""
-
-    fingerprint: str
-    created: str | None = None
-    first_seen: str | None = None
-    ids: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def since(self) -> str | None:
-        return self.created or self.first_seen
-
-    def made(self, generated: dict[str, Any]) -> None:
-        """A successful generate made it; the first such record says when."""
-        self.created = self.created or _str(generated.get("time"))
-
-    def given_id(self, exchanged: dict[str, Any]) -> None:
-        """exchange gave it a Public Key ID; the first such record says when the key was first seen."""
-        self.first_seen = self.first_seen or _str(exchanged.get("time"))
-        self.ids.append(
-            {
-                "public_key_id": exchanged.get("public_key_id"),
-                "environment": exchanged.get("environment"),
-                "region": exchanged.get("region"),
-                "time": exchanged.get("time"),
-            }
-        )
-
-    def age_days(self, now: _dt.datetime) -> float | None:
-        when = parse_time(self.since)
-        return None if when is None else (now - when).total_seconds() / 86400
-
-    def as_dict(self, now: _dt.datetime) -> dict[str, Any]:
-        age = self.age_days(now)
-        return {
-            "fingerprint": self.fingerprint,
-            "created": self.created,
-            "first_seen": self.first_seen,
-            "age_days": None if age is None else round(age, 1),
-            "rotate": age is not None and age > ROTATE_AFTER_DAYS,
-            "public_key_ids": self.ids,
-        }
-
-
-def parse_time(value: object) -> _dt.datetime | None:
-    if not isinstance(value, str):
+def _value(raw: bytes, number: int, file: Path, problems: list[Problem] | None) -> dict[str, Any] | None:
+    if not raw.strip():
         return None
-
     try:
-        when = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=_dt.timezone.utc)
-
-
-def key_history(records: list[dict[str, Any]]) -> list[KeyHistory]:
-    """Keys by fingerprint: made by a successful generate, or given an ID by exchange."""
-    keys: dict[str, KeyHistory] = {}
-    for r in records:
-        fp = r.get("fingerprint")
-        if isinstance(fp, str) and fp:
-            _note(keys, fp, r)
-    return list(keys.values())
-
-
-def _note(keys: dict[str, KeyHistory], fp: str, r: dict[str, Any]) -> None:
-    """What one record adds to its key's history (a record of any other kind adds nothing, not even the key)."""
-    if r.get("command") == "generate" and r.get("result") == "ok":
-        keys.setdefault(fp, KeyHistory(fp)).made(r)
-    elif r.get("command") == "exchange" and r.get("public_key_id"):
-        keys.setdefault(fp, KeyHistory(fp)).given_id(r)
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        reason = f"not JSON ({str(exc).splitlines()[0][:80]})"
+    else:
+        if isinstance(value, dict):
+            return value
+        reason = "not a JSON object"
+    if problems is not None:
+        problems.append(Problem(number, reason, str(file)))
+    return None
 
 
 def utc_now() -> _dt.datetime:
@@ -203,6 +167,13 @@ def utc_now() -> _dt.datetime:
 def timestamp() -> str:
     """A record's `time`: UTC, to the second, ISO 8601 with a Z."""
     return utc_timestamp()
+
+
+#: The key history moved to keygen.audit.history; these names stay for the callers that use them here.
+ROTATE_AFTER_DAYS = history.ROTATE_AFTER_DAYS
+KeyHistory = history.KeyHistory
+key_history = history.key_history
+parse_time = history.parse_time
 
 
 @dataclass
@@ -232,17 +203,67 @@ class Listing(Result):
 
 
 def show(path: Path, last: int | None = None, *, path_only: bool = False) -> Listing:
-    """Read the log for `keygen audit`; `last` limits the records and the keys alike."""
+    """Read the log for `keygen audit`; `last` limits the records and the keys alike.
+
+    One pass over the log, a record at a time, builds the keys. Without `last` it keeps every record
+    too (they are all printed); with `last` the records are read backwards from the end of the
+    newest file, only as far as N of them, and the pass parses only the lines that can matter to a
+    key (history.might_matter) or do not look like a record at all (to report them)."""
     listing = Listing(path, path_only=path_only)
     if path_only:
         return listing
+    problems: list[Problem] = []
     try:
-        records, listing.skipped = read_if_there(path)
-    except DirUnusable as exc:
-        listing.error = exc
+        with audit_files.opened(path) as parts:
+            if last:
+                listing.keys = history.key_history(_key_records(parts, problems))[-last:]
+                listing.records = _last_records(parts, last)
+            else:
+                listing.records = list(_records_of(parts, problems))
+                listing.keys = history.key_history(listing.records)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:
+        listing.error = audit_files.refusal(exc, path)
         return listing
-    keys = key_history(records)
-    listing.records = records[-last:] if last else records
-    listing.keys = keys[-last:] if last else keys
-    listing.warnings = [f"{path} line {p.line_no} skipped: {p.reason}" for p in listing.skipped]
+    listing.skipped = problems
+    listing.warnings = [f"{p.file or path} line {p.line_no} skipped: {p.reason}" for p in problems]
     return listing
+
+
+def _records_of(parts: Iterable[audit_files.Part], problems: list[Problem] | None) -> Iterator[dict[str, Any]]:
+    for part in parts:
+        for number, raw in enumerate(audit_files.lines(part), 1):
+            value = _value(raw, number, part.path, problems)
+            if value is not None:
+                yield value
+
+
+def _key_records(parts: Iterable[audit_files.Part], problems: list[Problem]) -> Iterator[dict[str, Any]]:
+    """The records that can add to a key's history, one at a time; a line that does not even look
+    like a record is parsed too, so that it is reported."""
+    for part in parts:
+        for number, raw in enumerate(audit_files.lines(part), 1):
+            if history.might_matter(raw) or not _looks_like_record(raw):
+                value = _value(raw, number, part.path, problems)
+                if value is not None:
+                    yield value
+
+
+def _looks_like_record(raw: bytes) -> bool:
+    body = raw.rstrip(b"\r\n")
+    return not body.strip() or (body.startswith(b"{") and body.endswith(b"}"))
+
+
+def _last_records(parts: list[audit_files.Part], n: int) -> list[dict[str, Any]]:
+    """The last `n` records, read backwards from the end of the newest file (into older ones only as
+    far as needed), in the order they were written."""
+    found: list[dict[str, Any]] = []
+    for part in reversed(parts):
+        for _, raw in audit_files.lines_backwards(part):
+            value = _value(raw, 0, part.path, None)
+            if value is not None:
+                found.append(value)
+                if len(found) == n:
+                    return found[::-1]
+    return found[::-1]

@@ -11,14 +11,17 @@ overwriting, so a failed step never leaves half a pair under the final names.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from keygen import recipes
-from keygen.audit.chain import Line
-from keygen.audit.verify import read_log
+from keygen.audit import files
+from keygen.audit.chain import Line, parse
+from keygen.audit.walk import lines_of
 from keygen.errors import KeygenError, UsageError
 from keygen.recipes.quoting import powershell_ascii_line
 from keygen.result import Result
@@ -63,8 +66,9 @@ def show(path: Path, which: str, shell: str | None = None) -> Shown:
     try:
         if shell is not None and shell not in SHELLS:
             raise UsageError(f"--script {shell!r} is not a shell keygen writes", f"use one of: {', '.join(SHELLS)}")
-        _, lines = read_log(path)
-        shown.line = line = find(lines, which, path)
+        if which != "last" and not which.isdigit():
+            raise UsageError(f"{which!r} is neither a record number nor `last`", "for example: keygen audit show last")
+        shown.line = line = _find(path, which, shown.warnings)
         if line.sealed is False:
             shown.warnings.append(
                 f"{line.where()} was changed after it was written (its hash does not match); "
@@ -77,31 +81,65 @@ def show(path: Path, which: str, shell: str | None = None) -> Shown:
     return shown
 
 
-def find(lines: list[Line], which: str, path: Path) -> Line:
-    """`last`: the log's last record; a number: the record with that seq (`keygen audit --json`)."""
-    records = [ln for ln in lines if ln.value is not None]
-    if which == "last":
-        return _last(records, path)
-    if not which.isdigit():
-        raise UsageError(f"{which!r} is neither a record number nor `last`", "for example: keygen audit show last")
-    return _numbered(records, which, path)
-
-
-def _last(records: list[Line], path: Path) -> Line:
-    if not records:
-        raise UsageError(f"the audit log {path} holds no records", "run keygen generate first, or name another --path")
-    return records[-1]
-
-
-def _numbered(records: list[Line], which: str, path: Path) -> Line:
-    """The chained record whose seq is `which` (digits)."""
-    found = next((ln for ln in records if ln.chained and ln.seq == int(which)), None)
+def _find(path: Path, which: str, warnings: list[str]) -> Line:
+    """`last`: the log's last record, read from the end of the newest file; a number: the chained
+    record with that seq (`keygen audit --json`), read front to back until it is found."""
+    try:
+        with files.opened(path) as parts:
+            found = _last(parts, warnings) if which == "last" else _numbered(parts, int(which))
+    except OSError as exc:
+        raise files.refusal(exc, path) from None
+    if found is None and which == "last":
+        raise UsageError(
+            f"the audit log {path} holds no records", "run keygen generate first, or name another --audit-log"
+        )
     if found is None:
         raise UsageError(
             f"the audit log {path} has no record {which}",
             "record numbers are the `seq` in `keygen audit --json`; `keygen audit verify` prints the newest",
         )
     return found
+
+
+def _backwards(parts: list[files.Part]) -> Iterator[tuple[files.Part, int, Line]]:
+    """The log's lines from the newest back, each with its file and where it starts (its line number
+    is counted only for a line that is shown: counting costs a read of the file up to it)."""
+    for part in reversed(parts):
+        for offset, raw in files.lines_backwards(part):
+            yield part, offset, parse(raw, part.path, 0)
+
+
+def _numbered_line(found: tuple[files.Part, int, Line]) -> Line:
+    part, offset, line = found
+    return dataclasses.replace(line, no=files.line_number(part, offset))
+
+
+def _last(parts: list[files.Part], warnings: list[str]) -> Line | None:
+    """The last record; a warning when it is not what keygen appends to a chained log: a line with
+    no seq, prev and hash after chained records, or one that does not link to the line before it."""
+    lines = _backwards(parts)
+    found = next((x for x in lines if x[2].value is not None), None)
+    if found is None:
+        return None
+    last = _numbered_line(found)
+    before = next((x for x in lines if x[2].raw.strip()), None)
+    if not last.chained:
+        if before is not None and (before[2].chained or any(x[2].chained for x in lines)):
+            warnings.append(
+                f"{last.where()} carries no seq, prev and hash although the log is chained: keygen did not "
+                "append it (it was added by hand); `keygen audit verify` says more"
+            )
+    elif before is not None and "prev" in (last.value or {}) and not last.links_to(before[2]):
+        warnings.append(
+            f"{last.where()} does not link to the line before it ({_numbered_line(before).where()}): the log "
+            "was changed; `keygen audit verify` says more"
+        )
+    return last
+
+
+def _numbered(parts: list[files.Part], seq: int) -> Line | None:
+    """The first chained record whose seq is `seq`, read front to back."""
+    return next((ln for ln in lines_of(parts) if ln.value is not None and ln.chained and ln.seq == seq), None)
 
 
 def recipe_of(record: dict[str, Any]) -> recipes.Recipe:
@@ -137,8 +175,14 @@ def _not_replayable(record: dict[str, Any], lines: tuple[object, ...]) -> UsageE
 
 def _comment(value: object) -> str:
     """Text from the record, safe inside a comment of any of the three shells (one line, no
-    characters cmd or PowerShell would act on)."""
-    return _UNSAFE.sub("?", str(value))[:200]
+    characters cmd or PowerShell would act on) and still legible: every other character is written
+    as its code point, `\\u00e9` for an é, `\\u001b` for an ESC (never a bare `?`)."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(value))[:300]
+
+
+def _name(value: object) -> object:
+    """A recorded method (or tool): a name in older records, an object with a `name` since."""
+    return value.get("name", "?") if isinstance(value, dict) else value
 
 
 def _about(line: Line) -> list[str]:
@@ -148,7 +192,7 @@ def _about(line: Line) -> list[str]:
         f"keygen audit replay of record {line.seq} (line sha256 {line.digest})",
         f"from {line.file} line {line.no}",
         f"recorded {r.get('time')} by {r.get('user')} on {r.get('host')} in {r.get('dir')}",
-        f"method {r.get('method')}, result {r.get('result')}, keygen {r.get('keygen_version')}",
+        f"method {_name(r.get('method'))}, result {r.get('result')}, keygen {r.get('keygen_version')}",
         f"recorded executable {step0.get('executable')} ({step0.get('tool_version')})",
         "Usage: run it with the directory for the pair as its argument (default: the current directory).",
         "It refuses (exit 5) when privateKey.pem or publicKey.pub exist there, runs the documented lines",

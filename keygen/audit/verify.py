@@ -1,5 +1,6 @@
-"""`keygen audit verify`: walk the chain across every file of the log, name the first break, and
-prove an anchor (a head hash written down earlier) is still in it."""
+"""`keygen audit verify`: walk the chain across every file of the log, one line at a time, name the
+first break, report files beside the log that rotation never writes, and prove an anchor (a head
+hash written down earlier) is still in the chain, with every record before it."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from keygen.audit import chain as audit_chain
-from keygen.audit import store as audit_store
-from keygen.audit.chain import Line, Walk
-from keygen.errors import ChecksFailed, DirUnusable, KeygenError, UsageError
+from keygen.audit import files
+from keygen.audit.chain import Line
+from keygen.audit.walk import Walk, lines_of, walk
+from keygen.errors import ChecksFailed, KeygenError, UsageError
 from keygen.result import Result
 
 BREAK_HINT = (
@@ -26,52 +28,59 @@ class Verdict(Result):
     files: list[Path] = field(default_factory=list)
     walk: Walk | None = None
     anchor: str | None = None
-    anchor_line: Line | None = None
+    #: Files beside the log named like rotated ones that rotation never writes (`.0`, `.007`).
+    strays: list[Path] = field(default_factory=list)
     error: KeygenError | None = None
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def anchor_line(self) -> Line | None:
+        return self.walk.anchor if self.walk else None
 
     def facts(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
             "files": [str(f) for f in self.files],
+            "strays": [str(f) for f in self.strays],
             **_walk_dict(self.walk),
             "anchor": _anchor_dict(self),
         }
 
 
-def read_log(path: Path) -> tuple[list[Path], list[Line]]:
-    """Every line of every file of the log, read under the writers' lock; DirUnusable (exit 6) when
-    a file cannot be read."""
-    try:
-        files = audit_store.snapshot(path)
-    except OSError as exc:
-        raise DirUnusable(
-            f"cannot read the audit log {getattr(exc, 'filename', None) or path}: {exc.strerror or exc}",
-            "check its permissions, or name another log with --audit-log",
-        ) from None
-    return [p for p, _ in files], audit_chain.read_lines(files)
-
-
 def verify(path: Path, anchor: str | None = None) -> Verdict:
     verdict = Verdict(path)
     try:
-        wanted = _anchor(anchor)
-        verdict.files, lines = read_log(path)
-        verdict.walk = walk = audit_chain.walk(lines)
-        if wanted is not None:
-            verdict.anchor = wanted
-            verdict.anchor_line = walk.find(wanted)
-        if walk.brk is not None:
-            raise ChecksFailed(f"the audit chain is broken ({walk.brk.kind}): {walk.brk.message}", BREAK_HINT)
-        if wanted is not None and verdict.anchor_line is None:
-            raise ChecksFailed(
-                f"no record of the audit log has the anchor's hash sha256:{wanted}: the record it named was "
-                "removed or changed (or the anchor belongs to another log)",
-                "check the anchor was copied whole and from this log; " + BREAK_HINT,
-            )
+        wanted = verdict.anchor = _anchor(anchor)
+        try:
+            with files.opened(path) as parts:
+                verdict.files = [p.path for p in parts]
+                verdict.walk = walk(lines_of(parts), wanted)
+        except OSError as exc:
+            raise files.refusal(exc, path) from None
+        verdict.strays = files.strays(path)
+        _judge(verdict, verdict.walk, wanted)
     except KeygenError as exc:
         verdict.error = exc
     return verdict
+
+
+def _judge(verdict: Verdict, walk: Walk, wanted: str | None) -> None:
+    """The first thing wrong, as the error: a break, a stray file, an anchor not in the chain."""
+    if walk.brk is not None:
+        raise ChecksFailed(f"the audit chain is broken ({walk.brk.kind}): {walk.brk.message}", BREAK_HINT)
+    if verdict.strays:
+        names = ", ".join(str(p) for p in verdict.strays)
+        raise ChecksFailed(
+            f"beside the audit log: {names}, named like a rotated file but not one rotation writes "
+            f"(those are {verdict.path.name}.1, .2, ...): not read, not trusted",
+            "keygen never writes such a name; move it away (keep it as evidence) and verify again",
+        )
+    if wanted is not None and walk.anchor is None:
+        raise ChecksFailed(
+            f"no record of the audit log has the anchor's hash sha256:{wanted}: the record it named was "
+            "removed or changed (or the anchor belongs to another log)",
+            "check the anchor was copied whole and from this log; " + BREAK_HINT,
+        )
 
 
 def _anchor(value: str | None) -> str | None:

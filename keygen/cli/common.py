@@ -58,12 +58,25 @@ ShellOption = Annotated[
     Optional[str],
     typer.Option("--shell", **choice(SHELLS), help="The shell the lines are typed into (default: detected)."),
 ]
+
+
+def audit_log_usable(ctx: typer.Context, value: Optional[Path]) -> Optional[Path]:
+    """A command that writes the audit log refuses (exit 14), before it does any work, a log path that
+    is a FIFO, a device, a socket, a directory or a link (keygen.audit.log.usable)."""
+    if not ctx.resilient_parsing:
+        from keygen.audit import log
+
+        log.usable(value)
+    return value
+
+
 AuditLogOption = Annotated[
     Optional[Path],
     typer.Option(
         "--audit-log",
         readable=False,
-        help="Audit log file (default: KEYGEN_AUDIT_LOG, else the user log directory).",
+        callback=audit_log_usable,
+        help="Audit log file (default: KEYGEN_AUDIT_LOG, else the user log directory; `off`: no log).",
     ),
 ]
 

@@ -3,57 +3,68 @@
 Each reads a log that is there: a path with no log behind it (neither the live file nor any file
 rotation made from it) is a usage error, exit 2, never an empty listing. A mistyped `--audit-log`
 or KEYGEN_AUDIT_LOG would otherwise read as "no records" and, under `audit verify`, as a whole
-chain. `audit --path` only says where the log is, so it needs none.
+chain. A path that is there but is not a regular file (a FIFO, a device, a socket, a directory, a
+link) is exit 14 before anything opens it, and so is a log turned off (`--audit-log off`,
+KEYGEN_AUDIT_LOG=off): these commands cannot work without one. `audit --path` only says where the
+log is, so it needs none.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from keygen.audit import log, replay, store
+from keygen.audit import files, log, replay
 from keygen.audit import verify as chain_verify
-from keygen.errors import UsageError
+from keygen.errors import KeygenError, LogUnusable, UsageError
 from keygen.result import Failure, Result
 
 
 def _there(path: Path) -> bool:
     """The live file or a file rotation made from it is there, or the OS will not say (a directory
-    the user cannot enter): then the read itself fails and says why, exit 6."""
+    the user cannot enter): then the read itself fails and says why, exit 6. NotRegular (exit 14)
+    for a path that is there as something other than a regular file."""
     try:
-        os.lstat(path)
-    except FileNotFoundError:
-        return bool(store.rotated_files(path))
+        return files.check(path) or bool(files.rotated_files(path))
+    except files.NotRegular:
+        raise
     except OSError:
         return True
-    return True
 
 
-def _missing(path: Path, command: str) -> Failure | None:
-    if _there(path):
-        return None
-    return Failure(
-        command,
-        UsageError(
-            f"there is no audit log at {path}",
-            "check --audit-log or KEYGEN_AUDIT_LOG; keygen writes the log the first time generate, "
-            "exchange or confirm runs (`keygen audit --path` prints where)",
-        ),
-    )
+def _unusable(path: Path, command: str) -> Failure | None:
+    """Why `command` cannot read the log at `path`: off, not a regular file, or not there."""
+    try:
+        if log.is_off(path):
+            raise LogUnusable(
+                f"the audit log is turned off (--audit-log off or KEYGEN_AUDIT_LOG=off): `keygen {command}` "
+                "has no log to read",
+                "name the log to read with --audit-log FILE (or KEYGEN_AUDIT_LOG=FILE)",
+            )
+        if not _there(path):
+            raise UsageError(
+                f"there is no audit log at {path}",
+                "check --audit-log or KEYGEN_AUDIT_LOG; keygen writes the log the first time generate, "
+                "exchange or confirm runs (`keygen audit --path` prints where)",
+            )
+    except files.NotRegular as exc:
+        return Failure(command, files.refusal(exc, path))
+    except KeygenError as exc:
+        return Failure(command, exc)
+    return None
 
 
 def listing(path: Path, last: int | None = None, *, path_only: bool = False) -> Result:
     """`keygen audit [--last N]`, or `--path`."""
     if path_only:
         return log.show(path, path_only=True)
-    return _missing(path, "audit") or log.show(path, last)
+    return _unusable(path, "audit") or log.show(path, last)
 
 
 def verify(path: Path, anchor: str | None = None) -> Result:
     """`keygen audit verify [--anchor HASH]`."""
-    return _missing(path, "audit verify") or chain_verify.verify(path, anchor)
+    return _unusable(path, "audit verify") or chain_verify.verify(path, anchor)
 
 
 def show(path: Path, which: str, script: str | None = None) -> Result:
     """`keygen audit show N|last [--script SHELL]`."""
-    return _missing(path, "audit show") or replay.show(path, which, script)
+    return _unusable(path, "audit show") or replay.show(path, which, script)

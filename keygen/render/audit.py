@@ -15,9 +15,9 @@ from keygen.render import Text, dumps, json_printable
 from keygen.render.style import Style
 
 if TYPE_CHECKING:
-    from keygen.audit.chain import Walk
     from keygen.audit.replay import Shown
     from keygen.audit.verify import Verdict
+    from keygen.audit.walk import Walk
 
 
 def _exit(r: dict[str, Any]) -> str:
@@ -142,6 +142,7 @@ def verify_text(verdict: Verdict, style: Style, verbose: bool = False) -> Text:
         return Text()
     lines = [style.heading(f"Audit log {verdict.path}{_files_note(verdict)}")]
     lines += _chain_lines(walk) + _head_lines(walk)
+    lines += [f"  not rotation's, not read: {p}" for p in verdict.strays]
     if verdict.anchor_line is not None:
         a = verdict.anchor_line
         lines.append(f"Anchor sha256:{verdict.anchor}: found, record {a.seq} ({a.where()})")
@@ -161,7 +162,10 @@ def _chain_lines(walk: Walk) -> list[str]:
         return ["  no records: nothing to verify"]
     lines = []
     if walk.unchained:
-        lines.append(f"  {walk.unchained} line(s) from keygen 0.1.0 before the chain began: unchained, not checked")
+        vouched = " (vouched for by its first record)" if walk.chained else ""
+        lines.append(
+            f"  {walk.unchained} line(s) from keygen 0.1.0 before the chain began{vouched}: unchained, not checked"
+        )
     if walk.chained:
         whole = "up to the break" if walk.brk else "whole"
         lines.append(f"  {walk.chained} chained record(s), {whole}, from record 1 (log ID {walk.log_id})")

@@ -204,7 +204,7 @@ def test_missing_and_unreadable_logs_keep_their_exit_codes(tmp_path: Path) -> No
     assert anchored.exit_code == 1
     (tmp_path / "dir.jsonl").mkdir()
     unreadable = runner.invoke(app, ["audit", "verify", "--audit-log", str(tmp_path / "dir.jsonl"), "--json"])
-    assert unreadable.exit_code == 6 and json.loads(unreadable.output)["error"]["code"] == 6
+    assert unreadable.exit_code == 14 and json.loads(unreadable.output)["error"]["code"] == 14  # a directory
 
 
 def test_listing_keeps_its_options_beside_the_subcommands(audit_log: Path) -> None:

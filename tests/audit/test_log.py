@@ -84,10 +84,10 @@ def test_concurrent_writers_never_interleave(tmp_path: Path) -> None:
     assert sorted((r["writer"], r["i"]) for r in records) == [(t, i) for t in range(4) for i in range(40)]
 
 
-def test_unreadable_audit_log_is_exit_6(tmp_path: Path) -> None:
+def test_a_directory_as_the_audit_log_is_exit_14(tmp_path: Path) -> None:
     (tmp_path / "log-dir").mkdir()
     proc = run_keygen("audit", "--audit-log", str(tmp_path / "log-dir"))
-    assert proc.returncode == 6
-    assert "cannot read the audit log" in proc.stderr and "hint:" in proc.stderr
+    assert proc.returncode == 14
+    assert "is a directory, not a regular file" in proc.stderr and "hint:" in proc.stderr
     doc = json.loads(run_keygen("audit", "--json", "--audit-log", str(tmp_path / "log-dir")).stdout)
-    assert doc["error"]["code"] == 6
+    assert doc["error"]["code"] == 14
