@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from keygen.amazon_pay import REGIONS
-from keygen.cli.common import EnvironmentOption, JsonFlag, choice, environment_name, show
+from keygen.cli.common import EnvironmentOption, JsonFlag, audit_log_usable, choice, environment_name, show
 from keygen.host.platforms import SDKS
 
 ALGORITHMS = ("v2", "v1", "both")
@@ -51,7 +51,12 @@ def confirm(
     as_json: JsonFlag = False,
     audit_log: Annotated[
         Optional[Path],
-        typer.Option("--audit-log", readable=False, help="Audit log file to read the ID from and record in."),
+        typer.Option(
+            "--audit-log",
+            readable=False,
+            callback=audit_log_usable,
+            help="Audit log file to read the ID from and record in (`off`: no log).",
+        ),
     ] = None,
 ) -> None:
     """Send one signed read-only request to Amazon Pay: does this private key work with this Public Key ID?"""

@@ -93,6 +93,17 @@ def test_generate_refuses_an_odd_log_path_before_making_a_key(odd_path: Path, tm
     assert not out.exists() or not any(out.iterdir())
 
 
+def test_confirm_refuses_an_odd_log_path_before_it_signs_or_sends(odd_path: Path, pair: Pair) -> None:
+    """confirm reads its ID from the log and records its attempt there: an odd path is refused before
+    anything is signed or sent (the endpoint is a closed port: reaching it would be exit 8, not 14)."""
+    done = run_keygen(
+        "confirm", "--private-key", str(pair.private), "--public-key-id", ID, "--region", "eu",
+        "--endpoint", "https://127.0.0.1:9", "--timeout", "5", "--audit-log", str(odd_path), timeout=30,
+    )
+    refused(done, odd_path)
+    assert "Recorded" not in done.stdout
+
+
 def test_reading_dev_null_itself_is_refused(tmp_path: Path) -> None:
     """`audit verify --audit-log /dev/null` (a device read as input) used to verify an empty chain."""
     done = run_keygen("audit", "verify", "--audit-log", "/dev/null", timeout=30)
