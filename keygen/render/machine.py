@@ -6,13 +6,18 @@ shell, tools, what generate would run, and each problem's fix.
 
 from __future__ import annotations
 
-from keygen.commands.doctor import Doctor
+from typing import TYPE_CHECKING
+
 from keygen.commands.plan import Note, Plan, prompt
 from keygen.host import Host, ShellInfo, ToolInfo
 from keygen.host.platforms import os_label, shell_label
 from keygen.host.windows import GitForWindows
 from keygen.render import Text
 from keygen.render.style import Style
+
+if TYPE_CHECKING:
+    # Only doctor's text reads a Doctor: `keygen plan` does not load the doctor command.
+    from keygen.commands.doctor import Doctor
 
 LABELS = {"problem": "Problem", "warning": "Warning", "tip": "Tip"}
 
