@@ -112,6 +112,8 @@ def stand_in(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
 def _make_key_zoo(root: Path) -> dict[str, Path]:
     """Every kind of key file issue 4 names, made by the real tools (openssl, ssh-keygen)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SSH_ASKPASS")}
+    if os.environ.get("KEYGEN_DATA_OPENSSL"):  # the macOS lane: the zoo is made by the system's openssl
+        env["PATH"] = os.path.dirname(os.environ["KEYGEN_DATA_OPENSSL"]) + os.pathsep + env.get("PATH", "")
 
     def sh(*argv: str, out: str | None = None) -> None:
         stdout = open(root / out, "wb") if out else subprocess.DEVNULL  # noqa: SIM115 - closed below

@@ -78,6 +78,12 @@ def _identify(tools: tuple[str | None, str | None], cwd: str) -> Identities:
     return {info.name: info for info in all_of(jobs)}
 
 
+def _asked(tools: tuple[str | None, str | None], priv: str | None, pub: str | None) -> tuple[str | None, str | None]:
+    """The tools that will be asked anything about these files (only those are identified)."""
+    openssl, ssh_keygen = tools
+    return (openssl if priv or pub else None), (ssh_keygen if priv and pub else None)
+
+
 def _named(opinions: list[Opinion], identities: Identities) -> list[Opinion]:
     return [replace(op, answered_by=identities.get(op.tool)) for op in opinions]
 
@@ -239,7 +245,7 @@ class Answers:
         self.priv = priv = _regular_key_size(private_key)
         self.pub = pub = _regular_key_size(public_key)
         env, cwd = _tool_env(environ), os.getcwd()
-        self.identities = Background(partial(_identify, _tools(environ), cwd))
+        self.identities = Background(partial(_identify, _asked(_tools(environ), priv, pub), cwd))
         self.answers: dict[tuple[tuple[str, ...], str], Background[run.Completed | None]] = {
             (argv, exe): Background(partial(_run, argv, exe, cwd, env))
             for argv, exe in _every_command(_tools(environ), priv, pub)
@@ -359,7 +365,8 @@ def second_opinion(report: checks.Report, environ: Mapping[str, str], early: Ans
     priv_path, pub_path = _read_safely(report.private), _read_safely(report.public)
     ask = _Ask(report, priv_path, pub_path, _tool_env(environ), os.getcwd(), [], early)
     openssl, ssh_keygen = _tools(environ)
-    identities = early.identities if early else Background(partial(_identify, (openssl, ssh_keygen), ask.cwd))
+    asked = _asked((openssl, ssh_keygen), priv_path, pub_path)
+    identities = early.identities if early else Background(partial(_identify, asked, ask.cwd))
     # Three independent lines of questions, asked at once (each tool start is milliseconds of
     # waiting); each keeps its own answers, put back in the one order below.
     private, public, ssh = (replace(ask, opinions=[]) for _ in range(3))

@@ -95,3 +95,15 @@ def test_an_invalid_command_s_exit_0_is_that_step_s_failure(
     assert "exit status 0" in doc["error"]["hint"]
     assert len(doc["steps"]) == step + 1 and doc["steps"][step]["exit_code"] == 0
     assert not (out / "privateKey.pem").exists() and not (out / "publicKey.pub").exists()
+
+
+def test_a_genpkey_that_exits_0_and_writes_nothing_is_that_step_s_failure(tmp_path: Path, stand_in) -> None:  # type: ignore[no-untyped-def]
+    """The key file keygen made for it stays empty: the step failed, whatever its exit status."""
+    path = stand_in("openssl", 'case "$1" in genpkey) exit 0 ;; *) exec "$REAL" "$@" ;; esac\n')
+    out = tmp_path / "keys"
+    done = keygen_under_umask_022("generate", "--out-dir", str(out), "--json", env={"PATH": path})
+    doc = json.loads(done.stdout)
+    assert done.returncode == 4, done.stdout
+    assert doc["error"]["message"].endswith("failed although it exited 0, but privateKey.pem is missing or empty")
+    assert [s["exit_code"] for s in doc["steps"]] == [0]
+    assert not out.exists() or list(out.iterdir()) == []
