@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import NO_SH, OPENSSL, PY_PRELUDE, SSH_KEYGEN, TRADITIONAL, WINDOWS, write_python_tool
+from tests.helpers import DATA_TRADITIONAL, NO_SH, OPENSSL, PY_PRELUDE, SSH_KEYGEN, WINDOWS, write_python_tool
 from tests.helpers.pairs import Pair, make_pair
 from tests.helpers.standin import StandIn
 
@@ -135,7 +135,7 @@ def _make_key_zoo(root: Path) -> dict[str, Path]:
 
     sh("openssl", "genpkey", "-out", "privateKey.pem", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
     sh("openssl", "rsa", "-in", "privateKey.pem", "-pubout", out="publicKey.pub")
-    sh("openssl", "rsa", "-in", "privateKey.pem", *TRADITIONAL, "-out", "pkcs1.pem")
+    sh("openssl", "rsa", "-in", "privateKey.pem", *DATA_TRADITIONAL, "-out", "pkcs1.pem")
     sh("openssl", "rsa", "-in", "privateKey.pem", "-RSAPublicKey_out", "-out", "pkcs1_public.pub")
     sh(
         "openssl",
@@ -153,7 +153,7 @@ def _make_key_zoo(root: Path) -> dict[str, Path]:
         "rsa",
         "-in",
         "privateKey.pem",
-        *TRADITIONAL,
+        *DATA_TRADITIONAL,
         "-aes256",
         "-passout",
         "pass:secret123",
