@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import NO_SH, OPENSSL, PY_PRELUDE, SSH_KEYGEN, TRADITIONAL, WINDOWS, write_python_tool
+from tests.helpers import DATA_TRADITIONAL, NO_SH, OPENSSL, PY_PRELUDE, SSH_KEYGEN, WINDOWS, write_python_tool
 from tests.helpers.pairs import Pair, make_pair
 from tests.helpers.standin import StandIn
 
@@ -112,6 +112,8 @@ def stand_in(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
 def _make_key_zoo(root: Path) -> dict[str, Path]:
     """Every kind of key file issue 4 names, made by the real tools (openssl, ssh-keygen)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SSH_ASKPASS")}
+    if os.environ.get("KEYGEN_DATA_OPENSSL"):  # the macOS lane: the zoo is made by the system's openssl
+        env["PATH"] = os.path.dirname(os.environ["KEYGEN_DATA_OPENSSL"]) + os.pathsep + env.get("PATH", "")
 
     def sh(*argv: str, out: str | None = None) -> None:
         stdout = open(root / out, "wb") if out else subprocess.DEVNULL  # noqa: SIM115 - closed below
@@ -133,7 +135,7 @@ def _make_key_zoo(root: Path) -> dict[str, Path]:
 
     sh("openssl", "genpkey", "-out", "privateKey.pem", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
     sh("openssl", "rsa", "-in", "privateKey.pem", "-pubout", out="publicKey.pub")
-    sh("openssl", "rsa", "-in", "privateKey.pem", *TRADITIONAL, "-out", "pkcs1.pem")
+    sh("openssl", "rsa", "-in", "privateKey.pem", *DATA_TRADITIONAL, "-out", "pkcs1.pem")
     sh("openssl", "rsa", "-in", "privateKey.pem", "-RSAPublicKey_out", "-out", "pkcs1_public.pub")
     sh(
         "openssl",
@@ -151,7 +153,7 @@ def _make_key_zoo(root: Path) -> dict[str, Path]:
         "rsa",
         "-in",
         "privateKey.pem",
-        *TRADITIONAL,
+        *DATA_TRADITIONAL,
         "-aes256",
         "-passout",
         "pass:secret123",

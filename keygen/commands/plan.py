@@ -18,6 +18,7 @@ from keygen import host as host_mod
 from keygen import recipes
 from keygen.errors import KeygenError
 from keygen.host import Host, ShellInfo, ToolInfo, check_combination, shell_dict
+from keygen.host.macos import which_openssl
 from keygen.host.platforms import DEFAULT_SHELL, Method, OSName, is_posix_shell
 from keygen.host.windows import GitForWindows
 from keygen.recipes.method import Choice, choose
@@ -176,8 +177,15 @@ def describe(host: Host, method: Method = "auto", *, described: bool = False) ->
         plan.error = exc
     if plan.choice is not None:
         plan.notes += _powershell_notes(plan, plan.choice) + _ssh_keygen_notes(plan.choice)
-    plan.notes += _git_bash_notes(host, plan.shell)
+    plan.notes += _git_bash_notes(host, plan.shell) + _mac_openssl_notes(host, plan.choice)
     return plan
+
+
+def _mac_openssl_notes(host: Host, choice: Choice | None) -> list[Note]:
+    """On a Mac, which openssl the documented line runs (macOS's LibreSSL or Homebrew's OpenSSL)."""
+    if host.os != "macos" or choice is None or choice.recipe.tool != "openssl" or host.openssl is None:
+        return []
+    return [Note("tip", which_openssl(host.openssl))]
 
 
 def _powershell_notes(plan: Plan, choice: Choice) -> list[Note]:

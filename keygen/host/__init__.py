@@ -86,16 +86,27 @@ def current_os(platform: str | None = None) -> OSName:
 
 _OPENSSL_RE = r"^(OpenSSL|LibreSSL|BoringSSL)\s*(\d+(?:\.\d+)*)?([a-z]*)"
 _OPENSSH_RE = r"^OpenSSH_(?:for_Windows_)?(\d+(?:\.\d+)*)(p\d+)?"
+#: The flavours as their makers spell them, whatever case a build prints.
+_FLAVORS = {"openssl": "OpenSSL", "libressl": "LibreSSL", "boringssl": "BoringSSL"}
+
+
+def openssl_version_line(text: str) -> str | None:
+    """The line that names the flavour: the first, unless a build put a warning before it (old
+    Homebrew and MacPorts builds warn about a missing config file first)."""
+    for line in text.splitlines():
+        if re.match(_OPENSSL_RE, line.strip(), re.IGNORECASE):
+            return line.strip()
+    return None
 
 
 def parse_openssl_version(text: str) -> tuple[str | None, tuple[int, ...] | None]:
-    """`OpenSSL 3.0.19 27 Jan 2026 (...)`, `OpenSSL 1.0.2k-fips  26 Jan 2017`, `LibreSSL 3.3.6`."""
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    m = re.match(_OPENSSL_RE, first)
+    """`OpenSSL 3.0.19 27 Jan 2026 (...)`, `OpenSSL 1.0.2k-fips  26 Jan 2017`, `OpenSSL 0.9.8zh`
+    (Mac OS X 10.11 and before), `LibreSSL 3.3.6` (macOS 12 to 15), `LibreSSL 2.8.3`, `LibreSSL 2.2.7`."""
+    m = re.match(_OPENSSL_RE, openssl_version_line(text) or "", re.IGNORECASE)
     if not m:
         return None, None
     numbers = tuple(int(p) for p in m.group(2).split(".")) if m.group(2) else None
-    return m.group(1), numbers
+    return _FLAVORS[m.group(1).lower()], numbers
 
 
 def parse_openssh_version(text: str) -> tuple[str | None, tuple[int, ...] | None]:
@@ -118,8 +129,9 @@ def probe_openssl(path: str, cwd: str) -> ToolInfo:
         done = run.run(["openssl", "version"], executable=path, cwd=cwd, timeout=VERSION_TIMEOUT_S)
     except OSError:
         return ToolInfo("openssl", path)
-    text = _first_line(done.stdout) if done.ok else None
-    flavor, version = parse_openssl_version(text or "")
+    out = done.stdout.decode("utf-8", "replace") if done.ok else ""
+    text = openssl_version_line(out) or _first_line(done.stdout) if done.ok else None
+    flavor, version = parse_openssl_version(out)
     return ToolInfo("openssl", path, text, flavor, version)
 
 

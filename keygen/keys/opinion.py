@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from keygen import recipes
+from keygen.host import ToolInfo, probe_openssl, probe_ssh_keygen
 from keygen.keys.formats import spki_pem
 from keygen.keys.keyfile import MAX_KEY_FILE
 from keygen.proc import run
@@ -42,6 +43,8 @@ class Opinion:
     detail: str
     library: Literal["pass", "fail"] | None
     agrees: bool | None
+    #: Which program answered: its path, flavour and version (LibreSSL 3.3.6 on a Mac, OpenSSL 3...).
+    answered_by: ToolInfo | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,7 +55,37 @@ class Opinion:
             "detail": self.detail,
             "library": self.library,
             "agrees": self.agrees,
+            "answered_by": identity_dict(self.answered_by),
         }
+
+
+def identity_dict(tool: ToolInfo | None) -> dict[str, Any] | None:
+    """A tool as the second opinion's JSON names it."""
+    if tool is None:
+        return None
+    number = ".".join(map(str, tool.version)) if tool.version else None
+    return {"path": tool.path, "flavor": tool.flavor, "version": number, "version_text": tool.version_text}
+
+
+Identities = dict[str, ToolInfo]
+
+
+def _identify(tools: tuple[str | None, str | None], cwd: str) -> Identities:
+    """Each tool's path, flavour and version, asked side by side (`openssl version`, `ssh -V`)."""
+    openssl, ssh_keygen = tools
+    asked = ((probe_openssl, openssl), (probe_ssh_keygen, ssh_keygen))
+    jobs = [partial(probe, path, cwd) for probe, path in asked if path]
+    return {info.name: info for info in all_of(jobs)}
+
+
+def _asked(tools: tuple[str | None, str | None], priv: str | None, pub: str | None) -> tuple[str | None, str | None]:
+    """The tools that will be asked anything about these files (only those are identified)."""
+    openssl, ssh_keygen = tools
+    return (openssl if priv or pub else None), (ssh_keygen if priv and pub else None)
+
+
+def _named(opinions: list[Opinion], identities: Identities) -> list[Opinion]:
+    return [replace(op, answered_by=identities.get(op.tool)) for op in opinions]
 
 
 Verdict = Literal["pass", "fail", "unknown"]
@@ -212,6 +245,7 @@ class Answers:
         self.priv = priv = _regular_key_size(private_key)
         self.pub = pub = _regular_key_size(public_key)
         env, cwd = _tool_env(environ), os.getcwd()
+        self.identities = Background(partial(_identify, _asked(_tools(environ), priv, pub), cwd))
         self.answers: dict[tuple[tuple[str, ...], str], Background[run.Completed | None]] = {
             (argv, exe): Background(partial(_run, argv, exe, cwd, env))
             for argv, exe in _every_command(_tools(environ), priv, pub)
@@ -221,6 +255,7 @@ class Answers:
         return self.answers.pop((argv, executable), None)
 
     def close(self) -> None:
+        self.identities.result()
         for unused in self.answers.values():
             unused.result()
         self.answers.clear()
@@ -330,6 +365,8 @@ def second_opinion(report: checks.Report, environ: Mapping[str, str], early: Ans
     priv_path, pub_path = _read_safely(report.private), _read_safely(report.public)
     ask = _Ask(report, priv_path, pub_path, _tool_env(environ), os.getcwd(), [], early)
     openssl, ssh_keygen = _tools(environ)
+    asked = _asked((openssl, ssh_keygen), priv_path, pub_path)
+    identities = early.identities if early else Background(partial(_identify, asked, ask.cwd))
     # Three independent lines of questions, asked at once (each tool start is milliseconds of
     # waiting); each keeps its own answers, put back in the one order below.
     private, public, ssh = (replace(ask, opinions=[]) for _ in range(3))
@@ -338,11 +375,14 @@ def second_opinion(report: checks.Report, environ: Mapping[str, str], early: Ans
         _line(_openssl_public, public, openssl, pub_path),
         _line(_ssh_keygen, ssh, ssh_keygen, priv_path, pub_path),
     ]
-    derived, public_seen, _ = all_of(jobs)
+    try:
+        derived, public_seen, _ = all_of(jobs)
+    finally:
+        named = identities.result()  # joined on every way out: nothing outlives the call
     ask.opinions += private.opinions + public.opinions
     _pair_matches(ask, derived, public_seen)
     ask.opinions += ssh.opinions
-    return ask.opinions
+    return _named(ask.opinions, named) if ask.opinions else []
 
 
 def _run(argv: tuple[str, ...], executable: str, cwd: str, env: Mapping[str, str]) -> run.Completed | None:

@@ -301,6 +301,16 @@ _PROGRESS = r"^[.+*\s]+$"
 STDERR_LIMIT = 2000
 
 
+#: How the tools say a command failed: `openssl:Error: 'x' is an invalid command.` (LibreSSL, with
+#: exit 0), `Error opening Private Key k.pem`, `140...:error:02FFF002:...`, `unable to load Private Key`.
+_ERROR_LINE = r"(?i)(^|:)error\b|^unable to |\bis an invalid command\b"
+
+
+def error_lines(raw: bytes) -> list[str]:
+    """The lines of a tool's stderr that say it failed (its progress and notes are not failures)."""
+    return [line for line in trim_stderr(raw).splitlines() if re.search(_ERROR_LINE, line.strip())]
+
+
 def redact(text: str) -> str:
     """Remove anything shaped like key material: tools are trusted, records still must be safe."""
     text = re.sub(_PEM_PRIVATE, "[private key removed]", text)

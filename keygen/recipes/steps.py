@@ -191,6 +191,7 @@ class Runner:
         if self.progress:
             self.progress(f"running: {step.line}" + (f"  (typed into {self.shell.name})" if self.shell else ""))
         argv, executable, stdout_to = self.argv_for(step)
+        self.claim_key_file(step)
         fd = self.open_stdout(stdout_to)
         started = time.monotonic()
         try:
@@ -209,6 +210,24 @@ class Runner:
         return os.open(
             self.staging / stdout_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
         )
+
+    def claim_key_file(self, step: recipes.Step) -> None:
+        """The private key openssl is to write (`-out`), made here first: empty, owner-only.
+
+        LibreSSL (macOS's openssl) opens `-out` with the umask's mode, 0644 under the usual 022; the
+        child's umask 077 covers that, but not a shell in literal mode whose start-up file (zsh
+        reads ~/.zshenv even for `-c`) sets the umask again. openssl opens an existing file for
+        writing without changing its mode, so the key is 0600 from its first byte whatever the umask.
+        """
+        target = _written_by(step)
+        if self.choice.recipe.tool != "openssl" or target is None:
+            return
+        fd = os.open(self.staging / target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)  # keygen's own umask may not be 077; this file is keygen's
+        finally:
+            os.close(fd)
 
     def launch(
         self, step: recipes.Step, argv: tuple[str, ...], executable: str, started: float, fd: int | None
@@ -248,7 +267,48 @@ class Runner:
             raise CommandFailed(
                 f"`{step.line}`{via} {how}{detail}", "see the command's error output above; the tool itself failed"
             )
+        self.judge_success(step, done)
+
+    def judge_success(self, step: recipes.Step, done: run.Completed) -> None:
+        """Exit 0 is not enough: LibreSSL's openssl (macOS's) exits 0 for an invalid command, after
+        saying so on stderr. A step that printed an error, or left its output missing or empty,
+        failed, and is reported in its own words here rather than as the next step's failure."""
+        errors = run.error_lines(done.stderr)
+        output = _output_of(step)
+        # A staging directory gone from under the tool is generate's to report (exit 6), not the tool's.
+        empty = output is not None and self.staging.is_dir() and _empty(self.staging / output)
+        if not errors and not empty:
+            return
+        via = f" (typed into {self.shell.name})" if self.shell else ""
+        said = f": {errors[0]}" if errors else f", but {output} is missing or empty"
+        raise CommandFailed(
+            f"`{step.line}`{via} failed although it exited 0{said}",
+            f"{self.tool_name()} reports some failures with exit status 0; see its error output above",
+        )
+
+    def tool_name(self) -> str:
+        """The tool as its version names it: "LibreSSL's openssl" on a Mac's /usr/bin/openssl."""
+        tool = self.choice.tool
+        return f"{tool.flavor}'s {tool.name}" if tool.flavor and tool.flavor != "OpenSSH" else tool.name
 
     def run_all(self) -> None:
         for step in self.choice.recipe.steps:
             self.run_one(step)
+
+
+def _written_by(step: recipes.Step) -> str | None:
+    """The file a step names with `-out` (genpkey's private key)."""
+    argv = step.argv
+    return argv[argv.index("-out") + 1] if "-out" in argv[:-1] else None
+
+
+def _output_of(step: recipes.Step) -> str | None:
+    """The file a step must leave with something in it: its `>` target, or its `-out`."""
+    return step.stdout_to or _written_by(step)
+
+
+def _empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return True

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from keygen.commands.plan import Note, Plan, prompt
 from keygen.host import Host, ShellInfo, ToolInfo
+from keygen.host.macos import which_openssl
 from keygen.host.platforms import os_label, shell_label
 from keygen.host.windows import GitForWindows
 from keygen.render import Text
@@ -44,6 +45,8 @@ def plan_text(plan: Plan, style: Style, verbose: bool = False) -> Text:
     if choice is None:
         return Text(lines)
     lines.append(f"Method: {choice.recipe.name} ({choice.reason})")
+    if choice.tool.version_text:
+        lines.append(f"Tool: {choice.executable} ({choice.tool.version_text})")
     lines.append(f"The documented lines, as typed in {shell_label(plan.typed_in)}, in an empty directory:")
     p = prompt(plan.typed_in)
     lines += [f"  {p}{line}" for line in plan.lines]
@@ -60,6 +63,8 @@ def machine_lines(host: Host) -> list[str]:
     lines += [_tool_line(name, tool) for name, tool in (("openssl", host.openssl), ("ssh-keygen", host.ssh_keygen))]
     if host.os == "windows":
         lines.append(_git_line(host.git))
+    if host.os == "macos" and host.openssl is not None:
+        lines.append(f"  {which_openssl(host.openssl)}")
     return lines
 
 

@@ -25,15 +25,22 @@ def _answer_lines(op: Opinion, verbose: bool) -> list[str]:
 def opinion_lines(opinions: list[Opinion], style: Style, verbose: bool) -> list[str]:
     """One line when every answer agrees; otherwise (or with -v) each answer, and with -v what ran."""
     if verbose:
-        return _answer_block(opinions, style, verbose)
+        return _answer_block(opinions, style, verbose) + _answered_by(opinions)
     disagreed = [op for op in opinions if not op.agrees]
     if not disagreed:
-        return [_agreement_line(opinions, style)]
+        return [_agreement_line(opinions, style), *_answered_by(opinions)]
     lines = _answer_block(disagreed, style, verbose)
     agreed = len(opinions) - len(disagreed)
     if agreed:
         lines.append(f"  {plural(agreed, 'other answer')} agreed (-v shows them)")
-    return lines
+    return lines + _answered_by(opinions)
+
+
+def _answered_by(opinions: list[Opinion]) -> list[str]:
+    """Which programs answered, each once: its path, flavour and version."""
+    tools = {op.tool: op.answered_by for op in opinions if op.answered_by is not None}
+    named = [f"{name} {tool.path} ({tool.version_label})" for name, tool in tools.items() if tool is not None]
+    return [f"  answered by: {', '.join(named)}"] if named else []
 
 
 def _agreement_line(opinions: list[Opinion], style: Style) -> str:

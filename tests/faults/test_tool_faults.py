@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -110,6 +111,11 @@ def test_tool_killed_by_a_signal(tmp_path: Path, stand_in: StandIn) -> None:
 _ENCRYPTED = "genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -aes256 -pass pass:hunter2"
 
 
+def _libressl() -> bool:
+    done = subprocess.run(["openssl", "version"], capture_output=True, text=True, timeout=30)
+    return done.stdout.startswith("LibreSSL")
+
+
 @pytest.mark.parametrize(
     ("body", "py"),
     [
@@ -124,6 +130,8 @@ _ENCRYPTED = "genpkey -out privateKey.pem -algorithm RSA -pkeyopt rsa_keygen_bit
     ids=["text-garbage", "binary-garbage", "ed25519", "encrypted"],
 )
 def test_exit_0_with_wrong_output(tmp_path: Path, stand_in: StandIn, body: str, py: str) -> None:
+    if "ED25519" in body and _libressl():
+        pytest.skip("LibreSSL 3.3.6 (the macOS lane's openssl) cannot make an Ed25519 key")
     path = stand_in(
         "openssl",
         f"""

@@ -37,10 +37,10 @@ OPENSSL = shutil.which("openssl")
 SSH_KEYGEN = shutil.which("ssh-keygen")
 
 
-def _openssl_major() -> int:
-    if OPENSSL is None:
+def _openssl_major(openssl: str | None = OPENSSL) -> int:
+    if openssl is None:
         return 0
-    out = subprocess.run([OPENSSL, "version"], capture_output=True, text=True, check=False).stdout
+    out = subprocess.run([openssl, "version"], capture_output=True, text=True, check=False).stdout
     match = re.match(r"OpenSSL (\d+)\.", out)
     return int(match.group(1)) if match else 0
 
@@ -48,6 +48,10 @@ def _openssl_major() -> int:
 #: The flag for PKCS#1 output: OpenSSL 3 writes PKCS#8 unless told `-traditional`; OpenSSL 1.1.1
 #: (Debian 11, run by .ci/distros) writes PKCS#1 already and has no such flag.
 TRADITIONAL: tuple[str, ...] = ("-traditional",) if _openssl_major() >= 3 else ()
+#: The same for the openssl that makes test data (the macOS lane: the system's, not LibreSSL).
+DATA_TRADITIONAL: tuple[str, ...] = (
+    ("-traditional",) if _openssl_major(os.environ.get("KEYGEN_DATA_OPENSSL") or OPENSSL) >= 3 else ()
+)
 
 
 def run_keygen(

@@ -6,6 +6,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .pairs import DATA_OPENSSL
+
 
 @dataclass(frozen=True)
 class CertFiles:
@@ -19,7 +21,7 @@ def self_signed(directory: Path) -> CertFiles:
     config = directory / "req.cnf"
     config.write_text("[req]\ndistinguished_name = dn\n[dn]\n")
     subprocess.run(
-        ["openssl", "req", "-config", str(config), "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+        [DATA_OPENSSL, "req", "-config", str(config), "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
          "-out", str(cert),
          "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
         check=True, capture_output=True, timeout=60,
