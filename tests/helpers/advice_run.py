@@ -22,7 +22,9 @@ from pathlib import Path
 PROGRAMS = ("openssl", "ssh-keygen", "keygen", "cp", "chmod")
 _SPAN = re.compile(r"`([^`]+)`")
 #: A command that is not in backticks: the test that collects commands would miss it.
-_BARE = re.compile(r"\b(?:openssl (?:pkey|rsa|pkcs8|genpkey)|ssh-keygen -[a-zA-Z]|keygen (?:verify|generate) )")
+_BARE = re.compile(
+    r"\b(?:openssl (?:pkey|rsa|pkcs8|genpkey)|ssh-keygen -[a-zA-Z]|keygen (?:verify|generate|public-key) )"
+)
 
 
 def commands_in(text: str) -> list[str]:
@@ -50,6 +52,10 @@ def writes_and_reads(step: list[str]) -> tuple[set[str], set[str]]:
             writes.add(value)
         elif flag in ("-in", "-f"):
             reads.add(value)
+    if step[:2] == ["keygen", "public-key"]:
+        # keygen public-key PRIV -o OUT: reads PRIV, writes OUT (never over a file: it refuses).
+        reads.add(step[2])
+        writes.add(step[step.index("-o") + 1])
     if step[0] == "cp":
         reads.add(step[-2])
         writes.add(step[-1])
