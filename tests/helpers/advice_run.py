@@ -27,8 +27,21 @@ _BARE = re.compile(
 )
 
 
+#: A command's first word: a name, or a path quoted for cmd ("...") or PowerShell (& '...').
+_FIRST_WORD = re.compile(r"""(?:& )?(?:"([^"]+)"|'([^']+)'|(\S+))""")
+
+
+def program_of(command: str) -> str:
+    """The program a printed command runs: `openssl`, also when it is named by a full path
+    (`"C:\\...\\mingw64\\bin\\openssl.exe" pkey ...`, as keygen prints Git Bash's openssl in cmd)."""
+    found = _FIRST_WORD.match(command)
+    word = next((g for g in found.groups() if g), "") if found else ""
+    name = re.split(r"[\\/]", word)[-1]
+    return name[:-4] if name.lower().endswith(".exe") else name
+
+
 def commands_in(text: str) -> list[str]:
-    return [s for s in _SPAN.findall(text) if s.split(" ", 1)[0] in PROGRAMS]
+    return [s for s in _SPAN.findall(text) if program_of(s) in PROGRAMS]
 
 
 def bare_commands(text: str) -> list[str]:
