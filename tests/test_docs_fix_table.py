@@ -39,6 +39,8 @@ ROWS: dict[str, dict[str, Source]] = {
     "The two files swapped": {"privateKey.pem": "publicKey.pub", "publicKey.pub": "privateKey.pem"},
     "A pair that does not match": {"privateKey.pem": "privateKey.pem", "publicKey.pub": "other.pub"},
     "Empty file": {"privateKey.pem": "privateKey.pem", "publicKey.pub": b""},
+    # The public key is gone: written again from the private key (keygen public-key), not a new pair.
+    "Missing file": {"privateKey.pem": "privateKey.pem"},
     "Private key readable by others": {"privateKey.pem": "privateKey.pem", "publicKey.pub": "publicKey.pub"},
 }
 

@@ -126,6 +126,26 @@ def verify(
     show(result, as_json=as_json, verbose=verbose)
 
 
+@app.command("public-key")
+def public_key_cmd(
+    private_key: Annotated[
+        Path, typer.Argument(readable=False, help="The private key (default: privateKey.pem).")
+    ] = Path("privateKey.pem"),
+    out: Annotated[
+        Optional[Path],
+        typer.Option("-o", "--out", readable=False, help="The new file (default: publicKey.pub beside the key)."),
+    ] = None,
+    as_json: JsonFlag = False,
+    audit_log: AuditLogOption = None,
+    verbose: VerboseFlag = False,
+) -> None:
+    """Write the public key from a private key (the documented `openssl rsa -in PRIV -pubout`), never over a file."""
+    from keygen.commands import public_key as public_key_mod
+
+    result = public_key_mod.command(public_key_mod.Options(private_key, out, audit_log))
+    show(result, as_json=as_json, verbose=verbose)
+
+
 @app.command()
 def exchange(
     region: RegionOption = None,

@@ -23,6 +23,15 @@ def quote(path: str) -> str:
     return quoting.quote(path, quoting.current_shell())
 
 
+def openssl(ins: Inspection) -> str:
+    """The openssl keygen would run, as a printed command's first word (a full path off PATH)."""
+    return quoting.program("openssl", ins.shell)
+
+
+def ssh_keygen(ins: Inspection) -> str:
+    return quoting.program("ssh-keygen", ins.shell)
+
+
 def new_pair(ins: Inspection) -> str:
     return f"`{quoting.new_pair(ins.shell)}` (the documented commands, in a new directory)"
 
@@ -52,7 +61,7 @@ def unencrypted_copy(ins: Inspection) -> str:
     """How to write the key again without its passphrase, beside the original, never over it."""
     new = quoting.fresh_name(ins.private_name, ".unencrypted.pem")
     line = quoting.join(
-        [f"openssl pkey -in {ins.q(ins.private_name)} -out {ins.q(new)}", check_line(ins, new)], ins.shell
+        [f"{openssl(ins)} pkey -in {ins.q(ins.private_name)} -out {ins.q(new)}", check_line(ins, new)], ins.shell
     )
     return f"(it asks for the passphrase; the original stays as it is): `{line}`; then point the SDK at {new}"
 
@@ -77,9 +86,28 @@ def regen_public(ins: Inspection) -> str:
         target = quoting.fresh_name(public_name, ".new.pub")
     openssh = ins.private_form == "OPENSSH PRIVATE KEY"
     line = quoting.public_from_private(ins.private_name, target, ins.shell, openssh=openssh, pair=ins.partner_ok)
-    how = "with ssh-keygen (openssl cannot read the OpenSSH format)" if openssh else "with openssl"
+    how = (
+        "with ssh-keygen (openssl cannot read the OpenSSH format)"
+        if openssh
+        else "with keygen (the document's openssl line, checked)" if ins.partner_ok else "with openssl"
+    )
     return f"write the public key again from {ins.private_name}, {how}, beside the old file: `{line}`" + _swap_note(
         target, public_name
+    )
+
+
+def missing(ins: Inspection) -> str:
+    """A file that is not there: a public key is written again from its private key (the one
+    registered in Integration Central stays as it is), before any talk of a new pair."""
+    openssh = ins.private_form == "OPENSSH PRIVATE KEY"
+    if ins.role == "private" or not ins.pair or not (ins.partner_ok or openssh):
+        return "check the path, or " + regenerate(ins)
+    line = quoting.public_from_private(
+        ins.private_name, ins.public_name, ins.shell, openssh=openssh, pair=ins.partner_ok
+    )
+    return (
+        f"check the path, or write it from {ins.private_name} (the document's second line, checked): `{line}`; "
+        f"only if {ins.private_name} is not the key you use, {regenerate(ins)}"
     )
 
 
@@ -97,10 +125,8 @@ def utf16_public(ins: Inspection) -> str:
 
 def pkcs1_to_pkcs8(ins: Inspection) -> str:
     copy = quoting.fresh_name(ins.private_name, ".pkcs8.pem")
-    line = quoting.join(
-        [f"openssl pkcs8 -topk8 -nocrypt -in {ins.q(ins.private_name)} -out {ins.q(copy)}", check_line(ins, copy)],
-        ins.shell,
-    )
+    convert = f"{openssl(ins)} pkcs8 -topk8 -nocrypt -in {ins.q(ins.private_name)} -out {ins.q(copy)}"
+    line = quoting.join([convert, check_line(ins, copy)], ins.shell)
     return f"convert a copy to PKCS#8, keeping the original: `{line}` (then point the SDK at {copy})"
 
 
@@ -119,8 +145,8 @@ def openssh_to_pkcs8(ins: Inspection, *, encrypted: bool) -> str:
 def from_rfc4716(ins: Inspection, new: str, check: str) -> str:
     middle = quoting.fresh_name(ins.shown, ".openssh.pub")
     steps = [
-        quoting.to_file(f"ssh-keygen -i -f {ins.q(ins.shown)}", middle, ins.shell),
-        quoting.to_file(f"ssh-keygen -e -m PKCS8 -f {ins.q(middle)}", new, ins.shell),
+        quoting.to_file(f"{ssh_keygen(ins)} -i -f {ins.q(ins.shown)}", middle, ins.shell),
+        quoting.to_file(f"{ssh_keygen(ins)} -e -m PKCS8 -f {ins.q(middle)}", new, ins.shell),
         check,
     ]
     return quoting.join(steps, ins.shell)
@@ -128,7 +154,7 @@ def from_rfc4716(ins: Inspection, new: str, check: str) -> str:
 
 def from_ssh_line(ins: Inspection, new: str, check: str) -> str:
     src = ins.q(ins.shown)
-    return quoting.join([quoting.to_file(f"ssh-keygen -e -m PKCS8 -f {src}", new, ins.shell), check], ins.shell)
+    return quoting.join([quoting.to_file(f"{ssh_keygen(ins)} -e -m PKCS8 -f {src}", new, ins.shell), check], ins.shell)
 
 
 def swapped(priv: Inspection, pub: Inspection) -> str:

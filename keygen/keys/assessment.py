@@ -213,7 +213,8 @@ def _written_beside(ins: Inspection) -> tuple[str, str]:
 def _pkcs1_public(ins: Inspection, text: str) -> None:
     new, check = _written_beside(ins)
     line = quoting.join(
-        [f"openssl rsa -RSAPublicKey_in -in {ins.q(ins.shown)} -pubout -out {ins.q(new)}", check], ins.shell
+        [f"{advice.openssl(ins)} rsa -RSAPublicKey_in -in {ins.q(ins.shown)} -pubout -out {ins.q(new)}", check],
+        ins.shell,
     )
     ins.add(
         "format",

@@ -38,7 +38,7 @@ def _look(path: Path, ins: Inspection) -> None:
     try:
         lst = os.lstat(path)
     except FileNotFoundError:
-        raise _Refused(f"{shown} does not exist", "check the path, or " + advice.regenerate(ins)) from None
+        raise _Refused(f"{shown} does not exist", advice.missing(ins)) from None
     except OSError as exc:
         raise _Refused(f"cannot look at {shown}: {exc.strerror}", "check the path and its permissions") from None
     if not stat.S_ISLNK(lst.st_mode):

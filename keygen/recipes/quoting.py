@@ -13,12 +13,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Literal, Optional
 
 from keygen import host
+from keygen.host.windows import find_git_for_windows, windows_registry_reader, windows_ssh_keygen
+from keygen.proc import run
 
 if TYPE_CHECKING:
+    from keygen.host.windows import RegistryReader
     from keygen.recipes import Step
 
 Shell = Literal["posix", "cmd", "powershell"]
@@ -127,6 +130,45 @@ def current_shell(environ: Optional[Mapping[str, str]] = None) -> Shell:
     return _detected()
 
 
+# --- the programs ------------------------------------------------------------------------------
+
+
+def located(
+    tool: str,
+    os_name: str,
+    env: Mapping[str, str],
+    exists: Callable[[str], bool],
+    read_registry: Optional[RegistryReader] = None,
+    which: Callable[..., Optional[str]] = run.which,
+) -> Optional[str]:
+    """Where keygen finds `tool` when its bare name would not run it from the user's shell: None
+    when it is on PATH (the name runs what keygen runs) or found nowhere (the name, and the
+    install hint, say the rest). On Windows a user with Git Bash has Git's `openssl.exe` in
+    `mingw64\\bin`, off PATH: typed as `openssl` in cmd it is "not recognized" (errorlevel 9009)."""
+    if which(tool, path=env.get("PATH")) or os_name != "windows":
+        return None
+    if tool == "openssl":
+        git = find_git_for_windows(env, exists, read_registry)
+        return git.openssl if git else None
+    return windows_ssh_keygen(env, exists)
+
+
+@cache
+def _located_here(tool: str) -> Optional[str]:
+    # Looked up once per run, and only when a command naming the tool is worded.
+    return located(tool, host.current_os(), os.environ, os.path.isfile, windows_registry_reader)
+
+
+def program(tool: str, shell: Shell, where: Optional[str] = None) -> str:
+    """The first word of a printed command that runs `tool`: its name, or the full path keygen
+    found it at (`where`, default: this machine's), quoted for `shell`. PowerShell runs a quoted
+    path only through its call operator `&`."""
+    path = _located_here(tool) if where is None else where
+    if not path:
+        return tool
+    return f"& {quote(path, shell)}" if shell == "powershell" else quote(path, shell)
+
+
 # --- the commands ------------------------------------------------------------------------------
 
 
@@ -150,15 +192,19 @@ def public_from_private(private: str, target: str, shell: Shell, *, openssh: boo
         # KEY.pub first, so take the public half with -y (which reads the key itself) to a new file.
         middle = fresh_name(target, ".openssh.pub")
         steps = [
-            to_file(f"ssh-keygen -y -f {priv}", middle, shell),
-            to_file(f"ssh-keygen -e -m PKCS8 -f {quote(middle, shell)}", target, shell),
+            to_file(f"{program('ssh-keygen', shell)} -y -f {priv}", middle, shell),
+            to_file(f"{program('ssh-keygen', shell)} -e -m PKCS8 -f {quote(middle, shell)}", target, shell),
             # The OpenSSH private key itself fails verify: check the new public key alone.
             keygen_verify(None, target, shell),
         ]
     else:
-        # With a private key that fails checks of its own, the new public key is checked alone.
-        check = keygen_verify(private if pair else None, target, shell)
-        steps = [f"openssl pkey -in {priv} -pubout -out {quote(target, shell)}", check]
+        # A private key that passes its checks: keygen writes the public key itself (the document's
+        # line, checked); one that fails them: openssl, and the new public key is checked alone.
+        if pair:
+            make = f"keygen public-key {priv} -o {quote(target, shell)}"
+        else:
+            make = f"{program('openssl', shell)} pkey -in {priv} -pubout -out {quote(target, shell)}"
+        steps = [make, keygen_verify(private if pair else None, target, shell)]
     return join(steps, shell)
 
 
@@ -173,7 +219,7 @@ def openssh_to_pkcs8(private: str, copy: str, shell: Shell, check: str) -> str:
     file it is given, so it is given the copy this line has just made, never the original)."""
     # Windows PowerShell 5.1 drops an empty argument: there ssh-keygen asks, and Enter means none.
     empty = {"posix": " -N ''", "cmd": ' -N ""', "powershell": ""}[shell]
-    convert = f"ssh-keygen -p{empty} -m PKCS8 -f {quote(copy, shell)}"
+    convert = f"{program('ssh-keygen', shell)} -p{empty} -m PKCS8 -f {quote(copy, shell)}"
     return join([copy_file(private, copy, shell), convert, check], shell)
 
 

@@ -46,6 +46,7 @@ class TextRenderer(Protocol):
 #: `audit show`); it is imported only when its command's text is wanted.
 TEXT_RENDERERS: dict[str, str] = {
     "generate": "keygen.render.generate:text",
+    "public-key": "keygen.render.generate:public_key_text",
     "verify": "keygen.render.verify:text",
     "exchange": "keygen.render.exchange:text",
     "confirm": "keygen.render.confirm:text",

@@ -1,4 +1,5 @@
-"""`keygen generate` as text: what ran, the checks that matter, the files, the next step, the record."""
+"""`keygen generate` (and `keygen public-key`, its second line alone) as text: what ran, the checks that
+matter, the files, the next step, the record."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from keygen import recipes
 from keygen.commands.generate import Outcome
+from keygen.commands.public_key import Outcome as PublicKeyOutcome
 from keygen.keys.keyfile import LINE_END_NAMES
 from keygen.recipes.steps import StepRecord
 from keygen.render import Text, reporting
@@ -122,7 +124,7 @@ def _closing_lines(outcome: Outcome, style: Style) -> list[str]:
     return lines + _audit_lines(outcome)
 
 
-def _audit_lines(outcome: Outcome) -> list[str]:
+def _audit_lines(outcome: Outcome | PublicKeyOutcome) -> list[str]:
     return [f"Audit record: {outcome.audit_path}"] if outcome.audit_path else []
 
 
@@ -136,3 +138,26 @@ def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
         return reporting(lines + _dry_run_lines(outcome, directory), outcome.error)
     lines += _step_lines(outcome, directory, style, verbose) + _check_lines(outcome, style, verbose)
     return reporting(lines + _result_lines(outcome, style), outcome.error)
+
+
+def public_key_text(outcome: PublicKeyOutcome, style: Style, verbose: bool = False) -> Text:
+    """`keygen public-key`: the line that ran, the checks (all when one failed), the file, the record."""
+    if outcome.error is not None and not outcome.steps:
+        # Refused, or the private key failed before anything ran: its checks say why.
+        return reporting(check_lines(outcome.report.failed, style) if outcome.report else [], outcome.error)
+    lines: list[str] = []
+    if outcome.choice:
+        lines.append(f"{style.heading('Method:')} openssl = {outcome.choice.executable} ({outcome.choice.reason})")
+    lines.append(style.heading("Ran, in a private staging directory beside the new file:"))
+    for s in outcome.steps:
+        lines += _ran_lines(s, verbose)
+    report = outcome.report
+    if report is not None:
+        shown = report.checks if outcome.error or verbose else [c for c in report.checks if c.status != "pass"]
+        passed = sum(c.status == "pass" for c in report.checks)
+        lines += [f"{style.heading('Checks:')} {passed} of {len(report.checks)} passed", *check_lines(shown, style)]
+    if outcome.published:
+        f = outcome.published
+        lines.append(f"{style.heading('Wrote:')} {f.path}  {f'mode {f.mode}, ' if f.mode else ''}{f.size} bytes")
+        lines.append(f"Public key fingerprint: {outcome.report.fingerprint if outcome.report else '-'}")
+    return reporting(lines + _audit_lines(outcome), outcome.error)

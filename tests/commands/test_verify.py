@@ -58,7 +58,7 @@ CASES = [
         "privateKey.pem", "powershell.pub", 1, "public_key.encoding", "fail",
         ["UTF-16", "PowerShell"],
         ["`keygen verify --fix privateKey.pem powershell.pub`",
-         "openssl pkey -in privateKey.pem -pubout -out powershell.new.pub && keygen verify privateKey.pem "
+         "keygen public-key privateKey.pem -o powershell.new.pub && keygen verify privateKey.pem "
          "powershell.new.pub"],
         id="utf16-powershell",
     ),
@@ -100,7 +100,7 @@ CASES = [
     ),
     pytest.param(
         "privateKey.pem", "rfc4716.pub", 1, "public_key.format", "fail", ["RFC 4716", "SSH2"],
-        ["openssl pkey -in privateKey.pem -pubout -out rfc4716.new.pub", "ssh-keygen -i -f rfc4716.pub > "
+        ["keygen public-key privateKey.pem -o rfc4716.new.pub", "ssh-keygen -i -f rfc4716.pub > "
          "rfc4716.openssh.pub && ssh-keygen -e -m PKCS8 -f rfc4716.openssh.pub > rfc4716.spki.pub"], id="rfc4716",
     ),
     pytest.param(
@@ -195,7 +195,7 @@ def test_documented_ssh_keygen_pair_passes_and_its_side_file_does_not(zoo: dict[
     code, doc = verify_json("--no-second-opinion", "other.pem", "other.pem.pub")
     check = by_name(doc)["public_key.format"]
     assert code == 1 and "ssh-rsa" in check["summary"]
-    assert "`openssl pkey -in other.pem -pubout -out publicKey-2.pub && keygen verify other.pem publicKey-2.pub`" in (
+    assert "`keygen public-key other.pem -o publicKey-2.pub && keygen verify other.pem publicKey-2.pub`" in (
         check["fix"]
     )
     assert by_name(doc)["pair.match"]["status"] == "pass"

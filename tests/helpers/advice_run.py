@@ -22,11 +22,26 @@ from pathlib import Path
 PROGRAMS = ("openssl", "ssh-keygen", "keygen", "cp", "chmod")
 _SPAN = re.compile(r"`([^`]+)`")
 #: A command that is not in backticks: the test that collects commands would miss it.
-_BARE = re.compile(r"\b(?:openssl (?:pkey|rsa|pkcs8|genpkey)|ssh-keygen -[a-zA-Z]|keygen (?:verify|generate) )")
+_BARE = re.compile(
+    r"\b(?:openssl (?:pkey|rsa|pkcs8|genpkey)|ssh-keygen -[a-zA-Z]|keygen (?:verify|generate|public-key) )"
+)
+
+
+#: A command's first word: a name, or a path quoted for cmd ("...") or PowerShell (& '...').
+_FIRST_WORD = re.compile(r"""(?:& )?(?:"([^"]+)"|'([^']+)'|(\S+))""")
+
+
+def program_of(command: str) -> str:
+    """The program a printed command runs: `openssl`, also when it is named by a full path
+    (`"C:\\...\\mingw64\\bin\\openssl.exe" pkey ...`, as keygen prints Git Bash's openssl in cmd)."""
+    found = _FIRST_WORD.match(command)
+    word = next((g for g in found.groups() if g), "") if found else ""
+    name = re.split(r"[\\/]", word)[-1]
+    return name[:-4] if name.lower().endswith(".exe") else name
 
 
 def commands_in(text: str) -> list[str]:
-    return [s for s in _SPAN.findall(text) if s.split(" ", 1)[0] in PROGRAMS]
+    return [s for s in _SPAN.findall(text) if program_of(s) in PROGRAMS]
 
 
 def bare_commands(text: str) -> list[str]:
@@ -50,6 +65,10 @@ def writes_and_reads(step: list[str]) -> tuple[set[str], set[str]]:
             writes.add(value)
         elif flag in ("-in", "-f"):
             reads.add(value)
+    if step[:2] == ["keygen", "public-key"]:
+        # keygen public-key PRIV -o OUT: reads PRIV, writes OUT (never over a file: it refuses).
+        reads.add(step[2])
+        writes.add(step[step.index("-o") + 1])
     if step[0] == "cp":
         reads.add(step[-2])
         writes.add(step[-1])

@@ -178,3 +178,79 @@ def test_fixes_are_written_for_the_users_shell(
     report = checks.check_pair(Path("k.pem"), Path("my key.pub"), strict=False, shell=shell)
     fix = next(c.fix for c in report.checks if c.name == "public_key.format")
     assert expected in fix
+
+
+# --- the program a printed command names -------------------------------------------------------
+
+GIT_OPENSSL = "C:\\Program Files\\Git\\mingw64\\bin\\openssl.exe"
+#: A Windows user with Git for Windows installed: Git's tree, no openssl on PATH.
+WINDOWS_ENV = {"PATH": "C:\\Windows\\system32", "ProgramFiles": "C:\\Program Files"}
+GIT_FILES = {"C:\\Program Files\\Git\\bin\\bash.exe", GIT_OPENSSL}
+
+
+def _nowhere(name: str, path: str | None = None) -> None:
+    return None
+
+
+def test_located_is_git_bash_openssl_when_openssl_is_not_on_path() -> None:
+    assert quoting.located("openssl", "windows", WINDOWS_ENV, GIT_FILES.__contains__, which=_nowhere) == GIT_OPENSSL
+    # On PATH, the bare name runs what keygen runs; off Windows, there is nowhere else to look.
+    assert quoting.located("openssl", "windows", WINDOWS_ENV, GIT_FILES.__contains__, which=lambda *a, **k: "x") is None
+    assert quoting.located("openssl", "linux", WINDOWS_ENV, GIT_FILES.__contains__, which=_nowhere) is None
+    assert quoting.located("openssl", "windows", WINDOWS_ENV, set().__contains__, which=_nowhere) is None
+
+
+def test_program_is_the_full_path_quoted_for_each_shell() -> None:
+    cmd = quoting.program("openssl", "cmd", GIT_OPENSSL)
+    assert cmd == f'"{GIT_OPENSSL}"'
+    assert _cmd_argv(f"{cmd} pkey -in k.pem") == [GIT_OPENSSL, "pkey", "-in", "k.pem"]
+    # PowerShell runs a quoted path only through the call operator.
+    ps = quoting.program("openssl", "powershell", GIT_OPENSSL)
+    assert ps.startswith("& ") and _powershell_single_quoted(ps[2:]) == GIT_OPENSSL
+    assert quoting.program("openssl", "posix", "") == "openssl"
+
+
+@pytest.mark.parametrize("shell", ["cmd", "powershell"])
+def test_fixes_name_the_openssl_keygen_found(
+    shell: quoting.Shell, key_zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Typed as `openssl` in a Windows console with only Git Bash's openssl, a fix would be "not
+    recognized": it names the executable instead."""
+    from keygen.keys import checks
+
+    monkeypatch.setattr(quoting, "_located_here", lambda tool: GIT_OPENSSL if tool == "openssl" else None)
+    monkeypatch.chdir(tmp_path)
+    shutil.copyfile(key_zoo["pkcs1.pem"], "k.pem")
+    shutil.copyfile(key_zoo["pkcs1_public.pub"], "p.pub")
+    report = checks.check_pair(Path("k.pem"), Path("p.pub"), strict=False, shell=shell)
+    fixes = {c.name: c.fix for c in report.checks}
+    word = quoting.program("openssl", shell, GIT_OPENSSL)
+    assert f"`{word} pkcs8 -topk8 -nocrypt -in k.pem" in fixes["private_key.format"]
+    assert f"`{word} rsa -RSAPublicKey_in -in p.pub" in fixes["public_key.format"]
+    assert "`openssl " not in " ".join(fixes.values())
+
+
+@pytest.mark.parametrize("shell", quoting.SHELLS)
+def test_missing_public_key_is_written_from_the_private_key_first(
+    shell: quoting.Shell, key_zoo: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from keygen.keys import checks
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copyfile(key_zoo["privateKey.pem"], "privateKey.pem")
+    report = checks.check_pair(Path("privateKey.pem"), Path("publicKey.pub"), strict=False, shell=shell)
+    fix = next(c.fix for c in report.checks if c.name == "public_key.file")
+    line = quoting.join(
+        ["keygen public-key privateKey.pem -o publicKey.pub", "keygen verify privateKey.pem publicKey.pub"], shell
+    )
+    assert f"`{line}`" in fix
+    # A new pair only after it: a private key already registered must not be replaced by accident.
+    assert fix.index("keygen public-key") < fix.index("keygen generate")
+
+
+def test_missing_public_key_beside_a_missing_private_key_is_a_new_pair(tmp_path: Path) -> None:
+    from keygen.keys import checks
+
+    report = checks.check_pair(tmp_path / "privateKey.pem", tmp_path / "publicKey.pub", strict=False, shell="posix")
+    fix = next(c.fix for c in report.checks if c.name == "public_key.file")
+    assert "keygen public-key" not in fix and "keygen generate" in fix

@@ -113,6 +113,7 @@ def test_every_command_json_starts_with_the_one_envelope(tmp_path: Path) -> None
     runs = {
         "generate": ("generate", "--out-dir", str(tmp_path)),
         "verify": ("verify", "--no-second-opinion"),
+        "public-key": ("public-key", "-o", "again.pub"),
         "exchange": ("exchange",),
         "plan": ("plan", "--os", "linux"),
         "doctor": ("doctor",),
