@@ -167,8 +167,8 @@ def verify(options: Options, *, environ: Mapping[str, str] | None = None) -> Out
 
 
 def _judge(outcome: Outcome, environ: Mapping[str, str], early: Answers | None) -> None:
-    """The library's findings, the files --fix mends, then the tools' second opinion (a disagreement
-    is a warning, never a failure)."""
+    """The library's findings, the files --fix mends, then the tools' second opinion (where openssl
+    disagrees with keygen's reading, a failure)."""
     options = outcome.options
     # The findings are kept even when --fix then fails (exit 6): the user sees both.
     report = outcome.report = _check(options)
@@ -188,6 +188,27 @@ def _str(path: Path | None) -> str | None:
 
 
 def _disagreement(op: Opinion) -> checks.Check:
+    """openssl is the reader the Node, PHP and Ruby SDKs use: where it and keygen's reading disagree,
+    the pair is not ready (a failure with both answers). ssh-keygen reads no key for an SDK (Git for
+    Windows' own build even fails on CRLF keys): its disagreement stays a warning."""
+    if op.tool == "openssl" and op.library == "fail":
+        # keygen's reading is the stricter one: its own finding already fails, with the reason.
+        return checks.Check(
+            "second_opinion.openssl",
+            "warn",
+            f"keygen's reading is stricter than openssl's on '{op.question}' (openssl says {op.verdict}: "
+            f"{op.detail}); the reason is keygen's own failed check above, which another SDK's reader shares",
+            "mend what that check names",
+        )
+    if op.tool == "openssl":
+        return checks.Check(
+            "second_opinion.openssl",
+            "fail",
+            f"openssl (the Node, PHP and Ruby SDKs' reader) and keygen's reading disagree on '{op.question}': "
+            f"openssl says {op.verdict} ({op.detail}), keygen's reading says {op.library}; not ready while they do",
+            f"make a new pair: `{quoting.new_pair(quoting.current_shell())}` (the documented commands, in a "
+            "new directory)",
+        )
     return checks.Check(
         f"second_opinion.{op.tool}",
         "warn",

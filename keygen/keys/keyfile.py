@@ -15,6 +15,7 @@ from pathlib import Path
 
 from keygen.keys import advice
 from keygen.keys.inspection import Inspection, Role
+from keygen.keys.reading import layout
 from keygen.recipes import quoting
 
 #: No key file is near this size; a larger one is refused without being read whole.
@@ -231,7 +232,10 @@ def _decode_8bit(ins: Inspection, data: bytes, strict: bool) -> None:
     """ASCII, perhaps with a UTF-8 byte order mark or mixed line ends (they load, but are not the documented form)."""
     text_bytes = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     ins.bom, ins.line_ends = text_bytes is not data, line_end_style(text_bytes)
-    problems = [p for p, found in ((_BOM, ins.bom), (_MIXED, ins.line_ends == "mixed")) if found]
+    # A bare CR is a layout defect (below), not a harmless mix; a private key's BOM is one too.
+    mixed = ins.line_ends == "mixed" and not _bare_cr(text_bytes)
+    bom = ins.bom and ins.role == "public"
+    problems = [p for p, found in ((_BOM, bom), (_MIXED, mixed)) if found]
     if b"\x00" in text_bytes:
         _not_text(ins)
         return
@@ -243,6 +247,33 @@ def _decode_8bit(ins: Inspection, data: bytes, strict: bool) -> None:
     ins.encoding = "ascii"
     ins.text = text.replace("\r\n", "\n")
     _judge_ascii(ins, problems, strict)
+    _judge_layout(ins, text)
+
+
+def _bare_cr(data: bytes) -> bool:
+    return data.count(b"\r") > data.count(b"\r\n")
+
+
+#: Why a byte order mark fails a private key (openssl reads past it; the Java SDK does not).
+BOM_PRIVATE = (
+    "starts with a UTF-8 byte order mark: the Java SDK's PEM reader (BouncyCastle, over the file's "
+    "text) does not find the -----BEGIN line behind it"
+)
+
+
+def _judge_layout(ins: Inspection, text: str) -> None:
+    """The PEM layout as the SDKs' readers need it: each defect fails, with the fix that mends it."""
+    found = layout.defects(text)
+    if ins.bom and ins.role == "private" and "-----BEGIN" in text:
+        found.insert(0, BOM_PRIVATE)
+    if not found:
+        return
+    ins.add(
+        "layout",
+        "fail",
+        "; ".join(found) + ": openssl (the Node, PHP and Ruby SDKs' reader) or the Java SDK cannot read it",
+        advice.layout_fix(ins),
+    )
 
 
 _BOM = "starts with a UTF-8 byte order mark"
