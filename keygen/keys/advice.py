@@ -38,8 +38,10 @@ def fix_in_place(ins: Inspection) -> str:
     return f"`{quoting.keygen_verify(private, ins.public_name, ins.shell, '--fix')}`"
 
 
-def layout_fix(ins: Inspection) -> str:
+def layout_fix(ins: Inspection, *, mendable: bool = True) -> str:
     """A PEM layout defect (bare CR, text or spaces before BEGIN, joined lines, stray headers)."""
+    if ins.role == "public" and not mendable:
+        return regen_public(ins)
     if ins.role == "public":
         return (
             f"rewrite it with LF line ends and the BEGIN/END lines on their own: {fix_in_place(ins)} "

@@ -272,7 +272,7 @@ def _judge_layout(ins: Inspection, text: str) -> None:
         "layout",
         "fail",
         "; ".join(found) + ": openssl (the Node, PHP and Ruby SDKs' reader) or the Java SDK cannot read it",
-        advice.layout_fix(ins),
+        advice.layout_fix(ins, mendable=not any(d.startswith("has headers") for d in found)),
     )
 
 

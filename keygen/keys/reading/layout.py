@@ -103,3 +103,21 @@ def defects(raw: str) -> list[str]:
     if end > 0:
         found += _body(label, after_begin[1:end])
     return found
+
+
+_MARKER_SPLIT = re.compile(r"(-----(?:BEGIN|END) [A-Z0-9 ]+-----)")
+
+
+def has_headers(raw: str) -> bool:
+    """A header line inside the first block where no reader takes one (`--fix` leaves that alone)."""
+    return any(d.startswith("has headers") for d in defects(raw))
+
+
+def mended(raw: str, line_end: str = "\n") -> str:
+    """`raw` with every line-end and white-space defect mended: each line break one `line_end`
+    (bare CR and LF CR included), no white space around any line, no blank lines, and each
+    BEGIN/END marker on a line of its own (text that shared its line kept on a line before it)."""
+    out: list[str] = []
+    for line in lines_of(raw):
+        out += [piece.strip() for piece in _MARKER_SPLIT.split(line) if piece.strip()]
+    return line_end.join(out) + line_end
