@@ -33,8 +33,16 @@ class _Refused(Exception):
         self.summary, self.fix = summary, fix
 
 
-def _look(path: Path, ins: Inspection) -> None:
-    """lstat first: a missing file, and a symbolic link (followed for reading only), are findings."""
+#: Why a file a tool left in staging is not published: keygen publishes only a regular file it made.
+_NOT_MADE_FIX = (
+    "keygen publishes only a regular file the tool wrote itself: check the tool on PATH (`keygen doctor`) "
+    "and run keygen generate again"
+)
+
+
+def _look(path: Path, ins: Inspection, made: bool = False) -> None:
+    """lstat first: a missing file, and a symbolic link (followed for reading only), are findings.
+    For a file a tool has just made (`made`), a symbolic link or a second hard link is a refusal."""
     shown = ins.shown
     try:
         lst = os.lstat(path)
@@ -42,6 +50,12 @@ def _look(path: Path, ins: Inspection) -> None:
         raise _Refused(f"{shown} does not exist", "check the path, or " + advice.regenerate(ins)) from None
     except OSError as exc:
         raise _Refused(f"cannot look at {shown}: {exc.strerror}", "check the path and its permissions") from None
+    if made and stat.S_ISLNK(lst.st_mode):
+        raise _Refused(f"{shown}, as the tool left it, is a symbolic link, not a regular file it wrote", _NOT_MADE_FIX)
+    if made and lst.st_nlink != 1:
+        raise _Refused(
+            f"{shown}, as the tool left it, has {lst.st_nlink} hard links: not a regular file of its own", _NOT_MADE_FIX
+        )
     if not stat.S_ISLNK(lst.st_mode):
         return
     ins.is_link = True
@@ -109,11 +123,12 @@ def _read(path: Path, shown: str) -> tuple[os.stat_result, bytes]:
     return st, data
 
 
-def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Inspection:
-    """Read a key file safely: no blocking on FIFOs, no reading a huge file whole."""
+def read_key_file(path: Path, role: Role, ins: Inspection | None = None, *, made: bool = False) -> Inspection:
+    """Read a key file safely: no blocking on FIFOs, no reading a huge file whole (`made`: a file a
+    tool has just written, which must be a regular file with one link)."""
     ins = ins or Inspection(role, str(path))
     try:
-        _look(path, ins)
+        _look(path, ins, made)
         st, ins.data = _read(path, ins.shown)
     except _Refused as refused:
         ins.add("file", "fail", refused.summary, refused.fix)
