@@ -144,6 +144,8 @@ def run(seed: int, count: int, pairs: int = 4, workers: int | None = None) -> Ta
             for verdict, detail, private in pool.map(lambda c: judge(c, root / "cases", env), cases(made, seed, count)):
                 tally.counts["cases"] += 1
                 tally.counts[verdict] += 1
+                if tally.counts["cases"] % 200 == 0:  # a long CI run shows it is moving
+                    print(f"fuzz: {tally.counts['cases']} cases judged", flush=True)
                 if verdict in ("wrong ready", "crash", "hang"):
                     tally.wrong.append(f"{verdict}: {detail}")
                 elif verdict == "stricter than the oracles":
