@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from keygen import recipes
 from keygen.errors import DirUnusable, ExitCode, KeygenError, UsageError
-from keygen.keys import checks
+from keygen.keys import assessment, checks, keyfile
 from keygen.keys.inspection import Inspection
 from keygen.keys.keyfile import MAX_KEY_FILE
 from keygen.keys.opinion import Answers, Opinion, second_opinion
+from keygen.keys.reading import layout
 from keygen.outdir.publish import (
     Changed,
     replace_keeping_backup,
@@ -167,8 +168,8 @@ def verify(options: Options, *, environ: Mapping[str, str] | None = None) -> Out
 
 
 def _judge(outcome: Outcome, environ: Mapping[str, str], early: Answers | None) -> None:
-    """The library's findings, the files --fix mends, then the tools' second opinion (a disagreement
-    is a warning, never a failure)."""
+    """The library's findings, the files --fix mends, then the tools' second opinion (where openssl
+    disagrees with keygen's reading, a failure)."""
     options = outcome.options
     # The findings are kept even when --fix then fails (exit 6): the user sees both.
     report = outcome.report = _check(options)
@@ -188,6 +189,27 @@ def _str(path: Path | None) -> str | None:
 
 
 def _disagreement(op: Opinion) -> checks.Check:
+    """openssl is the reader the Node, PHP and Ruby SDKs use: where it and keygen's reading disagree,
+    the pair is not ready (a failure with both answers). ssh-keygen reads no key for an SDK (Git for
+    Windows' own build even fails on CRLF keys): its disagreement stays a warning."""
+    if op.tool == "openssl" and op.library == "fail":
+        # keygen's reading is the stricter one: its own finding already fails, with the reason.
+        return checks.Check(
+            "second_opinion.openssl",
+            "warn",
+            f"keygen's reading is stricter than openssl's on '{op.question}' (openssl says {op.verdict}: "
+            f"{op.detail}); the reason is keygen's own failed check above, which another SDK's reader shares",
+            "mend what that check names",
+        )
+    if op.tool == "openssl":
+        return checks.Check(
+            "second_opinion.openssl",
+            "fail",
+            f"openssl (the Node, PHP and Ruby SDKs' reader) and keygen's reading disagree on '{op.question}': "
+            f"openssl says {op.verdict} ({op.detail}), keygen's reading says {op.library}; not ready while they do",
+            f"make a new pair: `{quoting.new_pair(quoting.current_shell())}` (the documented commands, in a "
+            "new directory)",
+        )
     return checks.Check(
         f"second_opinion.{op.tool}",
         "warn",
@@ -244,11 +266,24 @@ def _apply_fixes(options: Options, report: checks.Report, outcome: Outcome) -> c
         return report
     result = mend_public(pub)
     if isinstance(result, Mend):
-        outcome.fixed.append(result)
-        return _check(options)  # judge the file as it now is
+        # "Fixed" only once the file as it now is passes what --fix claims to mend.
+        report = _check(options)
+        rechecked = report.public
+        assert rechecked is not None
+        still = [c.summary for c in rechecked.checks if c.status != "pass" and c.name in _MENDED]
+        if still:
+            outcome.fix_notes.append(f"{pub.path} was rewritten, but still fails: {'; '.join(still)}")
+        else:
+            outcome.fixed.append(replace(result, now=_describe_now(rechecked)))
+        return report
     if result:
         outcome.fix_notes.append(result)
     return report
+
+
+def _describe_now(ins: Inspection) -> str:
+    style = keyfile.LINE_END_NAMES.get(ins.line_ends or "lf", "LF")
+    return f"ASCII, {style} line ends, no byte order mark, BEGIN and END on lines of their own"
 
 
 def _describe_encoding(ins: Inspection) -> str:
@@ -257,6 +292,7 @@ def _describe_encoding(ins: Inspection) -> str:
         parts.append("byte order mark")
     if ins.line_ends == "mixed":
         parts.append("mixed line ends")
+    parts += [c.summary.split(": openssl (")[0] for c in ins.checks if c.name == "public_key.layout"]
     return ", ".join(parts)
 
 
@@ -270,8 +306,13 @@ def _why_not_mended(ins: Inspection) -> str | None:
 
 
 def _mendable_flaw(ins: Inspection) -> bool:
-    """What --fix rewrites: a byte order mark, mixed line ends, UTF-16."""
-    return ins.bom or ins.line_ends == "mixed" or (ins.encoding or "").startswith("utf-16")
+    """What --fix rewrites: a byte order mark, mixed line ends, UTF-16, a PEM layout defect."""
+    return (
+        ins.bom
+        or ins.line_ends == "mixed"
+        or (ins.encoding or "").startswith("utf-16")
+        or any(c.name == "public_key.layout" and c.status == "fail" for c in ins.checks)
+    )
 
 
 def _why_left_alone(ins: Inspection, text: str) -> str | None:
@@ -284,6 +325,8 @@ def _why_left_alone(ins: Inspection, text: str) -> str | None:
         return "it is a symbolic link (followed for reading only); fix its target"
     if not text.isascii():
         return "it holds characters ASCII cannot carry"
+    if layout.has_headers(text):
+        return "it holds headers inside its PEM block (not a line-end or white-space defect): make it again"
     return None
 
 
@@ -292,23 +335,43 @@ def mend_public(ins: Inspection) -> Mend | str:
     why = _why_not_mended(ins)
     if why is not None:
         return f"{ins.path} was not rewritten: {why}" if why else ""
+    new = _mended_bytes(ins)
+    still = _still_failing(ins, new)
+    if still:
+        return f"{ins.path} was not rewritten: mended, it would still fail ({still})"
     try:
-        backup = _rewrite(ins)
+        backup = _rewrite(ins, new)
     except Changed as exc:
         return f"{ins.path} was not rewritten: {exc}"
     return Mend(ins.path, str(backup), _describe_encoding(ins))
 
 
-def _rewrite(ins: Inspection) -> Path:
-    """The file replaced by its text in ASCII, the original kept as a backup; the new file's path.
-
-    A consistent line-end style is kept as it is (CRLF is what openssl writes on Windows); only
-    mixed line ends are made LF.
-    """
+def _mended_bytes(ins: Inspection) -> bytes:
+    """The text with its encoding and layout mended. A consistent line-end style is kept as it is
+    (CRLF is what openssl writes on Windows); mixed line ends, bare CRs and LF CRs become LF."""
     assert ins.data is not None and ins.text is not None
-    text = ins.text.replace("\n", "\r\n") if ins.line_ends == "crlf" else ins.text
+    data = ins.data.removeprefix(b"\xef\xbb\xbf") if ins.encoding == "ascii" else ins.data
+    raw = data.decode(ins.encoding or "ascii").lstrip("\ufeff")
+    return layout.mended(raw, "\r\n" if ins.line_ends == "crlf" else "\n").encode("ascii")
+
+
+#: The findings --fix claims to mend: the rewritten file must pass every one of them.
+_MENDED = ("public_key.encoding", "public_key.layout", "public_key.load")
+
+
+def _still_failing(ins: Inspection, new: bytes) -> str:
+    """The mended bytes judged as verify judges a file (before anything is written): what still fails."""
+    probe = Inspection("public", ins.path, shown=ins.shown, data=new)
+    keyfile.decode(probe, strict=False)
+    assessment.check_public(probe, strict=False)
+    return "; ".join(c.summary for c in probe.checks if c.status != "pass" and c.name in _MENDED)
+
+
+def _rewrite(ins: Inspection, new: bytes) -> Path:
+    """The file replaced by `new`, the original kept as a backup; the backup's path."""
+    assert ins.data is not None
     try:
-        return replace_keeping_backup(Path(ins.path), ins.data, text.encode("ascii"), limit=MAX_KEY_FILE)
+        return replace_keeping_backup(Path(ins.path), ins.data, new, limit=MAX_KEY_FILE)
     except OSError as exc:
         # Asked to fix and could not write (a read-only directory, another user's file): exit 6.
         folder = os.path.dirname(os.path.abspath(ins.path))

@@ -19,7 +19,12 @@ import shellingham
 
 from keygen.errors import UsageError
 from keygen.host.platforms import SHELLS, SHELLS_BY_OS, OSName, is_posix_shell
-from keygen.host.windows import find_git_for_windows, windows_registry_reader, windows_ssh_keygen
+from keygen.host.windows import (
+    find_git_for_windows,
+    windows_registry_reader,
+    windows_ssh_keygen,
+    with_openssl_version,
+)
 from keygen.proc import run
 from keygen.proc.parallel import all_of
 
@@ -259,6 +264,8 @@ def detect_host(
     if os_name == "windows":  # pragma: no cover - Windows only
 
         git = find_git_for_windows(env, os.path.isfile, windows_registry_reader)
+        if git is not None:  # its openssl is what the git-bash method runs: its version is recorded
+            git = with_openssl_version(git, lambda path: probe_openssl(path, cwd or os.getcwd()).version_text)
     paths = _locate(tools, env, os_name)
     if versions is None:
         versions = _versions(os_name, shell_info.name if shell_info else None, method, paths)

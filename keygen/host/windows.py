@@ -4,6 +4,7 @@ OpenSSH client. Pure over their arguments (Windows paths via ntpath), so they ru
 
 from __future__ import annotations
 
+import dataclasses
 import ntpath
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -17,11 +18,21 @@ class GitForWindows:
     bash: str | None
     openssl: str | None
     found_by: str
+    #: `openssl version`'s first line from Git Bash's openssl (None: not asked, or no answer).
+    openssl_version: str | None = None
 
     @property
     def launcher(self) -> str:
         """git-bash.exe: what the Start menu's "Git Bash" entry runs (a mintty window)."""
         return ntpath.join(self.root, "git-bash.exe")
+
+
+def with_openssl_version(git: GitForWindows, ask: Callable[[str], str | None]) -> GitForWindows:
+    """Git Bash's openssl asked its version (`ask(path)` runs `openssl version`), so that plan,
+    doctor, generate's JSON and the audit record name the OpenSSL that made the key."""
+    if git.openssl is None:
+        return git
+    return dataclasses.replace(git, openssl_version=ask(git.openssl))
 
 
 #: `exists(windows_path)`: is there a file at this path? The seam that lets tests lay out fake

@@ -47,6 +47,22 @@ def fix_in_place(ins: Inspection) -> str:
     return f"`{quoting.keygen_verify(private, ins.public_name, ins.shell, '--fix')}`"
 
 
+def layout_fix(ins: Inspection, *, mendable: bool = True) -> str:
+    """A PEM layout defect (bare CR, text or spaces before BEGIN, joined lines, stray headers)."""
+    if ins.role == "public" and not mendable:
+        return regen_public(ins)
+    if ins.role == "public":
+        return (
+            f"rewrite it with LF line ends and the BEGIN/END lines on their own: {fix_in_place(ins)} "
+            "(keeps the original as a backup)"
+        )
+    return (
+        "in an editor, keeping a copy of the original: save it as plain ASCII without a byte order mark, with LF "
+        "line ends, each -----BEGIN and -----END line on a line of its own with nothing before it, no headers "
+        "or blank lines inside; or " + regenerate(ins)
+    )
+
+
 def check_line(ins: Inspection, private: str) -> str:
     """The `keygen verify` that checks a converted private key (with its public key, when named)."""
     return quoting.keygen_verify(private, ins.public_name if ins.pair and ins.partner_ok else None, ins.shell)

@@ -121,7 +121,8 @@ def inspect(
         role, str(path), private_form=private_form, validate_rsa=validate_rsa, quoting=shell, partner_ok=partner_ok
     )
     _name(ins, names or Names.alone(path, role))
-    read_key_file(path, role, ins)
+    # generate (strict) judges files a tool has just made: a link there is a failure, not a warning.
+    read_key_file(path, role, ins, made=strict)
     if ins.data is not None:
         decode(ins, strict)
         _JUDGES[role](ins, strict)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from keygen.keys import advice
 from keygen.keys.inspection import Inspection, Role
+from keygen.keys.reading import layout
 from keygen.recipes import quoting
 
 #: No key file is near this size; a larger one is refused without being read whole.
@@ -32,8 +33,16 @@ class _Refused(Exception):
         self.summary, self.fix = summary, fix
 
 
-def _look(path: Path, ins: Inspection) -> None:
-    """lstat first: a missing file, and a symbolic link (followed for reading only), are findings."""
+#: Why a file a tool left in staging is not published: keygen publishes only a regular file it made.
+_NOT_MADE_FIX = (
+    "keygen publishes only a regular file the tool wrote itself: check the tool on PATH (`keygen doctor`) "
+    "and run keygen generate again"
+)
+
+
+def _look(path: Path, ins: Inspection, made: bool = False) -> None:
+    """lstat first: a missing file, and a symbolic link (followed for reading only), are findings.
+    For a file a tool has just made (`made`), a symbolic link or a second hard link is a refusal."""
     shown = ins.shown
     try:
         lst = os.lstat(path)
@@ -41,6 +50,12 @@ def _look(path: Path, ins: Inspection) -> None:
         raise _Refused(f"{shown} does not exist", advice.missing(ins)) from None
     except OSError as exc:
         raise _Refused(f"cannot look at {shown}: {exc.strerror}", "check the path and its permissions") from None
+    if made and stat.S_ISLNK(lst.st_mode):
+        raise _Refused(f"{shown}, as the tool left it, is a symbolic link, not a regular file it wrote", _NOT_MADE_FIX)
+    if made and lst.st_nlink != 1:
+        raise _Refused(
+            f"{shown}, as the tool left it, has {lst.st_nlink} hard links: not a regular file of its own", _NOT_MADE_FIX
+        )
     if not stat.S_ISLNK(lst.st_mode):
         return
     ins.is_link = True
@@ -108,11 +123,12 @@ def _read(path: Path, shown: str) -> tuple[os.stat_result, bytes]:
     return st, data
 
 
-def read_key_file(path: Path, role: Role, ins: Inspection | None = None) -> Inspection:
-    """Read a key file safely: no blocking on FIFOs, no reading a huge file whole."""
+def read_key_file(path: Path, role: Role, ins: Inspection | None = None, *, made: bool = False) -> Inspection:
+    """Read a key file safely: no blocking on FIFOs, no reading a huge file whole (`made`: a file a
+    tool has just written, which must be a regular file with one link)."""
     ins = ins or Inspection(role, str(path))
     try:
-        _look(path, ins)
+        _look(path, ins, made)
         st, ins.data = _read(path, ins.shown)
     except _Refused as refused:
         ins.add("file", "fail", refused.summary, refused.fix)
@@ -231,7 +247,10 @@ def _decode_8bit(ins: Inspection, data: bytes, strict: bool) -> None:
     """ASCII, perhaps with a UTF-8 byte order mark or mixed line ends (they load, but are not the documented form)."""
     text_bytes = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     ins.bom, ins.line_ends = text_bytes is not data, line_end_style(text_bytes)
-    problems = [p for p, found in ((_BOM, ins.bom), (_MIXED, ins.line_ends == "mixed")) if found]
+    # A bare CR is a layout defect (below), not a harmless mix; a private key's BOM is one too.
+    mixed = ins.line_ends == "mixed" and not _bare_cr(text_bytes)
+    bom = ins.bom and ins.role == "public"
+    problems = [p for p, found in ((_BOM, bom), (_MIXED, mixed)) if found]
     if b"\x00" in text_bytes:
         _not_text(ins)
         return
@@ -243,6 +262,33 @@ def _decode_8bit(ins: Inspection, data: bytes, strict: bool) -> None:
     ins.encoding = "ascii"
     ins.text = text.replace("\r\n", "\n")
     _judge_ascii(ins, problems, strict)
+    _judge_layout(ins, text)
+
+
+def _bare_cr(data: bytes) -> bool:
+    return data.count(b"\r") > data.count(b"\r\n")
+
+
+#: Why a byte order mark fails a private key (openssl reads past it; the Java SDK does not).
+BOM_PRIVATE = (
+    "starts with a UTF-8 byte order mark: the Java SDK's PEM reader (BouncyCastle, over the file's "
+    "text) does not find the -----BEGIN line behind it"
+)
+
+
+def _judge_layout(ins: Inspection, text: str) -> None:
+    """The PEM layout as the SDKs' readers need it: each defect fails, with the fix that mends it."""
+    found = layout.defects(text)
+    if ins.bom and ins.role == "private" and "-----BEGIN" in text:
+        found.insert(0, BOM_PRIVATE)
+    if not found:
+        return
+    ins.add(
+        "layout",
+        "fail",
+        "; ".join(found) + ": openssl (the Node, PHP and Ruby SDKs' reader) or the Java SDK cannot read it",
+        advice.layout_fix(ins, mendable=not any(d.startswith("has headers") for d in found)),
+    )
 
 
 _BOM = "starts with a UTF-8 byte order mark"

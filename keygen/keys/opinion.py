@@ -2,7 +2,7 @@
 
 Through `run.run` with paths only: no key bytes ever go to a tool's stdin, and of a tool's stdout
 only public keys are kept. A tool that cannot answer (refused, timed out) is "unknown", never a
-verdict; a disagreement becomes a warning in verify, never a failure.
+verdict; where openssl disagrees with the library, verify fails (ssh-keygen's disagreement is a warning).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def _library_reads(ins: checks.Inspection | None) -> Literal["pass", "fail"] | N
 
 
 def _encoding_failed(ins: checks.Inspection) -> bool:
-    return any(c.status == "fail" and c.name.endswith(".encoding") for c in ins.checks)
+    return any(c.status == "fail" and c.name.endswith((".encoding", ".layout")) for c in ins.checks)
 
 
 #: What the library's own check of the pair predicts (a warning predicts nothing).

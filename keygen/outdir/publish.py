@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from keygen.errors import DirUnusable
+from keygen.errors import ChecksFailed, DirUnusable
 from keygen.outdir import FINAL_NAMES, Claim, claim, refusal, write_gitignore
 from keygen.proc import interrupt
 from keygen.recipes import PRIVATE_KEY, PUBLIC_KEY
@@ -141,8 +141,8 @@ class Workspace:
         assert self.staging is not None
         result = Published()
         slot: Path | None = None
-        os.chmod(self.staging / PRIVATE_KEY, 0o600)
-        os.chmod(self.staging / PUBLIC_KEY, self.public_mode)
+        set_own_mode(self.staging / PRIVATE_KEY, 0o600)
+        set_own_mode(self.staging / PUBLIC_KEY, self.public_mode)
         #: What this run put under a final name, with its identity: rolled back only if still ours.
         placed: list[tuple[Path, os.stat_result]] = []
         try:
@@ -202,6 +202,39 @@ class Workspace:
                 pass
         if backups:
             _drop_empty_slot(Path(backups[0].backup).parent)
+
+
+def _made_by_the_tool(path: Path, st: os.stat_result) -> None:
+    """A file to publish is a regular file with one link: anything else is not what the tool wrote."""
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        what = "not a regular file" if not stat.S_ISREG(st.st_mode) else f"a file with {st.st_nlink} hard links"
+        raise ChecksFailed(
+            f"{path.name}, as the tool left it, is {what}; nothing was published",
+            "keygen publishes only a regular file the tool wrote itself: check the tool on PATH (`keygen doctor`) "
+            "and run keygen generate again",
+        )
+
+
+def set_own_mode(path: Path, mode: int) -> None:
+    """chmod a staged file, never through a link: fchmod on a descriptor opened with O_NOFOLLOW (a
+    symbolic link fails to open), once fstat shows a regular file with one link. Where there is no
+    fchmod (Windows: a read-only flag, no owner bits), lstat is checked first."""
+    if not hasattr(os, "fchmod"):  # pragma: no cover - Windows
+        _made_by_the_tool(path, os.lstat(path))
+        os.chmod(path, mode)
+        return
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symbolic link
+            _made_by_the_tool(path, os.lstat(path))
+        raise
+    try:
+        _made_by_the_tool(path, os.fstat(fd))
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def link_or_rename(source: Path, target: Path) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from keygen import recipes
 from keygen.errors import ToolMissing, UsageError
-from keygen.host import Host, ToolInfo, hints
+from keygen.host import Host, ToolInfo, hints, parse_openssl_version
 from keygen.host.platforms import METHODS, Method, is_posix_shell, os_label
 
 #: ssh-keygen writes PKCS#8 for `-m PKCS8` only from OpenSSH 8.1 on (FACTS.md).
@@ -38,7 +38,9 @@ def _old_ssh_keygen_reason(tool: ToolInfo) -> str:
 
 def _git_bash_tool(host: Host) -> ToolInfo | None:
     if host.git and host.git.openssl:
-        return ToolInfo("openssl", host.git.openssl)
+        # The version Git Bash's openssl gave (host detection asks it) is recorded with every step.
+        flavor, version = parse_openssl_version(host.git.openssl_version or "")
+        return ToolInfo("openssl", host.git.openssl, host.git.openssl_version, flavor, version)
     return None
 
 

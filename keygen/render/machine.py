@@ -85,7 +85,7 @@ def _git_line(git: GitForWindows | None) -> str:
         return "Git for Windows: not found"
     return (
         f"Git for Windows: {git.root} (found by {git.found_by}; bash {git.bash or 'missing'}, "
-        f"openssl {git.openssl or 'missing'})"
+        f"openssl {git.openssl or 'missing'}{f', {git.openssl_version}' if git.openssl_version else ''})"
     )
 
 

@@ -101,12 +101,14 @@ def test_no_tools_on_path_means_no_second_opinion(zoo: dict[str, Path], tmp_path
     assert "Second opinion" not in result.output
 
 
-def test_disagreement_is_a_warning_not_a_failure(zoo: dict[str, Path], stand_in) -> None:  # type: ignore[no-untyped-def]
+def test_openssl_disagreeing_is_a_failure_not_a_warning(zoo: dict[str, Path], stand_in) -> None:  # type: ignore[no-untyped-def]
+    # openssl is the Node, PHP and Ruby SDKs' reader (issue 19): a key it cannot read is not ready.
     path = stand_in("openssl", 'echo "unable to load key" >&2\nexit 1\n')
     code, doc, _ = verify_json(env={"PATH": path})
-    warning = {c["name"]: c for c in doc["checks"]}["second_opinion.openssl"]
-    assert code == 0 and warning["status"] == "warn"
-    assert "disagree" in warning["summary"] and "unable to load key" in warning["summary"]
+    failure = {c["name"]: c for c in doc["checks"]}["second_opinion.openssl"]
+    assert code == 1 and not doc["ok"] and failure["status"] == "fail"
+    assert "disagree" in failure["summary"] and "unable to load key" in failure["summary"]
+    assert "not ready" in failure["summary"] and failure["fix"]
 
 
 def test_a_tool_that_leaks_the_key_is_redacted(zoo: dict[str, Path], stand_in) -> None:  # type: ignore[no-untyped-def]

@@ -27,10 +27,14 @@ def test_doctor_and_plan_find_git_bash_openssl(lane: Lane) -> None:
     git = doc["git_for_windows"]
     assert git and str(git["root"]).endswith("\\Git"), git  # type: ignore[index]
     assert str(git["openssl"]).endswith("mingw64\\bin\\openssl.exe")  # type: ignore[index]
+    # Git Bash's openssl is asked its version (issue 19): an auditor can tell which OpenSSL made the key.
+    assert str(git["openssl_version"]).startswith("OpenSSL 3."), git  # type: ignore[index]
+    assert str(git["openssl_version"]) in lane.keygen("doctor").out  # type: ignore[index]
     plan = lane.keygen("plan", "--json")
     assert plan.code == 0, plan.err
     method = plan.json()["method"]
     assert method["name"] == "git-bash", method  # type: ignore[index]
+    assert method["tool_version"] == git["openssl_version"], method  # type: ignore[index]
     assert "ssh-keygen" in str(method["reason"]) and "not" in str(method["reason"])  # type: ignore[index]
     text = lane.keygen("plan")
     assert text.code == 0 and "with Git Bash's openssl" in text.out, text.out
@@ -62,6 +66,11 @@ def test_generate_from_cmd_publishes_a_pair_every_check_accepts(lane: Lane) -> N
     assert records[0]["command"] == "generate" and records[0]["line_ends"] == doc["line_ends"]
     assert records[0]["fingerprint"] == doc["fingerprint"]
     assert doc["fingerprint"] in audit.out
+    # The OpenSSL that made the key, in generate's JSON and in the audit record (issue 19).
+    version = doc["method"]["tool_version"]  # type: ignore[index]
+    assert str(version).startswith("OpenSSL 3."), doc["method"]
+    assert {s["tool_version"] for s in doc["steps"]} == {version}  # type: ignore[union-attr]
+    assert {s["tool_version"] for s in records[0]["steps"]} == {version}
 
 
 def test_second_generate_refuses_and_force_backs_up(lane: Lane) -> None:
