@@ -28,6 +28,8 @@ class ExitCode(enum.IntEnum):
     REJECTED = 11
     #: `confirm`: the service failed (5xx) or answered something that is not its API.
     SERVICE = 12
+    #: `keys --max-age`: an active key is past the rotation age (a scheduled CI job fails on it).
+    ROTATION_DUE = 13
     #: A bug in keygen itself, never something a user caused.
     INTERNAL = 70
     INTERRUPTED = 130
@@ -111,3 +113,10 @@ class Rejected(KeygenError):
 class ServiceError(KeygenError):
     code = ExitCode.SERVICE
     kind = "service"
+
+
+class RotationDue(KeygenError):
+    """`keygen keys --max-age DAYS`: an active key is older than DAYS; its hint is `keygen rotate`."""
+
+    code = ExitCode.ROTATION_DUE
+    kind = "rotation_due"

@@ -2,4 +2,4 @@
 
 #: The commands, in the order `keygen --help` lists them. Here, not beside the Typer app, so that
 #: the edge can name a command without importing Typer (after an interrupt cut that import short).
-COMMANDS = ("generate", "verify", "exchange", "confirm", "plan", "doctor", "audit")
+COMMANDS = ("generate", "verify", "exchange", "confirm", "plan", "doctor", "audit", "keys", "rotate", "retire")
