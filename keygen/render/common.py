@@ -71,4 +71,4 @@ def record_command(public_key: Path, region: str | None, name: str | None = None
 
 def region_note(region: str | None) -> str:
     """What REGION stands for in the record command, when the region is not known yet."""
-    return "" if region else " (REGION: us, eu or jp, the Integration Central you used)"
+    return "" if region else " (REGION is us, eu or jp, the Integration Central you used)"

@@ -46,7 +46,7 @@ def after_confirm(outcome: Confirmed) -> list[str]:
     if outcome.sdk_blocks:
         return ["Nothing left to do: confirmed and configured. Rotate it within 90 days: keygen rotate"]
     sdk = f"{confirm_command(outcome.options.private_key, outcome.region)} --sdk {SDKS[0]}"
-    return [f"Next: your SDK's configuration: {sdk}  (or --sdk {', '.join(SDKS[1:])})"]
+    return [f"Next: your SDK's configuration (--sdk {', '.join(SDKS[:-1])} or {SDKS[-1]}): {sdk}"]
 
 
 # --- keygen keys --------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def rotate_text(rotation: Rotation, style: Style, verbose: bool = False) -> Text
 
 
 def retire_text(done: Retirement, style: Style, verbose: bool = False) -> Text:
-    if done.key is None:
+    if done.key is None or done.error is not None:
         return Text()
     if done.already:
         return Text([f"Nothing left to do: {done.public_key_id} is already retired."])
