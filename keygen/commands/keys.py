@@ -101,10 +101,10 @@ def table(records: list[dict[str, Any]], now: _dt.datetime, max_age: float) -> l
 
 def _row(h: audit.KeyHistory, d: Details, now: _dt.datetime, max_age: float) -> Key:
     latest: dict[str, Any] = h.ids[-1] if h.ids else {}
-    age = h.age_days(now)
+    age, key_id = h.age_days(now), _text(latest.get("public_key_id"))
     return Key(
         fingerprint=h.fingerprint,
-        public_key_id=_text(latest.get("public_key_id")),
+        public_key_id=key_id,
         region=_text(latest.get("region")),
         environment=_text(latest.get("environment")),
         name=d.name,
@@ -112,7 +112,7 @@ def _row(h: audit.KeyHistory, d: Details, now: _dt.datetime, max_age: float) -> 
         created=h.since,
         last_confirmed=d.last_confirmed,
         age_days=None if age is None else round(age, 1),
-        state=_state(bool(latest), d, age, max_age),
+        state=_state(key_id is not None, d, age, max_age),
     )
 
 
