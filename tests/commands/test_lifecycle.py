@@ -73,7 +73,8 @@ def test_the_whole_journey_each_step_naming_the_next(tmp_path: Path, standin: St
     walk_to_confirmed(tmp_path, standin, OLD_ID)
 
     [key] = keys(tmp_path)
-    assert (key["public_key_id"], key["region"], key["environment"], key["state"]) == (OLD_ID, "eu", "sandbox", "active")
+    facts = (key["public_key_id"], key["region"], key["environment"], key["state"])
+    assert facts == (OLD_ID, "eu", "sandbox", "active")
     assert key["name"] and key["dir"] == str(tmp_path / "shop keys") and key["last_confirmed"]
     commands = [json.loads(line)["command"] for line in audit_log.read_text().splitlines()]
     assert commands == ["generate", "exchange", "confirm", "confirm"]
