@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from keygen import recipes
+from keygen import amazon_pay, recipes
 from keygen.audit import log as audit
 from keygen.errors import KeygenError, RotationDue, UsageError
 from keygen.keys import checks
@@ -69,6 +69,11 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _one_of(value: object, known: tuple[str, ...]) -> str | None:
+    """A region or environment as recorded; a hand-edited value keygen does not know is no value."""
+    return value if isinstance(value, str) and value in known else None
+
+
 @dataclass
 class Key:
     """One row of `keygen keys`."""
@@ -105,8 +110,8 @@ def _row(h: audit.KeyHistory, d: Details, now: _dt.datetime, max_age: float) -> 
     return Key(
         fingerprint=h.fingerprint,
         public_key_id=key_id,
-        region=_text(latest.get("region")),
-        environment=_text(latest.get("environment")),
+        region=_one_of(latest.get("region"), tuple(amazon_pay.REGIONS)),
+        environment=_one_of(latest.get("environment"), ("sandbox", "live")),
         name=d.name,
         dir=d.dir,
         created=h.since,

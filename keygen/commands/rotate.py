@@ -30,6 +30,7 @@ from keygen import __version__, recipes
 from keygen import host as host_mod
 from keygen.audit import log as audit
 from keygen.commands import generate as generate_mod
+from keygen.commands.exchange import parse_id
 from keygen.commands.keys import Key, table
 from keygen.errors import DirUnusable, KeygenError, Refused, UsageError
 from keygen.keys import checks
@@ -121,6 +122,7 @@ def _old_key(options: Options, records: list[dict[str, Any]], rows: list[Key]) -
 
 
 def _by_id(rows: list[Key], public_key_id: str, *, for_rotation: bool = False) -> Key:
+    parse_id(public_key_id)  # a malformed ID is a usage error, shown escaped
     key = next((k for k in rows if k.public_key_id == public_key_id), None)
     if key is None:
         raise UsageError(
@@ -142,7 +144,8 @@ def _new_dir(options: Options, old: Key, now: _dt.datetime | None) -> Path:
     if options.out_dir is not None:
         return options.out_dir.absolute()
     day = (now or audit.utc_now()).strftime("%Y-%m-%d")
-    base = Path(old.dir) if old.dir else Path.cwd() / "keys"
+    # Beside the old pair; a folder name that cannot be printed (a hand-edited log) is not copied.
+    base = Path(old.dir) if old.dir and old.dir.isprintable() else Path.cwd() / "keys"
     return base.parent / f"{base.name}-{day}"
 
 

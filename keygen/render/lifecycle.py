@@ -6,8 +6,9 @@ with nothing left to do says so in one line.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from keygen import amazon_pay, recipes
 from keygen.host.platforms import SDKS
@@ -54,6 +55,19 @@ def after_confirm(outcome: Confirmed) -> list[str]:
 COLUMNS = ("state", "Public Key ID", "region", "env", "name", "made", "confirmed", "age", "fingerprint")
 
 
+def _safe(text: str) -> str:
+    """A value from the log as it may be shown: a hand-edited control character is escaped, never sent."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _shown(key: Key | None) -> Key | None:
+    """The key with every text field safe to print."""
+    if key is None:
+        return None
+    changes: dict[str, Any] = {f: _safe(v) for f, v in vars(key).items() if isinstance(v, str)}
+    return dataclasses.replace(key, **changes)
+
+
 def _cells(k: Key) -> tuple[str, ...]:
     age = "" if k.age_days is None else f"{k.age_days:g} d"
     return (k.state, k.public_key_id or "-", k.region or "-", k.environment or "-", k.name or "-",
@@ -65,11 +79,12 @@ def keys_text(listing: Listing, style: Style, verbose: bool = False) -> Text:
         return Text()
     if not listing.keys:
         return Text([f"No keys in {listing.audit_log} yet: keygen generate makes one."])
-    rows = [COLUMNS, *(_cells(k) for k in listing.keys)]
+    shown = [k for k in map(_shown, listing.keys) if k is not None]
+    rows = [COLUMNS, *(_cells(k) for k in shown)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines[0] = style.heading(lines[0])
-    lines += [f"  {k.fingerprint}: {k.private_key}" for k in listing.keys if k.private_key and verbose]
+    lines += [f"  {k.fingerprint}: {k.private_key}" for k in shown if k.private_key and verbose]
     lines.append(f"From {listing.audit_log}; due = in use for more than {listing.max_age_days:g} days.")
     return Text(lines)  # also when keys are due (exit 13): the table is the answer, on standard output
 
@@ -81,21 +96,18 @@ def _made_lines(rotation: Rotation) -> list[str]:
     g = rotation.generated
     if g is None or g.published is None:
         return []
-    return [f"New pair made in {rotation.new_dir} by the documented commands: {g.fingerprint}",
+    return [f"New pair made in {_safe(str(rotation.new_dir))} by the documented commands: {g.fingerprint}",
             *(f"  $ {s.line}" for s in g.steps)]
 
 
-def _exchange_step(rotation: Rotation, style: Style) -> list[str]:
-    assert rotation.old is not None and rotation.new_dir is not None
-    public = rotation.new_dir / recipes.PUBLIC_KEY
-    return [*next_steps(rotation.old.region, style, str(public)),
-            f"Then record the new ID: {record_command(public, rotation.old.region)}",
+def _exchange_step(old: Key, new_dir: Path, style: Style) -> list[str]:
+    public = new_dir / recipes.PUBLIC_KEY
+    return [*next_steps(old.region, style, str(public)),
+            f"Then record the new ID: {record_command(public, old.region)}",
             "Then run keygen rotate again."]
 
 
-def _switch_step(rotation: Rotation, style: Style) -> list[str]:
-    old, new = rotation.old, rotation.new
-    assert old is not None and new is not None
+def _switch_step(old: Key, new: Key, style: Style) -> list[str]:
     rows = [("", "old", "new"), ("Public Key ID", str(old.public_key_id), str(new.public_key_id)),
             ("private key", str(old.private_key), str(new.private_key))]
     w0, w1 = (max(len(r[i]) for r in rows) for i in (0, 1))
@@ -117,24 +129,27 @@ def _delete_steps(old: Key) -> list[str]:
             '  3. "Delete keys", type DELETE, and click "Delete keys".']
 
 
+def _step_lines(step: str | None, old: Key, new: Key | None, new_dir: Path | None, style: Style) -> list[str]:
+    if step == "exchange" and new_dir is not None:
+        return _exchange_step(old, new_dir, style)
+    if step == "confirm" and new is not None and new.private_key is not None:
+        return [f"New key {new.public_key_id} recorded. Next: {confirm_command(new.private_key, new.region)}",
+                "Then run keygen rotate again."]
+    if step == "switch" and new is not None:
+        return _switch_step(old, new, style)
+    return []
+
+
 def rotate_text(rotation: Rotation, style: Style, verbose: bool = False) -> Text:
-    old, step = rotation.old, rotation.step
+    old, new, step = _shown(rotation.old), _shown(rotation.new), rotation.step
     if old is None:
         return Text()
+    if step == "done":
+        successor = new.public_key_id if new else "its successor"
+        return Text([f"Nothing left to do: {old.public_key_id} is retired and {successor} is in use."])
     lines = [f"Rotating {old.public_key_id} ({old.state}, {old.age_days:g} days old, {old.fingerprint})"
              if old.age_days is not None else f"Rotating {old.public_key_id} ({old.state})"]
-    lines += _made_lines(rotation)
-    new = rotation.new
-    if step == "exchange":
-        lines += _exchange_step(rotation, style)
-    elif step == "confirm" and new is not None and new.private_key is not None:
-        lines.append(f"New key {new.public_key_id} recorded. Next: {confirm_command(new.private_key, new.region)}")
-        lines.append("Then run keygen rotate again.")
-    elif step == "switch":
-        lines += _switch_step(rotation, style)
-    elif step == "done":
-        successor = new.public_key_id if new else "its successor"
-        lines = [f"Nothing left to do: {old.public_key_id} is retired and {successor} is in use."]
+    lines += _made_lines(rotation) + _step_lines(step, old, new, rotation.new_dir, style)
     return reporting(lines, rotation.error)
 
 

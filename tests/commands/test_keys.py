@@ -155,3 +155,22 @@ def test_exchange_name_must_be_printable(tmp_path: Path, audit_log: Path) -> Non
                       "--name", "shop\x1b[2J", "--public-key-id", ID_A)
     assert done.returncode == 2 and "--name must be printable text" in done.stderr and "\x1b" not in done.stderr
     assert [json.loads(line)["command"] for line in audit_log.read_text().splitlines()] == ["generate"]
+
+
+def test_hostile_names_and_regions_in_the_log_are_shown_escaped(tmp_path: Path, audit_log: Path) -> None:
+    made_and_exchanged(tmp_path / "k", ID_A)
+    edited = {"command": "exchange", "fingerprint": "SHA256:h", "public_key_id": ID_B, "region": "mars",
+              "environment": "moon", "name": "shop\x1b[2J\x07", "public_key": str(tmp_path / "h\x1b" / "p.pub")}
+    with audit_log.open("a") as log:
+        log.write(json.dumps(edited) + "\n")
+    shown = run_keygen("keys")
+    assert shown.returncode == 0, shown.stderr
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout and "shop\\x1b[2J\\x07" in shown.stdout
+    [row] = [ln for ln in shown.stdout.splitlines() if ID_B in ln]
+    assert "mars" not in row and "moon" not in row
+    # Rotating it: a region keygen does not know is no region (all three are listed), never a crash.
+    rotated = run_keygen("rotate", "--public-key-id", ID_B, cwd=tmp_path)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "\x1b" not in rotated.stdout and "--region REGION --public-key-id ID" in rotated.stdout
+    bad = run_keygen("retire", "SANDBOX-\x1b[2J")
+    assert bad.returncode == 2 and "\x1b" not in bad.stderr
