@@ -133,3 +133,26 @@ def test_a_whole_rotation_left_and_resumed_after_every_step(
     assert steps[:3] == [("start", "ok"), ("start", "tool_missing"), ("exchange", "ok")]  # chosen, failed, made
     assert {"exchange", "confirm", "switch"} <= {s for s, _ in steps} and steps[-1] == ("done", "ok")
     assert run_keygen("audit", "verify", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("when", ["version", "genpkey"])
+def test_a_rotation_cut_by_ctrl_c_resumes(
+    tmp_path: Path, standin: StandIn, audit_log: Path, stand_in, when: str  # type: ignore[no-untyped-def]
+) -> None:
+    """Ctrl-C while keygen asks openssl its version, or while openssl makes the new private key:
+    exit 130, nothing in the new folder; the next `keygen rotate` makes the pair there."""
+    walk_to_confirmed(tmp_path, standin, OLD_ID)
+    path = stand_in("openssl", f'case "$1" in {when}) kill -INT "$PPID"; sleep 2;; esac\nexec "$REAL" "$@"\n')
+    cut = run_keygen("rotate", cwd=tmp_path, env={"PATH": path})
+    assert cut.returncode == ExitCode.INTERRUPTED and cut.stderr == "keygen: interrupted\n", cut
+    if when == "genpkey":  # generate's own clean-up ran and recorded the step; so did the rotation
+        last = [json.loads(line) for line in audit_log.read_text().splitlines()][-2:]
+        assert [(r["command"], r["result"]) for r in last] == [("generate", "interrupted"), ("rotate", "interrupted")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("shop keys-") and any(p.glob("*Key*"))]
+
+    resumed = keygen(tmp_path, standin, "rotate")
+    assert resumed.returncode == 0, resumed.stderr
+    [new_dir] = [p for p in tmp_path.iterdir() if p.name.startswith("shop keys-")]
+    assert f"New pair made in {new_dir}" in resumed.stdout and (new_dir / "privateKey.pem").is_file()
+    assert [k["state"] for k in keys(tmp_path)] == ["new", "active"]
+    assert run_keygen("audit", "verify", cwd=tmp_path).returncode == 0
