@@ -196,9 +196,12 @@ def in_use(out_dir: Path, audit_log: Path | None, environ: Mapping[str, str] | N
     public = out_dir / recipes.PUBLIC_KEY
     if not public.is_file():
         return None
-    fingerprint = checks.check_pair(None, public, strict=False).fingerprint
     try:
         _, rows, _ = read_table(audit_log, environ, audit.utc_now(), audit.ROTATE_AFTER_DAYS)
     except KeygenError:
         return None
-    return next((k for k in rows if k.fingerprint == fingerprint and k.state in ("active", "due")), None)
+    in_use = [k for k in rows if k.state in ("active", "due")]
+    if not in_use:  # nothing to protect: the file is not even read
+        return None
+    fingerprint = checks.check_pair(None, public, strict=False).fingerprint
+    return next((k for k in in_use if k.fingerprint == fingerprint), None)
