@@ -28,6 +28,8 @@ class ExitCode(enum.IntEnum):
     REJECTED = 11
     #: `confirm`: the service failed (5xx) or answered something that is not its API.
     SERVICE = 12
+    #: `keys --max-age`: an active key is past the rotation age (a scheduled CI job fails on it).
+    ROTATION_DUE = 13
     #: The audit log cannot be used: its path is not a regular file (a FIFO, a device, a socket,
     #: a directory, a link), or a command needs the log while it is turned off.
     AUDIT_LOG = 14
@@ -114,6 +116,13 @@ class Rejected(KeygenError):
 class ServiceError(KeygenError):
     code = ExitCode.SERVICE
     kind = "service"
+
+
+class RotationDue(KeygenError):
+    """`keygen keys --max-age DAYS`: an active key is older than DAYS; its hint is `keygen rotate`."""
+
+    code = ExitCode.ROTATION_DUE
+    kind = "rotation_due"
 
 
 class LogUnusable(KeygenError):

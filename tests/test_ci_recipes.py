@@ -172,3 +172,41 @@ def test_dockerfile_is_what_the_trixie_lane_executes() -> None:
     runs = [rest for word, rest in steps if word == "RUN"]
     assert any("openssl openssh-client" in r for r in runs) and any("pip install" in r for r in runs)
     assert ("USER", "10001:10001") in steps and ("VOLUME", '["/keys"]') in steps
+
+
+#: The scheduled jobs' one command (tests/commands/test_keys.py runs it against a key 120 days old).
+KEY_AGE_COMMAND = "keygen keys --max-age 90 --audit-log keys/audit.jsonl"
+
+
+@pytest.fixture
+def schedules(tmp_path: Path) -> dict[str, Path]:
+    """The README's scheduled key-age recipes as files, the GitHub one where actionlint looks."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    github = workflows / "amazon-pay-key-age.yml"
+    github.write_text(recipe("github-schedule"))
+    gitlab = tmp_path / ".gitlab-ci.yml"
+    gitlab.write_text(recipe("gitlab-schedule"))
+    return {"github": github, "gitlab": gitlab}
+
+
+def test_schedule_recipes_run_the_key_age_check_on_a_schedule(schedules: dict[str, Path]) -> None:
+    github = yaml.safe_load(schedules["github"].read_text())
+    triggers = github[True]  # YAML 1.1 reads the key `on` as True
+    assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+    runs = [s["run"] for s in github["jobs"]["key-age"]["steps"] if "run" in s]
+    assert runs[-1] == KEY_AGE_COMMAND and github["permissions"] == {"contents": "read"}
+    gitlab = yaml.safe_load(schedules["gitlab"].read_text())["amazon-pay-key-age"]
+    assert gitlab["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+    assert gitlab["script"][-1] == KEY_AGE_COMMAND
+
+
+def test_schedule_recipes_pass_actionlint_schemas_and_zizmor(schedules: dict[str, Path]) -> None:
+    github, gitlab = schedules["github"], schedules["gitlab"]
+    proc = offline(tool("actionlint"), "-no-color", str(github), cwd=github.parents[2])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for schema, path in (("vendor.github-workflows", github), ("vendor.gitlab-ci", gitlab)):
+        proc = offline(tool("check-jsonschema"), "--builtin-schema", schema, str(path))
+        assert proc.returncode == 0 and "ok -- validation done" in proc.stdout, proc.stdout + proc.stderr
+    proc = offline(tool("zizmor"), "--offline", "--no-progress", "--format", "plain", str(github))
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from keygen.cli import audit, confirm
+from keygen.cli import audit, confirm, lifecycle
 from keygen.cli.common import (
     AuditLogOption,
     EnvironmentOption,
@@ -73,6 +73,9 @@ def generate(
         bool, typer.Option("--interactive", help="Let ssh-keygen ask for a passphrase on this terminal.")
     ] = False,
     verbose: VerboseFlag = False,
+    replace_key_in_use: Annotated[
+        bool, typer.Option("--replace-key-in-use", help="With --force: replace a pair whose Public Key ID is in use.")
+    ] = False,
 ) -> None:
     """Run the documented commands, check the pair, and publish it only when every check passes."""
     from keygen import render
@@ -80,7 +83,7 @@ def generate(
 
     chosen = platforms.method(method)
     options = generate_mod.Options(
-        out_dir, region, force, dry_run, timeout, audit_log, chosen, literal, shell, interactive
+        out_dir, region, force, dry_run, timeout, audit_log, chosen, literal, shell, interactive, replace_key_in_use
     )
     show(generate_mod.command(options, progress=render.progress(as_json)), as_json=as_json, verbose=verbose)
 
@@ -176,6 +179,9 @@ def exchange(
         ),
     ] = None,
     environment: EnvironmentOption = None,
+    name: Annotated[
+        Optional[str], typer.Option("--name", help="The name the keys got in Integration Central (recorded).")
+    ] = None,
 ) -> None:
     """Print the public key ready to paste and the Integration Central steps; record the Public Key ID."""
     from keygen.commands import exchange as exchange_mod
@@ -189,6 +195,7 @@ def exchange(
         sdks=tuple(sdk or ()),
         private_key=private_key,
         environment=environment_name(environment),
+        name=name,
     )
     show(exchange_mod.exchange(options), as_json=as_json)
 
@@ -218,6 +225,9 @@ def doctor_cmd(method: MethodOption = "auto", as_json: JsonFlag = False) -> None
     show(doctor.command(chosen), as_json=as_json)
 
 
-# The commands kept in modules of their own: `confirm`, and the `audit` group.
+# The commands kept in modules of their own: `confirm`, the `audit` group, `keys`, `rotate`, `retire`.
 app.command()(confirm.confirm)
 app.add_typer(audit.audit_app, name="audit")
+app.command()(lifecycle.keys)
+app.command()(lifecycle.rotate)
+app.command()(lifecycle.retire)

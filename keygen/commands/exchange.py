@@ -41,6 +41,8 @@ class Options:
     sdks: tuple[str, ...] = ()
     private_key: Path | None = None
     environment: str | None = None
+    #: The name the keys were given in Integration Central (`--name`), recorded with the ID.
+    name: str | None = None
 
 
 @dataclass
@@ -120,6 +122,8 @@ def _check_usage(options: Options, outcome: Outcome) -> bool:
     prefix = _given_id(outcome)
     if options.sdks:
         _check_sdk_usage(outcome, prefix is not None)
+    if options.name is not None and (not options.name.strip() or not options.name.isprintable()):
+        raise UsageError("--name must be printable text", "the name given in Integration Central, e.g. --name web-shop")
     if options.open_browser and options.region is None:
         raise UsageError("--open needs --region: which Integration Central to open?", "add --region us, eu or jp")
     return prefix is not None
@@ -217,6 +221,7 @@ def _record(outcome: Outcome, environ: Mapping[str, str]) -> None:
         "public_key_id": outcome.public_key_id,
         "environment": outcome.environment,
         "region": o.region,
+        "name": o.name,
         "result": "ok",
         "exit_code": 0,
     }

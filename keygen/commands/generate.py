@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from keygen import __version__, amazon_pay, recipes
 from keygen import host as host_mod
 from keygen.audit import log as audit
-from keygen.errors import DirUnusable, Interrupted, KeygenError, UsageError
+from keygen.commands import keys as keys_mod
+from keygen.errors import DirUnusable, Interrupted, KeygenError, Refused, UsageError
 from keygen.host import Host, shell_dict
 from keygen.host.platforms import Method
 from keygen.keys import checks
@@ -54,6 +55,8 @@ class Options:
     shell: str | None = None
     #: Let ssh-keygen ask for a passphrase on the user's terminal, as the document's reader would see.
     interactive: bool = False
+    #: The second confirmation `--force` needs over a pair whose Public Key ID is in use.
+    replace_key_in_use: bool = False
 
 
 @dataclass
@@ -236,6 +239,8 @@ def generate(
         outcome.warnings += safety.tool_warnings(outcome.choice.executable, Path.cwd(), environ)
         if options.literal:
             outcome.literal = resolve(options.shell or default_shell(host), host, environ)
+        if options.force and not options.replace_key_in_use:
+            _refuse_key_in_use(options, environ)
         if options.dry_run:
             _dry_run(outcome, environ)
             return outcome
@@ -254,6 +259,18 @@ def generate(
         if outcome.steps:
             record(outcome, environ)
     return outcome
+
+
+def _refuse_key_in_use(options: Options, environ: Mapping[str, str]) -> None:
+    """--force over a pair the log records with a Public Key ID in use: name it, ask twice."""
+    key = keys_mod.in_use(options.out_dir, options.audit_log, environ)
+    if key is not None:
+        raise Refused(
+            f"{options.out_dir / recipes.PUBLIC_KEY} is {key.fingerprint}, Public Key ID {key.public_key_id} "
+            f"({key.state}): replacing it breaks every integration that uses that ID",
+            "to replace a key in use, run keygen rotate (new pair beside the old one); "
+            "to replace it anyway, add --replace-key-in-use to --force",
+        )
 
 
 def _dir_failed(out_dir: Path, exc: OSError) -> DirUnusable:

@@ -55,6 +55,9 @@ TEXT_RENDERERS: dict[str, str] = {
     "audit": "keygen.render.audit:text",
     "audit verify": "keygen.render.audit:verify_text",
     "audit show": "keygen.render.audit:show_text",
+    "keys": "keygen.render.lifecycle:keys_text",
+    "rotate": "keygen.render.lifecycle:rotate_text",
+    "retire": "keygen.render.lifecycle:retire_text",
 }
 
 

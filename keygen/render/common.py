@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keygen import amazon_pay, recipes
+from keygen.host import host_name
 from keygen.keys.advice import quote
 from keygen.render.style import Style
+from keygen.result import utc_timestamp
 
 if TYPE_CHECKING:
     from keygen.keys.checks import Check
@@ -28,6 +31,12 @@ def check_lines(checks: Iterable[Check], style: Style, indent: str = "  ") -> li
     return lines
 
 
+def suggested_name() -> str:
+    """A name for the keys in Integration Central: this machine and today (the user may say more)."""
+    host = re.sub(r"[^A-Za-z0-9]+", "-", host_name()).strip("-")[:40] or "keys"
+    return f"{host}-{utc_timestamp()[:10]}"
+
+
 def next_steps(region: str | None, style: Style, public_key: str = "publicKey.pub") -> list[str]:
     """The exchange for a Public Key ID, in our words (the steps follow Integration Central's labels).
 
@@ -40,7 +49,7 @@ def next_steps(region: str | None, style: Style, public_key: str = "publicKey.pu
         '     ("One-time Payments, Single Authorization") and click "Get instructions".',
         '  2. In "API keys", click "Create keys" and pick "Use an existing public key to create',
         '     API credentials".',
-        f"  3. Give the keys a name that says who uses them and for what, paste {public_key},",
+        f"  3. Give the keys a name that says who uses them and for what (say {suggested_name()}), paste {public_key},",
         '     and click "Create keys". Integration Central shows the Public Key ID.',
         f"  Upload only {public_key}: Integration Central reads the public key. The private key stays with",
         "  you (the SDKs read it): keep it secret and backed up.",
@@ -48,11 +57,18 @@ def next_steps(region: str | None, style: Style, public_key: str = "publicKey.pu
     return lines
 
 
-def record_command(public_key: Path, region: str | None) -> str:
+def record_command(public_key: Path, region: str | None, name: str | None = None) -> str:
     """The `keygen exchange` line that records the Public Key ID Integration Central shows.
 
     The public key is named unless it is the default file; quoted for the shell it will be typed
-    into (cmd and PowerShell take no POSIX single quotes)."""
+    into (cmd and PowerShell take no POSIX single quotes). The region is always named (confirm needs
+    it): REGION when it is not known yet, for the user to replace with us, eu or jp; the name is the
+    one suggested in the Integration Central steps."""
     args = "" if public_key == Path(recipes.PUBLIC_KEY) else f" --public-key {quote(str(public_key))}"
-    args += f" --region {region}" if region else ""
-    return f"keygen exchange{args} --public-key-id ID"
+    args += f" --name {quote(name or suggested_name())}"
+    return f"keygen exchange{args} --region {region or 'REGION'} --public-key-id ID"
+
+
+def region_note(region: str | None) -> str:
+    """What REGION stands for in the record command, when the region is not known yet."""
+    return "" if region else " (REGION is us, eu or jp, the Integration Central you used)"

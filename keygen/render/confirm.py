@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from keygen.amazon_pay.sdk_config import NAMES, PACKAGES, Block
 from keygen.render import Text, reporting
+from keygen.render.lifecycle import after_confirm
 from keygen.render.style import Style
 
 if TYPE_CHECKING:
@@ -85,4 +86,4 @@ def text(outcome: Outcome, style: Style, verbose: bool = False) -> Text:
     lines = [style.heading(_head(outcome)), *_facts(outcome), *_answers(outcome), *_diagnosis_lines(outcome.diagnosis)]
     if outcome.audit_path:
         lines.append(f"Recorded in {outcome.audit_path}.")
-    return reporting(lines + sdk_lines(outcome.sdk_blocks), outcome.error)
+    return reporting(lines + sdk_lines(outcome.sdk_blocks) + after_confirm(outcome), outcome.error)

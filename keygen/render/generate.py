@@ -12,7 +12,7 @@ from keygen.commands.public_key import Outcome as PublicKeyOutcome
 from keygen.keys.keyfile import LINE_END_NAMES
 from keygen.recipes.steps import StepRecord
 from keygen.render import Text, reporting
-from keygen.render.common import check_lines, next_steps, record_command
+from keygen.render.common import check_lines, next_steps, record_command, region_note
 from keygen.render.style import Style
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def _closing_lines(outcome: Outcome, style: Style) -> list[str]:
     o = outcome.options
     public = o.out_dir / recipes.PUBLIC_KEY
     lines = ["", *next_steps(o.region, style, str(public))]
-    lines.append(f"Then record the ID it shows: {record_command(public, o.region)}")
+    lines.append(f"Then record the ID it shows{region_note(o.region)}: {record_command(public, o.region)}")
     return lines + _audit_lines(outcome)
 
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from keygen import amazon_pay
 from keygen.audit import log as audit
 from keygen.cli.app import app
+from keygen.render.common import suggested_name
 from tests.helpers import private_key_body, run_keygen
 
 runner = CliRunner()
@@ -42,9 +43,13 @@ def test_prints_the_key_and_all_three_regions(work: Path, key_zoo: dict[str, Pat
     for url in URLS.values():
         assert url in out
     assert '"Self-developed"' in out and '"Use an existing public key to create' in out
-    assert "keygen exchange --public-key-id ID" in out
+    assert f"keygen exchange --name {suggested_name()} --region REGION --public-key-id ID" in out
+    assert "(REGION is us, eu or jp, the Integration Central you used)" in out
     _, out = exchange("--public-key", str(key_zoo["crlf.pub"]), "--region", "jp")
-    assert f"keygen exchange --public-key {key_zoo['crlf.pub']} --region jp --public-key-id ID" in out
+    assert (
+        f"keygen exchange --public-key {key_zoo['crlf.pub']} --name {suggested_name()} --region jp --public-key-id ID"
+        in out
+    )
 
 
 def test_one_region(work: Path) -> None:

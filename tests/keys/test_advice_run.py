@@ -182,7 +182,7 @@ def test_exchange_next_steps_name_the_file_and_the_record_line_runs(key_zoo: dic
     assert "privateKey.pem" not in done.stdout and "publicKey.pub" not in done.stdout
     [line] = [ln.split(": ", 1)[1] for ln in done.stdout.splitlines() if ln.startswith("Then record the ID")]
     assert line.endswith(" --public-key-id ID")
-    command = line[: -len("ID")] + "SANDBOX-ABCDEFGHIJKLMNOPQRSTUVWX"
+    command = line[: -len("ID")].replace("--region REGION", "--region eu") + "SANDBOX-ABCDEFGHIJKLMNOPQRSTUVWX"
     advice_run.run_blind(command, situation, tmp_path / "run")
     TALLY.commands += 1
     TALLY.situations.add("exchange-record-id")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from keygen.render.common import suggested_name
 from tests.helpers import KEYGEN, OPENSSL, WINDOWS, on_a_terminal, run_keygen
 
 #: These edges are made with sh's own syntax (`| true`, `> /dev/full`, `>&-`).
@@ -119,10 +120,11 @@ def test_every_command_json_starts_with_the_one_envelope(tmp_path: Path) -> None
         "doctor": ("doctor",),
         "audit": ("audit",),
         "audit verify": ("audit", "verify"),
+        "keys": ("keys",),
     }
     from keygen.cli import COMMANDS
 
-    assert set(runs) == set(COMMANDS) - {"confirm"} | {"audit verify"}
+    assert set(runs) == set(COMMANDS) - {"confirm", "rotate", "retire"} | {"audit verify"}
     for command, args in runs.items():
         done = run_keygen(*args, "--json", cwd=tmp_path)
         doc = json.loads(done.stdout)
@@ -135,6 +137,9 @@ def test_every_command_json_starts_with_the_one_envelope(tmp_path: Path) -> None
         ("confirm", ("confirm", "--public-key-id", "SANDBOX-AB12CD34EF56GH78IJ90KL12", "--region", "eu",
                      "--endpoint", "http://127.0.0.1:9"), 8),
         ("audit show", ("audit", "show", "last", "--audit-log", str(tmp_path / "empty.jsonl")), 2),
+        # A new key (no Public Key ID) is nothing to rotate or retire.
+        ("rotate", ("rotate",), 2),
+        ("retire", ("retire", "SANDBOX-AB12CD34EF56GH78IJ90KL12"), 2),
     ):
         done = run_keygen(*args, "--json", cwd=tmp_path)
         doc = json.loads(done.stdout)
@@ -157,8 +162,8 @@ def test_generate_text_ends_with_the_next_step_and_the_record(tmp_path: Path, au
     done = run_keygen("generate", "--out-dir", str(tmp_path), "--region", "eu")
     tail = done.stdout.splitlines()[-2:]
     assert tail == [
-        f"Then record the ID it shows: keygen exchange --public-key {tmp_path / 'publicKey.pub'} --region eu "
-        "--public-key-id ID",
+        f"Then record the ID it shows: keygen exchange --public-key {tmp_path / 'publicKey.pub'} "
+        f"--name {suggested_name()} --region eu --public-key-id ID",
         f"Audit record: {audit_log}",
     ]
 
