@@ -116,17 +116,32 @@ class Problem:
 
 
 def read_if_there(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """The log's records, none when there is no log yet (or it is turned off); a log the user cannot
-    read is DirUnusable (exit 6), one that is not a regular file LogUnusable (exit 14), each with the
-    path and the fix, never an internal error."""
+    """The log's records in a list (records_if_there() is the same one at a time)."""
+    problems: list[Problem] = []
+    return list(records_if_there(path, problems)), problems
+
+
+def records_if_there(path: Path, problems: list[Problem]) -> Iterator[dict[str, Any]]:
+    """The log's records one at a time, none when there is no log yet (or it is turned off); a log
+    the user cannot read is DirUnusable (exit 6), one that is not a regular file LogUnusable (exit
+    14), each with the path and the fix, never an internal error (raised when the walk reaches it)."""
     if is_off(path):
-        return [], []
+        return
     try:
-        return read(path)
+        yield from records(path, problems)
     except (FileNotFoundError, NotADirectoryError):
-        return [], []
+        return
     except OSError as exc:
         raise audit_files.refusal(exc, path) from None
+
+
+def turned_off(command: str) -> LogUnusable:
+    """The error of a command that cannot work without the log while it is turned off (exit 14)."""
+    return LogUnusable(
+        f"the audit log is turned off (--audit-log off or KEYGEN_AUDIT_LOG=off): `keygen {command}` "
+        "cannot work without it",
+        "name the log with --audit-log FILE (or KEYGEN_AUDIT_LOG=FILE)",
+    )
 
 
 def read(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from keygen.audit import files, log, replay
 from keygen.audit import verify as chain_verify
-from keygen.errors import KeygenError, LogUnusable, UsageError
+from keygen.errors import KeygenError, UsageError
 from keygen.result import Failure, Result
 
 
@@ -35,11 +35,7 @@ def _unusable(path: Path, command: str) -> Failure | None:
     """Why `command` cannot read the log at `path`: off, not a regular file, or not there."""
     try:
         if log.is_off(path):
-            raise LogUnusable(
-                f"the audit log is turned off (--audit-log off or KEYGEN_AUDIT_LOG=off): `keygen {command}` "
-                "has no log to read",
-                "name the log to read with --audit-log FILE (or KEYGEN_AUDIT_LOG=FILE)",
-            )
+            raise log.turned_off(command)
         if not _there(path):
             raise UsageError(
                 f"there is no audit log at {path}",

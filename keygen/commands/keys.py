@@ -8,9 +8,9 @@ survives a pair being moved, and it is what an auditor reads. A key is
 - `due`: active, and older than the rotation age (90 days, Amazon's advice, or `--max-age`);
 - `retired`: `keygen retire` recorded its ID deleted in Integration Central.
 
-The per-key facts `audit.log.key_history` does not carry (the name given in Integration Central,
-where the pair lives, when it was last confirmed, whether it was retired) come from one pass of
-`details` below, kept apart from `key_history` so that either can change without the other.
+The per-key facts `audit.history.note` does not gather (the name given in Integration Central,
+where the pair lives, when it was last confirmed, whether it was retired) are gathered by `_detail`
+in the same single pass over the log's stream (`table`), so the log is read once and never held.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from keygen import amazon_pay, recipes
+from keygen.audit import history
 from keygen.audit import log as audit
 from keygen.errors import KeygenError, RotationDue, UsageError
 from keygen.keys import checks
@@ -39,16 +40,6 @@ class Details:
     dir: str | None = None
     last_confirmed: str | None = None
     retired: str | None = None
-
-
-def details(records: Iterable[Mapping[str, Any]]) -> dict[str, Details]:
-    """Per fingerprint, in one pass over the records, oldest first (each later record wins)."""
-    found: dict[str, Details] = {}
-    for r in records:
-        fp = r.get("fingerprint")
-        if isinstance(fp, str) and fp:
-            _detail(found.setdefault(fp, Details()), r)
-    return found
 
 
 def _detail(d: Details, r: Mapping[str, Any]) -> None:
@@ -97,10 +88,17 @@ class Key:
         return dict(vars(self))
 
 
-def table(records: list[dict[str, Any]], now: _dt.datetime, max_age: float) -> list[Key]:
-    """Every key the records know, newest first."""
-    more = details(records)
-    rows = [_row(h, more.get(h.fingerprint, Details()), now, max_age) for h in audit.key_history(records)]
+def table(records: Iterable[dict[str, Any]], now: _dt.datetime, max_age: float) -> list[Key]:
+    """Every key the records know, newest first. One pass, one record at a time (`records` may be
+    the log's stream, of any length): only the keys are kept, never the records (issue 25)."""
+    keys: dict[str, history.KeyHistory] = {}
+    more: dict[str, Details] = {}
+    for r in records:
+        fp = r.get("fingerprint")
+        if isinstance(fp, str) and fp:
+            history.note(keys, fp, r)
+            _detail(more.setdefault(fp, Details()), r)
+    rows = [_row(h, more.get(h.fingerprint, Details()), now, max_age) for h in keys.values()]
     return sorted(rows, key=lambda k: k.created or "", reverse=True)
 
 
@@ -134,8 +132,9 @@ def read_table(
 ) -> tuple[Path, list[Key], list[str]]:
     """The log's path, its keys and a warning per line skipped; DirUnusable when it cannot be read."""
     path = audit.resolve(audit_log, environ)
-    records, skipped = audit.read_if_there(path)
-    return path, table(records, now, max_age), [f"{path} line {p.line_no} skipped: {p.reason}" for p in skipped]
+    skipped: list[audit.Problem] = []
+    rows = table(audit.records_if_there(path, skipped), now, max_age)
+    return path, rows, [f"{path} line {p.line_no} skipped: {p.reason}" for p in skipped]
 
 
 @dataclass
@@ -169,6 +168,8 @@ def keys(
     try:
         if max_age is not None and not max_age > 0:
             raise UsageError(f"--max-age must be a positive number of days, not {max_age:g}", "e.g. --max-age 90")
+        if audit.is_off(audit.resolve(audit_log, environ)):
+            raise audit.turned_off("keys")
         listing.audit_log, listing.keys, listing.warnings = read_table(
             audit_log, environ, now or audit.utc_now(), listing.max_age_days
         )

@@ -94,9 +94,12 @@ def rotate(options: Options, *, environ: Mapping[str, str] | None = None, now: _
 
 
 def _read(
-    audit_log: Path | None, environ: Mapping[str, str], now: _dt.datetime | None
+    audit_log: Path | None, environ: Mapping[str, str], now: _dt.datetime | None, command: str = "rotate"
 ) -> tuple[list[dict[str, Any]], list[Key]]:
-    records, _ = audit.read_if_there(audit.resolve(audit_log, environ))
+    path = audit.resolve(audit_log, environ)
+    if audit.is_off(path):  # rotate resumes from the log and records each step; retire is its record
+        raise audit.turned_off(command)
+    records, _ = audit.read_if_there(path)
     return records, table(records, now or audit.utc_now(), audit.ROTATE_AFTER_DAYS)
 
 
@@ -242,7 +245,7 @@ def retire(
     environ = os.environ if environ is None else environ
     done = Retirement(public_key_id)
     try:
-        _, rows = _read(audit_log, environ, None)
+        _, rows = _read(audit_log, environ, None, "retire")
         key = done.key = _by_id(rows, public_key_id)
         if key.state == "retired":
             done.already = True
@@ -298,8 +301,11 @@ def _move_aside(done: Retirement, key: Key) -> None:
 def _must_record(audit_log: Path | None, entry: dict[str, Any], environ: Mapping[str, str]) -> Path:
     """retire is its record: one that cannot be written is the command failing."""
     try:
-        return audit.record(audit_log, entry, environ)
+        written = audit.record(audit_log, entry, environ)
     except OSError as exc:
         path = audit.resolve(audit_log, environ)
         raise DirUnusable(f"the audit log {path} could not be written ({exc.strerror or exc})",
                           "make it writable (or name another with --audit-log), then run keygen retire again") from None
+    if written is None:  # turned off since _read looked: the retirement is not recorded, so not done
+        raise audit.turned_off("retire")
+    return written

@@ -91,10 +91,22 @@ def test_keys_from_a_hand_edited_log_never_crash(audit_log: Path) -> None:
     assert len(doc["warnings"]) == 2
 
 
-def test_max_age_must_be_positive_and_a_directory_log_is_exit_6(tmp_path: Path) -> None:
+def test_max_age_must_be_positive_and_a_directory_log_is_exit_14(tmp_path: Path) -> None:
     assert run_keygen("keys", "--max-age", "0").returncode == 2
     assert run_keygen("keys", "--max-age", "ninety").returncode == 2
-    assert run_keygen("keys", "--audit-log", str(tmp_path)).returncode == 6
+    assert run_keygen("keys", "--audit-log", str(tmp_path)).returncode == ExitCode.AUDIT_LOG
+
+
+@pytest.mark.parametrize(
+    "command", [["keys"], ["keys", "--max-age", "90"], ["rotate"], ["retire", ID_A]], ids=" ".join
+)
+def test_the_lifecycle_commands_need_the_log_and_say_so_when_it_is_off(tmp_path: Path, command: list[str]) -> None:
+    """A scheduled `keys --max-age` job with the log turned off would otherwise pass for ever with
+    "no keys"; rotate resumes from the log and retire's record is the retirement itself."""
+    done = run_keygen(*command, "--audit-log", "off", cwd=tmp_path)
+    assert done.returncode == ExitCode.AUDIT_LOG, (done.stdout, done.stderr)
+    assert "the audit log is turned off" in done.stderr and "hint:" in done.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing made, nothing moved
 
 
 def test_generate_force_over_a_key_in_use_names_it_and_asks_twice(tmp_path: Path, audit_log: Path) -> None:
