@@ -130,6 +130,8 @@ def test_schema_validation_can_fail() -> None:
 def test_every_json_run_in_the_suite_is_validated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The hook is in place: a keygen --json run through subprocess.run meets its schema (here, one
     that refuses everything), without the test asking for it."""
+    if os.environ.get("KEYGEN_TEST_JSON_SAMPLES"):
+        pytest.skip("KEYGEN_TEST_JSON_SAMPLES: outputs are collected, not validated, in this run")
     strict = tmp_path / "plan.json"
     strict.write_text(json.dumps({"not": {}}))
     monkeypatch.setattr(schemas, "schema_path", lambda command: strict)

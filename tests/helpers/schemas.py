@@ -145,6 +145,12 @@ def _json_type(value: Any) -> str:
 WHOLE = {"code", "exit_code", "seq", "line", "size", "status", "pid", "records", "count", "age_days"}
 #: Closed vocabularies, written into the schema as enums.
 ENUMS = {"status": ["pass", "warn", "fail"], "severity": ["problem", "warning", "tip"]}
+#: What keygen passes on as it found it: an audit record is what the log holds (a hand-edited line
+#: included), so its shape is the audit record format's, not this output's to promise.
+OPEN = {
+    "record": {"type": ["object", "null"], "description": "The record as the log holds it (docs/reference/audit-record.md)."},
+    "records": {"type": "array", "items": {"type": "object"}, "description": "The records as the log holds them."},
+}
 
 
 def infer(values: list[Any], top: bool = False, key: str = "") -> dict[str, Any]:
@@ -160,6 +166,8 @@ def infer(values: list[Any], top: bool = False, key: str = "") -> dict[str, Any]
     schema: dict[str, Any] = {"type": sorted(types)[0] if len(types) == 1 else sorted(types)}
     if key in ENUMS and types <= {"string", "null"} and all(v in ENUMS[key] for v in values if v is not None):
         schema["enum"] = [*ENUMS[key], None]
+    if key in OPEN:
+        return OPEN[key]
     objects = [v for v in values if isinstance(v, dict)]
     if objects:
         keys = list(dict.fromkeys(k for o in objects for k in o))
