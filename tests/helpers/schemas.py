@@ -148,7 +148,7 @@ ENUMS = {"status": ["pass", "warn", "fail"], "severity": ["problem", "warning", 
 #: What keygen passes on as it found it: an audit record is what the log holds (a hand-edited line
 #: included), so its shape is the audit record format's, not this output's to promise.
 OPEN = {
-    "record": {"type": ["object", "null"], "description": "The record as the log holds it (docs/reference/audit-record.md)."},
+    "record": {"type": ["object", "null"], "description": "The record as the log holds it."},
     "records": {"type": "array", "items": {"type": "object"}, "description": "The records as the log holds them."},
 }
 
@@ -166,7 +166,7 @@ def infer(values: list[Any], top: bool = False, key: str = "") -> dict[str, Any]
     schema: dict[str, Any] = {"type": sorted(types)[0] if len(types) == 1 else sorted(types)}
     if key in ENUMS and types <= {"string", "null"} and all(v in ENUMS[key] for v in values if v is not None):
         schema["enum"] = [*ENUMS[key], None]
-    if key in OPEN:
+    if key in OPEN and all(isinstance(v, (dict, list)) or v is None for v in values):
         return OPEN[key]
     objects = [v for v in values if isinstance(v, dict)]
     if objects:
