@@ -4,6 +4,9 @@
 #   docker build -t keygen .
 #   mkdir -m 700 keys && docker run --rm --user "$(id -u):$(id -g)" -v "$PWD/keys:/keys" keygen
 #
+# --user is needed: the image's own uid 10001 cannot write into a 0700 directory of yours, and a run
+# without it stops with exit 6, writing nothing (docs/how-to/ci.md; the lane below plays both runs).
+#
 # No docker daemon is relied on in this project's CI: the Debian 13 lane (.ci/distros) executes
 # these instructions themselves (.ci/dockerfile.py: RUN, COPY, ENV, USER, WORKDIR, VOLUME, then
 # ENTRYPOINT + CMD) in a fresh overlay of a debootstrapped trixie root, and hadolint checks this file.

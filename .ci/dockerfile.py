@@ -9,8 +9,10 @@ refuses any other, so the file cannot grow a step this lane would skip:
 - COPY SRC... DEST copies from the build context; ENV, USER, WORKDIR, VOLUME are kept;
 - ENTRYPOINT + CMD (exec form) run at the end, as the image's USER: this is the container's run.
 
-Then the run's JSON must say ok, `keygen verify` must pass on the volume's pair, and a second run
-on the same volume must be refused (exit 5): what a re-run container with the same volume meets.
+The volume is then made as the documented `mkdir -m 700 keys` makes it (0700, another user's), and
+the CI page's note is played: without `--user` the run must exit 6 and write nothing; with that
+user's `--user` its JSON must say ok, the files must be that user's, `keygen verify` must pass on
+the volume's pair, and a second run on the same volume must be refused (exit 5).
 Run by root (chroot); Python 3.9 standard library only.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shlex
 import shutil
@@ -64,15 +67,22 @@ class Image:
     def run(self, argv: list[str], *, user: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
         who = user or self.user
         env = [f"{k}={v}" for k, v in {"HOME": self.home(who), **self.env}.items()]
-        spec = [] if who == "root" else [f"--userspec={who if ':' in who else who + ':' + who}"]
-        full = ["chroot", *spec, str(self.root), "/usr/bin/env", "-i", *env, "/bin/sh", "-c", 'cd "$0" && exec "$@"']
+        # As runc does: the working directory is entered as root, then the user is taken on, so a
+        # WORKDIR the user cannot enter (a host volume of another user's) still starts the process.
+        drop = [] if who == "root" else ["/usr/bin/setpriv", *self.ids(who), "--clear-groups"]
+        full = ["chroot", str(self.root), "/usr/bin/env", "-i", *env, "/bin/sh", "-c", 'cd "$0" && exec "$@"']
         proc = subprocess.run(
-            [*full, self.workdir, *argv], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600
+            [*full, self.workdir, *drop, *argv], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600
         )
         if check and proc.returncode != 0:
             sys.stderr.write(proc.stdout + proc.stderr)
             raise SystemExit(f"dockerfile: {shlex.join(argv)} exited {proc.returncode}")
         return proc
+
+    def ids(self, user: str) -> list[str]:
+        """setpriv's options for USER (a name or uid, with an optional :group)."""
+        name, _, group = user.partition(":")
+        return [f"--reuid={name}", f"--regid={group or name}"]
 
     def home(self, user: str) -> str:
         """The home directory of USER (a name or uid[:gid]) from the root's /etc/passwd, as docker does."""
@@ -134,28 +144,60 @@ class Image:
                 shutil.copy2(origin, into)
 
 
+#: The host user of the documented `docker run --user "$(id -u):$(id -g)" -v "$PWD/keys:/keys"`:
+#: anyone but the image's own user (10001) and root.
+HOST_USER = "20002:20002"
+
+
+def host_volume(image: Image, volume: str) -> Path:
+    """The volume as `mkdir -m 700 keys` on the host and `-v "$PWD/keys:/keys"` give it to the
+    container: an empty 0700 directory owned by the host user, in place of the image's own."""
+    path = image.inside(volume)
+    shutil.rmtree(path)
+    path.mkdir(mode=0o700)
+    uid, gid = (int(n) for n in HOST_USER.split(":"))
+    os.chown(path, uid, gid)
+    path.chmod(0o700)
+    return path
+
+
 def container_run(image: Image) -> int:
-    """The container's run, as `docker run` with the volume would do it; then what a user checks."""
+    """The container's runs, as the documented `docker run` lines would do them; then what a user checks.
+
+    The CI page's volume note is what is checked: without `--user` the image's user cannot write
+    into the host's 0700 directory (exit 6, nothing written); with `--user` it is the host user's
+    run, which publishes a pair that verifies, and a second run on the same volume is refused."""
     argv = image.entrypoint + image.cmd
-    print(f"dockerfile: run as {image.user}: {shlex.join(argv)}", flush=True)
-    first = image.run(argv, check=False)
-    doc = json.loads(first.stdout)
     volume = image.volumes[0]
+    keys = host_volume(image, volume)
     problems = []
+    print(f"dockerfile: run as {image.user} (no --user), volume 0700 of {HOST_USER}: {shlex.join(argv)}", flush=True)
+    denied = image.run(argv, check=False)
+    if denied.returncode != 6 or any(keys.iterdir()):
+        left = sorted(os.listdir(keys))
+        problems.append(f"without --user the run exited {denied.returncode} and left {left}, not 6 and nothing")
+    print(f"dockerfile: run as --user {HOST_USER}: {shlex.join(argv)}", flush=True)
+    first = image.run(argv, check=False, user=HOST_USER)
+    doc = json.loads(first.stdout)
     if first.returncode != 0 or not doc.get("ok"):
         problems.append(f"the image's run exited {first.returncode}: {doc.get('error')}")
     modes = {Path(f["path"]).name: f["mode"] for f in doc.get("files", [])}
     print(f"dockerfile: published {modes} with {doc.get('method', {}).get('tool_version')}", flush=True)
-    verify = image.run(["keygen", "verify", f"{volume}/privateKey.pem", f"{volume}/publicKey.pub"], check=False)
+    owners = {p.name: f"{p.stat().st_uid}:{p.stat().st_gid}" for p in keys.iterdir() if not p.name.startswith(".")}
+    if set(owners.values()) != {HOST_USER}:
+        problems.append(f"the volume's files are not the host user's: {owners}")
+    verify = image.run(
+        ["keygen", "verify", f"{volume}/privateKey.pem", f"{volume}/publicKey.pub"], check=False, user=HOST_USER
+    )
     if verify.returncode != 0:
         problems.append(f"keygen verify on the volume exited {verify.returncode}")
-    again = image.run(argv, check=False)
+    again = image.run(argv, check=False, user=HOST_USER)
     if again.returncode != 5:
         problems.append(f"a second run on the same volume exited {again.returncode}, not 5 (refused)")
     for p in problems:
         print(f"dockerfile: FAIL {p}", flush=True)
-    passed = 3 - len(problems)
-    print(f"dockerfile lane (trixie, user {image.user}): {passed} passed, {len(problems)} failed", flush=True)
+    passed = 5 - len(problems)
+    print(f"dockerfile lane (trixie, volume of {HOST_USER}): {passed} passed, {len(problems)} failed", flush=True)
     return 1 if problems else 0
 
 

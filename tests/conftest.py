@@ -19,7 +19,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DATA_TRADITIONAL, NO_SH, OPENSSL, PY_PRELUDE, SSH_KEYGEN, WINDOWS, write_python_tool
+from tests.helpers import (
+    DATA_TRADITIONAL,
+    NO_SH,
+    OPENSSL,
+    PY_PRELUDE,
+    SSH_KEYGEN,
+    TRADITIONAL,
+    WINDOWS,
+    schemas,
+    write_python_tool,
+)
 from tests.helpers.pairs import Pair, make_pair
 from tests.helpers.standin import StandIn
 
@@ -40,6 +50,11 @@ _XDG = (
     ("XDG_DATA_HOME", ".local/share"),
 )
 SESSION_HOME = _decoy_home()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every keygen --json output in the suite is validated against docs/schemas/ (tests/helpers/schemas.py).
+    schemas.install()
 
 def _snapshot(home: Path) -> dict[str, tuple[int, int]]:
     """Every path under the session's home with its modification time and size (it is small: only

