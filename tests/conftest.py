@@ -25,7 +25,6 @@ from tests.helpers import (
     OPENSSL,
     PY_PRELUDE,
     SSH_KEYGEN,
-    TRADITIONAL,
     WINDOWS,
     schemas,
     write_python_tool,
