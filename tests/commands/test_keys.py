@@ -186,3 +186,14 @@ def test_hostile_names_and_regions_in_the_log_are_shown_escaped(tmp_path: Path, 
     assert "\x1b" not in rotated.stdout and "--region REGION --public-key-id ID" in rotated.stdout
     bad = run_keygen("retire", "SANDBOX-\x1b[2J")
     assert bad.returncode == 2 and "\x1b" not in bad.stderr
+
+
+def test_rotate_with_nothing_in_use_says_so_in_its_json_envelope(tmp_path: Path) -> None:
+    """`rotate --json` keeps the one envelope (its schema, docs/schemas/rotate.json, is checked on
+    every --json run of the suite): nothing to rotate is a usage error, every step field null."""
+    done = run_keygen("rotate", "--json", "--audit-log", str(tmp_path / "audit.jsonl"), cwd=tmp_path)
+    doc = json.loads(done.stdout)
+    assert done.returncode == doc["exit_code"] == ExitCode.USAGE
+    assert doc["command"] == "rotate" and doc["error"]["kind"] == "usage"
+    assert "nothing to rotate" in doc["error"]["message"]
+    assert doc["old"] is None and doc["new"] is None and doc["step"] is None

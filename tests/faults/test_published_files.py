@@ -22,13 +22,14 @@ def test_a_linked_private_key_is_a_failed_check_and_never_chmod_ed(
     tmp_path: Path, stand_in: StandIn, link: str, said: str
 ) -> None:
     outside = tmp_path / "outside.pem"
-    # The stand-in makes the key outside DIR (world-readable, as the user left it), then links it in.
+    # The stand-in makes the key outside DIR (world-readable, as the user left it), then links it in
+    # over the empty owner-only file keygen made ready for it (-f: keygen's file is replaced).
     path = stand_in(
         "openssl",
         f"""
         case "$1" in
           genpkey) "$REAL" genpkey -out {outside} -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null &&
-                   chmod 644 {outside} && {link} {outside} privateKey.pem ;;
+                   chmod 644 {outside} && {link} -f {outside} privateKey.pem ;;
           *) exec "$REAL" "$@" ;;
         esac
         """,

@@ -1,4 +1,4 @@
-"""The README says macOS's openssl runs for real in the macos lane: CI runs the lane, and the lane
+"""The docs say macOS's openssl runs for real in the macos lane: CI runs the lane, and the lane
 builds LibreSSL 3.3.6 from the checked tarball, caches it outside the clone and runs the flow and
 the suite with it first on PATH under umask 022."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 from tests.helpers import REPO
 
 LANE = (REPO / ".ci" / "macos").read_text()
-README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_ci_runs_the_macos_lane_before_the_windows_one() -> None:
@@ -26,7 +25,8 @@ def test_the_lane_runs_the_flow_and_the_suite_with_libressl_first_under_umask_02
     assert "tests/lane/test_macos.py" in LANE and '"$REPO/tests"' in LANE and "-rs" in LANE
 
 
-def test_the_readme_says_what_runs_for_real_on_a_mac_and_what_does_not() -> None:
-    section = README.split("## What is run for real and what is simulated", 1)[1].split("\n## ", 1)[0]
-    assert "LibreSSL 3.3.6 built from source, runs for real in the `macos` lane" in section
-    assert "macOS\nitself (its kernel, APFS, the Keychain" in section
+def test_the_docs_say_what_runs_for_real_on_a_mac_and_what_does_not() -> None:
+    page = (REPO / "docs" / "explanation" / "real-and-simulated.md").read_text(encoding="utf-8")
+    said = " ".join(page.split())  # the page's own line breaks do not matter
+    assert "LibreSSL 3.3.6 built from source, runs for real in the `macos` lane" in said
+    assert "macOS itself (its kernel, APFS, the Keychain" in said

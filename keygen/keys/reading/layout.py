@@ -71,9 +71,18 @@ def _body(label: str, body: list[str]) -> list[str]:
     if headers and not allowed:
         found.append(f"has headers ({headers[0].strip()[:40]}) inside its {label} block: OpenSSL reads none there")
     data = [line for line in body if ":" not in line]
-    # A blank line right after BEGIN (or after the headers) is allowed; one inside the base64 ends it.
-    while data and not data[0].strip():
+    # One blank line right after BEGIN (or after the headers) is allowed: OpenSSL takes it for the end
+    # of the (empty) headers. A second, or one inside the base64, ends the base64 there.
+    blank_first = bool(data) and not data[0].strip()
+    if blank_first:
         data.pop(0)
+    # After that blank line (or headers) OpenSSL no longer skips white space at a line's start
+    # (measured with OpenSSL 3.0: either alone reads, both together do not).
+    if (blank_first or headers) and any(line[:1].isspace() for line in data if line.strip()):
+        found.append(
+            "has a blank line (or headers) after -----BEGIN and an indented base64 line: OpenSSL reads "
+            "neither together"
+        )
     if any(not line.strip() for line in data):
         found.append("has a blank line inside the base64: OpenSSL stops reading there")
     return found
