@@ -193,7 +193,7 @@ KEY_AGE_COMMAND = "keygen keys --max-age 90 --audit-log keys/audit.jsonl"
 
 @pytest.fixture
 def schedules(tmp_path: Path) -> dict[str, Path]:
-    """The README's scheduled key-age recipes as files, the GitHub one where actionlint looks."""
+    """The CI page's scheduled key-age recipes as files, the GitHub one where actionlint looks."""
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     github = workflows / "amazon-pay-key-age.yml"

@@ -26,6 +26,9 @@ Source = Union[str, bytes]
 ROWS: dict[str, dict[str, Source]] = {
     "Public key in UTF-16": {"privateKey.pem": "privateKey.pem", "publicKey.pub": "powershell.pub"},
     "UTF-8 BOM, or CRLF and LF mixed": {"privateKey.pem": "privateKey.pem", "publicKey.pub": "bom.pub"},
+    # Both layouts are made below from the zoo's good pair: every line break a bare CR.
+    "Public key with a broken PEM layout": {"privateKey.pem": "privateKey.pem", "publicKey.pub": "publicKey.pub"},
+    "Private key with a broken PEM layout": {"privateKey.pem": "privateKey.pem", "publicKey.pub": "publicKey.pub"},
     "Non-ASCII text": {"privateKey.pem": "privateKey.pem", "publicKey.pub": "caf\u00e9\n".encode()},
     "`BEGIN RSA PRIVATE KEY`": {"privateKey.pem": "pkcs1.pem", "publicKey.pub": "publicKey.pub"},
     "`BEGIN OPENSSH PRIVATE KEY`": {"privateKey.pem": "openssh.pem", "publicKey.pub": "publicKey.pub"},
@@ -71,6 +74,9 @@ def _situation(key: str, root: Path, zoo: dict[str, Path]) -> None:
             ["openssl", "pkey", "-in", "privateKey.pem", "-pubout", "-out", "publicKey.pub"],
         ):  # fmt: skip
             subprocess.run(argv, cwd=root, check=True, capture_output=True)
+    if "broken PEM layout" in key:
+        mangled = root / ("publicKey.pub" if key.startswith("Public") else "privateKey.pem")
+        mangled.write_bytes(mangled.read_bytes().replace(b"\n", b"\r"))
     if key == "Private key readable by others":
         os.chmod(root / "privateKey.pem", 0o644)
 
