@@ -1,7 +1,9 @@
 """Differential fuzzing of `keygen verify` (issue 19): `python -m tests.keys.fuzz --seed N --count N`.
 
-Each mangled pair (tests/keys/mutations.py) is judged by `keygen verify --json` as a user runs it
-(a process of its own, every wait bounded) and by the oracles: the system's `openssl pkey` reads
+Each mangled pair (tests/keys/mutations.py) is judged by keygen's verify (by default in this
+process: the command's own function, its second opinion asking the real openssl and ssh-keygen,
+the verdict its `--json` document; `--process` runs `keygen verify --json` as a process of its own
+per pair, as a user runs it, about five times slower) and by the oracles: the system's `openssl pkey` reads
 each file and sees the pair match; with the Node SDK installed (`.ci/sdk` exports
 KEYGEN_NODE_SDK_DIR) the official SDK also signs with every private key keygen calls ready. A
 "ready" verdict an oracle contradicts, a crash (exit 70, a traceback) or a hang fails the run; a
@@ -72,10 +74,26 @@ def _reason(doc: dict[str, object]) -> str:
     return f"{first['name']}: {str(first['summary'])[:160]}"
 
 
-def judge(case: Case, root: Path, env: dict[str, str]) -> tuple[str, str, Path]:
+def _in_process(private: Path, public: Path) -> tuple[int, dict[str, object], str]:
+    """verify's exit code, its --json document and, for a crash, the exception (any escaping one)."""
+    from keygen.commands import verify as verify_mod
+
+    try:
+        result = verify_mod.command(private, public)
+    except Exception as exc:  # a crash is what this counts
+        return 70, {}, f"{type(exc).__name__}: {exc}"
+    return result.exit_code, result.envelope(), ""
+
+
+def judge(case: Case, root: Path, env: dict[str, str], process: bool = False) -> tuple[str, str, Path]:
     """(verdict, detail, private key path) for one case."""
     private, public = _write(case, root)
     label = f"#{case.number} [{' + '.join(case.mutations)}]"
+    if not process:
+        code, doc, crash = _in_process(private, public)
+        if crash or code not in (0, 1):
+            return "crash", f"{label}: exit {code}: {crash}", private
+        return _verdict(label, code, doc, private, public)
     argv = [sys.executable, "-m", "keygen", "verify", "--json", str(private), str(public)]
     try:
         done = subprocess.run(argv, capture_output=True, timeout=VERIFY_TIMEOUT_S, env=env, check=False,
@@ -85,9 +103,12 @@ def judge(case: Case, root: Path, env: dict[str, str]) -> tuple[str, str, Path]:
     stderr = done.stderr.decode(errors="replace")
     if done.returncode == 70 or "Traceback" in stderr or done.returncode not in (0, 1):
         return "crash", f"{label}: exit {done.returncode}: {stderr[-300:]}", private
-    doc = json.loads(done.stdout)
+    return _verdict(label, done.returncode, json.loads(done.stdout), private, public)
+
+
+def _verdict(label: str, code: int, doc: dict[str, object], private: Path, public: Path) -> tuple[str, str, Path]:
     view = oracle(private, public)
-    ready = done.returncode == 0 and doc["ok"] is True
+    ready = code == 0 and doc["ok"] is True
     if ready and not view.ready:
         return "wrong ready", f"{label}: keygen says ready, but {view.why_not()}", private
     if ready:
@@ -131,7 +152,20 @@ def node_oracle(ready: list[Path], root: Path, tally: Tally) -> None:
                 tally.wrong.append(f"{file}: keygen says ready, the Node SDK cannot sign: {answer}")
 
 
-def run(seed: int, count: int, pairs: int = 4, workers: int | None = None) -> Tally:
+def _count(tally: Tally, verdict: str, detail: str, private: Path, ready: list[Path]) -> None:
+    tally.counts["cases"] += 1
+    tally.counts[verdict] += 1
+    if tally.counts["cases"] % 200 == 0:  # a long CI run shows it is moving
+        print(f"fuzz: {tally.counts['cases']} cases judged", flush=True)
+    if verdict in ("wrong ready", "crash", "hang"):
+        tally.wrong.append(f"{verdict}: {detail}")
+    elif verdict == "stricter than the oracles":
+        tally.stricter.append(detail)
+    elif verdict == "ready (agreed)":
+        ready.append(private)
+
+
+def run(seed: int, count: int, pairs: int = 4, workers: int | None = None, process: bool = False) -> Tally:
     tally = Tally(seed)
     with tempfile.TemporaryDirectory(prefix="keygen-fuzz-") as tmp:
         root = Path(tmp)
@@ -140,18 +174,17 @@ def run(seed: int, count: int, pairs: int = 4, workers: int | None = None) -> Ta
         (root / "home").mkdir()
         env = _env(root / "home")
         ready: list[Path] = []
-        with ThreadPoolExecutor(max_workers=workers or (os.cpu_count() or 2)) as pool:
-            for verdict, detail, private in pool.map(lambda c: judge(c, root / "cases", env), cases(made, seed, count)):
-                tally.counts["cases"] += 1
-                tally.counts[verdict] += 1
-                if tally.counts["cases"] % 200 == 0:  # a long CI run shows it is moving
-                    print(f"fuzz: {tally.counts['cases']} cases judged", flush=True)
-                if verdict in ("wrong ready", "crash", "hang"):
-                    tally.wrong.append(f"{verdict}: {detail}")
-                elif verdict == "stricter than the oracles":
-                    tally.stricter.append(detail)
-                elif verdict == "ready (agreed)":
-                    ready.append(private)
+        saved = dict(os.environ)
+        os.environ.update(env)  # in-process verify reads the same HOME and XDG folders (nothing of the user's)
+        try:
+            with ThreadPoolExecutor(max_workers=workers or (os.cpu_count() or 2)) as pool:
+                for verdict, detail, private in pool.map(
+                    lambda c: judge(c, root / "cases", env, process), cases(made, seed, count)
+                ):
+                    _count(tally, verdict, detail, private, ready)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
         node_oracle(ready, root, tally)
     return tally
 
@@ -160,11 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=None, help="default: KEYGEN_FUZZ_SEED, else a random one")
     parser.add_argument("--count", type=int, default=1200)
+    parser.add_argument("--process", action="store_true", help="run `keygen verify` as a process per pair")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else int(os.environ.get("KEYGEN_FUZZ_SEED") or
                                                        int.from_bytes(os.urandom(4), "big"))
     print(f"fuzz: seed {seed}, {args.count} mangled pairs (repeat with --seed {seed})", flush=True)
-    tally = run(seed, args.count)
+    tally = run(seed, args.count, process=args.process)
     print(tally.report(), flush=True)
     return 1 if tally.failed() else 0
 
