@@ -280,6 +280,7 @@ AUDIT_READS = (
     ("audit --last 5", ["audit", "--last", "5"]),
     ("audit show last", ["audit", "show", "last"]),
     ("audit show 1", ["audit", "show", "1"]),
+    ("audit", ["audit"]),
     ("audit --json", ["audit", "--json"]),
 )
 

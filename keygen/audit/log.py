@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -205,6 +206,9 @@ class Listing(Result):
     now: _dt.datetime = field(default_factory=utc_now)
     error: KeygenError | None = None
     warnings: list[str] = field(default_factory=list)
+    #: `keygen audit` without --last (`listed`): the records, read again from the start each call,
+    #: for a renderer that writes them as they come instead of `records` (which then stays empty).
+    each: Callable[[], Iterator[dict[str, Any]]] | None = field(default=None, repr=False, compare=False)
 
     def facts(self) -> dict[str, Any]:
         if self.path_only:
@@ -244,6 +248,48 @@ def show(path: Path, last: int | None = None, *, path_only: bool = False) -> Lis
     listing.skipped = problems
     listing.warnings = [f"{p.file or path} line {p.line_no} skipped: {p.reason}" for p in problems]
     return listing
+
+
+@contextmanager
+def listed(path: Path) -> Iterator[Listing]:
+    """`keygen audit` without --last, in memory that does not grow with the log: the files stay open
+    (sized once, so both passes read the same bytes) while the listing is printed. The first pass
+    builds the keys and finds the skipped lines (the JSON envelope's warnings come before the
+    records); `each` is the second, a record at a time, for the renderer. Without records, `each`
+    stays None and the listing is an ordinary one."""
+    listing = Listing(path)
+    problems: list[Problem] = []
+    with ExitStack() as stack:
+        try:
+            parts = stack.enter_context(audit_files.opened(path))
+            seen = [0]
+            listing.keys = history.key_history(_counted(_records_of(parts, problems), seen))
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except OSError as exc:
+            listing.error = audit_files.refusal(exc, path)
+        else:
+            if seen[0]:
+                listing.each = lambda: _read_again(parts, path)
+        if listing.error is None:
+            listing.skipped = problems
+            listing.warnings = [f"{p.file or path} line {p.line_no} skipped: {p.reason}" for p in problems]
+        yield listing
+
+
+def _counted(values: Iterable[dict[str, Any]], seen: list[int]) -> Iterator[dict[str, Any]]:
+    for value in values:
+        seen[0] += 1
+        yield value
+
+
+def _read_again(parts: list[audit_files.Part], path: Path) -> Iterator[dict[str, Any]]:
+    """The records once more, from the same open files; a read that fails now (it did not a moment
+    ago) is the same error the first pass would have given."""
+    try:
+        yield from _records_of(parts, None)
+    except OSError as exc:
+        raise audit_files.refusal(exc, path) from exc
 
 
 def _records_of(parts: Iterable[audit_files.Part], problems: list[Problem] | None) -> Iterator[dict[str, Any]]:

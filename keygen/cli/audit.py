@@ -45,7 +45,11 @@ def audit_cmd(
     ctx.obj = audit_log  # `keygen audit --audit-log P verify` reads P too
     if ctx.invoked_subcommand is not None:
         return
-    show(audit.listing(log.resolve(audit_log), last, path_only=path), as_json=as_json)
+    if last or path:
+        show(audit.listing(log.resolve(audit_log), last, path_only=path), as_json=as_json)
+        return
+    with audit.whole_listing(log.resolve(audit_log)) as listing:  # the files stay open while it prints
+        show(listing, as_json=as_json)
 
 
 @audit_app.command("verify")

@@ -11,6 +11,8 @@ log is, so it needs none.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from keygen.audit import files, log, replay
@@ -54,6 +56,17 @@ def listing(path: Path, last: int | None = None, *, path_only: bool = False) -> 
     if path_only:
         return log.show(path, path_only=True)
     return _unusable(path, "audit") or log.show(path, last)
+
+
+@contextmanager
+def whole_listing(path: Path) -> Iterator[Result]:
+    """`keygen audit` without --last or --path: every record, read as it is printed (log.listed)."""
+    failure = _unusable(path, "audit")
+    if failure is not None:
+        yield failure
+        return
+    with log.listed(path) as listing:
+        yield listing
 
 
 def verify(path: Path, anchor: str | None = None) -> Result:

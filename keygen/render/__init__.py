@@ -15,7 +15,8 @@ import importlib
 import json
 import re
 import sys
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Optional, Protocol
 
@@ -35,6 +36,8 @@ class Text:
     stream: Literal["out", "err"] = "out"
     #: Bytes to write as they are instead of lines (a script whose line ends must survive).
     raw: bytes | None = None
+    #: Lines written as they are made, after `lines` (a listing too long to hold: `keygen audit`).
+    more: Iterable[str] | None = None
 
 
 class TextRenderer(Protocol):
@@ -117,7 +120,7 @@ def emit(result: Result, *, as_json: bool = False, verbose: bool = False) -> int
     what is printed is whole and the exit code is the result's own (keygen.proc.interrupt)."""
     interrupt.ignore()
     if as_json:
-        stream.out(json_printable(dumps(result.envelope())))
+        _write_json(result)
         return result.exit_code
     _write(body(result, verbose=verbose))
     _write_warnings_and_error(result)
@@ -133,6 +136,48 @@ def _write(text: Text) -> None:
         # then do keygen's own colours become SGR codes.
         shown = "\n".join(terminal(stream.printable(line)) for line in text.lines)
         (stream.err if text.stream == "err" else stream.out)(shown)
+    if text.more is not None:
+        for batch in _batches(text.more):
+            (stream.err if text.stream == "err" else stream.out)(
+                "\n".join(terminal(stream.printable(line)) for line in batch)
+            )
+
+
+#: Lines or records written at once when they are streamed: few writes, little held.
+BATCH = 256
+
+
+def _batches(items: Iterable[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_json(result: Result) -> None:
+    """The envelope as one document. A result with `each` (the whole `keygen audit`) has its
+    `records` written as they are read: the same document, byte for byte, never held whole."""
+    each: Callable[[], Iterator[Any]] | None = getattr(result, "each", None)
+    if each is None:
+        stream.out(json_printable(dumps(result.envelope())))
+        return
+    mark = f"records-{uuid.uuid4().hex}"  # stands in for the records: the document splits around it
+    head, tail = json_printable(dumps({**result.envelope(), "records": [mark]})).split(f'"{mark}"')
+    # indent=2 puts the array's items at 4 spaces: `head` ends with "[\n    ", `tail` starts "\n  ]".
+    shown = ("    " + json_printable(dumps(record)).replace("\n", "\n    ") for record in each())
+    stream.out(head.removesuffix("\n    "))
+    pending = None
+    for batch in _batches(shown):
+        if pending is not None:
+            stream.out(pending + ",")
+        pending = ",\n".join(batch)
+    if pending is not None:
+        stream.out(pending)
+    stream.out(tail.removeprefix("\n"))
 
 
 def _say(line: str) -> None:

@@ -8,6 +8,7 @@ or the replay script byte for byte.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from keygen.audit import log as audit
@@ -125,12 +126,22 @@ def _rotation_lines(age: float | None, style: Style) -> list[str]:
 def text(listing: audit.Listing, style: Style, verbose: bool = False) -> Text:
     if listing.path_only:
         return Text([str(listing.path)])
+    if listing.each is not None:  # the whole log: each record's lines written as it is read
+        return Text(more=_streamed_lines(listing, style))
     if not listing.records:
         return Text([f"No records in {listing.path}."])
     lines = [line for r in listing.records for line in record_lines(r)]
     if listing.keys:
         lines += key_lines(listing.keys, listing.now, style)
     return Text(lines)
+
+
+def _streamed_lines(listing: audit.Listing, style: Style) -> Iterator[str]:
+    assert listing.each is not None
+    for r in listing.each():
+        yield from record_lines(r)
+    if listing.keys:
+        yield from key_lines(listing.keys, listing.now, style)
 
 
 # --- keygen audit verify --------------------------------------------------------------------

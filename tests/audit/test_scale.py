@@ -8,12 +8,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from keygen import render
 from keygen.audit import files, history
 from keygen.audit import log as audit
 from tests.helpers import KEYGEN, REPO, WINDOWS, run_keygen
@@ -30,9 +32,16 @@ def load_bench() -> ModuleType:
 
 bench = load_bench()
 
-#: The read commands that must not hold the log (`keygen audit` without --last prints every record,
-#: so it is not among them).
-READS = [["audit", "verify"], ["audit", "--last", "5"], ["audit", "show", "last"], ["audit", "show", "1"]]
+#: The read commands that must not hold the log; `keygen audit` without --last prints every record,
+#: writing each as it is read (text and --json).
+READS = [
+    ["audit", "verify"],
+    ["audit", "--last", "5"],
+    ["audit", "show", "last"],
+    ["audit", "show", "1"],
+    ["audit"],
+    ["audit", "--json"],
+]
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +105,60 @@ def test_last_and_the_full_listing_agree(logs: dict[int, Path]) -> None:
     done = run_keygen("audit", "show", "last", "--json", env={"KEYGEN_AUDIT_LOG": str(log)})
     shown = json.loads(done.stdout)
     assert shown["seq"] == 2_000 and shown["record"] == full.records[-1] and shown["warnings"] == []
+
+
+def _printed(listing: audit.Listing, as_json: bool, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = render.emit(listing, as_json=as_json)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_the_streamed_listing_prints_what_the_held_one_did(
+    tmp_path: Path, as_json: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`keygen audit` writes each record as it reads it; the text (escaped for the terminal) and the
+    JSON document are byte for byte those of the listing that held every record, across rotated
+    files, with a skipped line's warning and a record full of control characters."""
+    log = tmp_path / "audit.jsonl"
+    bench.build_log(log, 1_200, limit=600_000)
+    assert files.rotated_files(log), "the log should span several files"
+    with log.open("ab") as f:
+        f.write(b'not json\n{"command":"generate","dir":"a\\u001b[31m\\r\\u0085\\u2028\\u202eb","time":"t"}\n')
+    held = _printed(audit.show(log), as_json, capsys)
+    with audit.listed(log) as listing:
+        assert listing.each is not None and listing.records == []  # the streamed path, nothing held
+        streamed = _printed(listing, as_json, capsys)
+    assert streamed == held
+    code, out, err = streamed
+    assert code == 0 and "skipped: not JSON" in (out if as_json else err)
+    assert "\x1b" not in out and "\u0085" not in out and "\u2028" not in out and "\u202e" not in out
+    if as_json:
+        document = json.loads(out)
+        assert len(document["records"]) == 1_201 and document["keys"] and document["warnings"]
+    else:
+        assert out.count("  confirm  ") == 1_200 - 2 * 3 and "Keys by fingerprint:" in out
+
+
+def test_an_empty_log_is_still_no_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "audit.jsonl"
+    log.write_bytes(b"")
+    with audit.listed(log) as listing:
+        assert listing.each is None
+        assert _printed(listing, False, capsys) == (0, f"No records in {log}.\n", "")
+        assert json.loads(_printed(listing, True, capsys)[1])["records"] == []
+
+
+@pytest.mark.skipif(WINDOWS, reason="the pipe and /dev/full are made with sh")
+@pytest.mark.parametrize("args", ["audit", "audit --json"])
+def test_the_streamed_listing_fails_its_output_as_every_command_does(logs: dict[int, Path], args: str) -> None:
+    """Standard output closed by its reader half way: silent, exit 0; full: exit 7, one error."""
+    env = {**os.environ, "KEYGEN": " ".join(KEYGEN), "KEYGEN_AUDIT_LOG": str(logs[2_000])}
+    closed = subprocess.run(["sh", "-c", f"($KEYGEN {args}; echo $? > status) | head -c 100 > /dev/null; cat status"],
+                            capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert closed.stdout.strip() == "0" and closed.stderr == ""
+    full = subprocess.run(["sh", "-c", f"$KEYGEN {args} > /dev/full"],
+                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert full.returncode == 7
+    assert full.stderr.splitlines()[0] == "keygen: error: cannot write to standard output: No space left on device"
+    assert len(full.stderr.splitlines()) == 2 and "Traceback" not in full.stderr
