@@ -99,7 +99,10 @@ def table(records: Iterable[dict[str, Any]], now: _dt.datetime, max_age: float) 
             history.note(keys, fp, r)
             _detail(more.setdefault(fp, Details()), r)
     rows = [_row(h, more.get(h.fingerprint, Details()), now, max_age) for h in keys.values()]
-    return sorted(rows, key=lambda k: k.created or "", reverse=True)
+    # Newest first; keys made within the same second (the log's times have no finer grain) by where
+    # the log first names them, later first: a stable sort alone would keep the older one ahead.
+    order = sorted(range(len(rows)), key=lambda i: (rows[i].created or "", i), reverse=True)
+    return [rows[i] for i in order]
 
 
 def _row(h: audit.KeyHistory, d: Details, now: _dt.datetime, max_age: float) -> Key:
