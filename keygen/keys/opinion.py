@@ -159,8 +159,10 @@ def _judge_rsa_check(done: run.Completed | None) -> Judgement:
 
 
 def _public_pem(done: run.Completed | None, judged: Judgement) -> bytes | None:
-    """The public key openssl wrote, when it read the file (what the pair's question compares)."""
-    return done.stdout if done is not None and judged[0] == "pass" else None
+    """The public key openssl wrote, when it read the file (what the pair's question compares), with
+    LF line ends: openssl.exe on Windows writes PEM to standard output in text mode (CRLF), and the
+    library's PEM, which it is held against, has LF."""
+    return done.stdout.replace(b"\r\n", b"\n") if done is not None and judged[0] == "pass" else None
 
 
 def _judge_ssh_pair(from_priv: run.Completed | None, from_pub: run.Completed | None) -> Judgement:

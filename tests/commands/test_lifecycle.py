@@ -12,10 +12,15 @@ from pathlib import Path
 import pytest
 
 from keygen.errors import ExitCode
-from tests.helpers import OPENSSL, run_keygen
+from tests.helpers import OPENSSL, WINDOWS, run_keygen
 from tests.helpers.standin import StandIn
 
-pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs openssl")
+pytestmark = [
+    pytest.mark.skipif(OPENSSL is None, reason="needs openssl"),
+    # The walk runs each printed line as a POSIX shell would and compares its paths with `/`; on
+    # Windows keygen prints cmd's forms (`\`), which this harness does not parse yet.
+    pytest.mark.skipif(WINDOWS, reason="the journey walk parses POSIX-shell lines; no cmd harness yet"),
+]
 
 OLD_ID = "SANDBOX-AOLDKEY0123456789ABCDEFG"
 NEW_ID = "SANDBOX-BNEWKEY0123456789ABCDEFG"

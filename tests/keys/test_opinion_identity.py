@@ -45,3 +45,16 @@ def test_verbose_and_disagreeing_answers_name_their_programs_too(key_zoo: dict[s
     assert done.returncode == 0, done.stdout
     [line] = [ln for ln in done.stdout.splitlines() if "answered by:" in ln]
     assert f"openssl {tmp_path / 'bin' / 'openssl'} (LibreSSL 3.3.6)" in line
+
+
+def test_openssl_exe_crlf_pem_is_the_same_public_key_as_the_library_lf_one() -> None:
+    """openssl.exe on Windows writes PEM to standard output in text mode (CRLF): the derived public
+    key is compared with the library's LF PEM by content, so a sound pair is not a disagreement."""
+    from keygen.keys import opinion
+    from keygen.proc.run import Completed
+
+    lf = b"-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n"
+    done = Completed(argv=("openssl",), executable="openssl", cwd=".", returncode=0, duration_s=0.0,
+                     stdout=lf.replace(b"\n", b"\r\n"), stderr=b"", stdout_bytes=len(lf) + 3, stderr_bytes=0)
+    assert opinion._public_pem(done, ("pass", "")) == lf
+    assert opinion._public_pem(done, ("fail", "")) is None
