@@ -198,8 +198,8 @@ def test_human_output_says_what_ran_and_what_next(tmp_path: Path) -> None:
 
 @pytest.mark.xfail(
     WINDOWS,
-    reason="known: in the Windows lane (Wine) genpkey 'could not start: Internal error' when DIR is the "
-    "current directory, since keygen makes privateKey.pem ready before the step (0.3.0); under study",
+    reason="intermittent in the Windows lane (Wine): genpkey 'could not start: Internal error' once in "
+    "a full lane run when DIR is the current directory (0.3.0: privateKey.pem is made ready first); under study",
     strict=False,
 )
 def test_default_out_dir_is_the_current_directory(tmp_path: Path) -> None:
