@@ -133,8 +133,11 @@ def _state(has_id: bool, d: Details, age: float | None, max_age: float) -> str:
 def read_table(
     audit_log: Path | None, environ: Mapping[str, str] | None, now: _dt.datetime, max_age: float
 ) -> tuple[Path, list[Key], list[str]]:
-    """The log's path, its keys and a warning per line skipped; DirUnusable when it cannot be read."""
+    """The log's path, its keys and a warning per line skipped; DirUnusable when it cannot be read,
+    LogUnusable (exit 14) when it is turned off: the keys are the log's, and there is none."""
     path = audit.resolve(audit_log, environ)
+    if audit.is_off(path):
+        raise audit.turned_off("keys")
     skipped: list[audit.Problem] = []
     rows = table(audit.records_if_there(path, skipped), now, max_age)
     return path, rows, [f"{path} line {p.line_no} skipped: {p.reason}" for p in skipped]
@@ -171,8 +174,6 @@ def keys(
     try:
         if max_age is not None and not max_age > 0:
             raise UsageError(f"--max-age must be a positive number of days, not {max_age:g}", "e.g. --max-age 90")
-        if audit.is_off(audit.resolve(audit_log, environ)):
-            raise audit.turned_off("keys")
         listing.audit_log, listing.keys, listing.warnings = read_table(
             audit_log, environ, now or audit.utc_now(), listing.max_age_days
         )
